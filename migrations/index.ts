@@ -1,0 +1,28 @@
+import type { Knex } from 'knex';
+import * as organizations from './20261128000100_organizations.ts';
+import * as users from './20261128000200_users.ts';
+import * as environments from './20261128000300_environments.ts';
+import * as clientCredentials from './20261128000400_client_credentials.ts';
+import * as roles from './20261128000500_roles.ts';
+import * as auditLog from './20261128000600_audit_log.ts';
+
+// Static imports and extension-less names: the names recorded in knex_migrations never depend on
+// how the files are run. Add each new migration here, in order.
+const migrations: Record<string, Knex.Migration> = {
+  '20261128000100_organizations': organizations,
+  '20261128000200_users': users,
+  '20261128000300_environments': environments,
+  '20261128000400_client_credentials': clientCredentials,
+  '20261128000500_roles': roles,
+  '20261128000600_audit_log': auditLog,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const migration = migrations[name];
+    if (!migration) throw new Error(`unknown migration ${name}`);
+    return migration;
+  },
+};

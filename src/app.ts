@@ -1,0 +1,23 @@
+import express, { type Express } from 'express';
+import type { Container } from './container.ts';
+import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
+import { healthRoutes } from './platform/http/health.ts';
+import { requestContext } from './platform/http/request-context.ts';
+
+/** The Express app, without listening: tests drive it in-process. */
+export function createApp(container: Container): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', container.config.server.trustProxy);
+  app.use(requestContext(container.logger, container.metrics));
+  app.use(
+    healthRoutes({
+      db: container.database.knex,
+      redis: container.redis,
+      registry: container.metrics.registry,
+    }),
+  );
+  app.use(notFoundHandler());
+  app.use(errorHandler());
+  return app;
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+// One place for every setting. `config/default.yaml` mirrors this schema key by key, and
+// `ENV_VARS` names the environment variable that overrides each key (test/config checks both stay in step).
+
+const port = z.number().int().min(0).max(65535);
+const optionalUrl = z.url().nullable();
+
+export const configSchema = z.strictObject({
+  server: z.strictObject({
+    port: port.describe('TCP port the HTTP server listens on'),
+    host: z.string().min(1).describe('Interface to bind'),
+    publicUrl: z
+      .url()
+      .refine((u) => !u.endsWith('/'), 'must not end with a slash')
+      .describe('Public base URL of this installation; the OpenID issuer'),
+    trustProxy: z.boolean().describe('Trust X-Forwarded-* headers from a reverse proxy'),
+    shutdownTimeoutSeconds: z.number().int().min(1).max(300).describe('Grace period for in-flight requests'),
+  }),
+  storage: z.strictObject({
+    dataDir: z.string().min(1).describe('Directory of the embedded database and generated keys'),
+    databaseUrl: optionalUrl.describe('PostgreSQL connection URL; the embedded database is used when empty'),
+    databasePoolMax: z.number().int().min(1).max(200).describe('Maximum PostgreSQL connections per node'),
+    redisUrl: optionalUrl.describe('Redis URL for shared caches and cross-node signals; optional'),
+    redisKeyPrefix: z.string().max(64).describe('Prefix of every Redis key and channel'),
+  }),
+  security: z.strictObject({
+    secretsKey: z
+      .string()
+      .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as 64 hex characters or base64')
+      .nullable()
+      .describe('Key that encrypts secrets at rest (32 bytes, hex or base64)'),
+  }),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Log level'),
+  }),
+  organizations: z.strictObject({
+    maxBusinessGroups: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe('Most business groups one master organization may hold'),
+  }),
+  credentials: z.strictObject({
+    rotationGraceHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(720)
+      .describe('Hours the previous environment secret stays valid after a rotation'),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+type ValueKind = 'string' | 'integer' | 'boolean';
+
+/** Environment variable → [config path, how to read the string]. */
+export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: ValueKind }> = {
+  PORT: { path: ['server', 'port'], kind: 'integer' },
+  HOST: { path: ['server', 'host'], kind: 'string' },
+  PUBLIC_URL: { path: ['server', 'publicUrl'], kind: 'string' },
+  TRUST_PROXY: { path: ['server', 'trustProxy'], kind: 'boolean' },
+  SHUTDOWN_TIMEOUT_SECONDS: { path: ['server', 'shutdownTimeoutSeconds'], kind: 'integer' },
+  DATA_DIR: { path: ['storage', 'dataDir'], kind: 'string' },
+  DATABASE_URL: { path: ['storage', 'databaseUrl'], kind: 'string' },
+  DATABASE_POOL_MAX: { path: ['storage', 'databasePoolMax'], kind: 'integer' },
+  REDIS_URL: { path: ['storage', 'redisUrl'], kind: 'string' },
+  REDIS_KEY_PREFIX: { path: ['storage', 'redisKeyPrefix'], kind: 'string' },
+  SECRETS_KEY: { path: ['security', 'secretsKey'], kind: 'string' },
+  LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+  MAX_BUSINESS_GROUPS: { path: ['organizations', 'maxBusinessGroups'], kind: 'integer' },
+  CREDENTIAL_ROTATION_GRACE_HOURS: { path: ['credentials', 'rotationGraceHours'], kind: 'integer' },
+};

@@ -1,0 +1,141 @@
+import type { Config } from './config/schema.ts';
+import { createAuditService } from './modules/audit/index.ts';
+import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
+import {
+  createBusinessGroupService,
+  createOrganizationService,
+  createSignupService,
+} from './modules/organizations/index.ts';
+import {
+  createAccess,
+  createAssignmentService,
+  createAuthorizer,
+  createRoleService,
+  createSnapshotRepository,
+  syncBuiltInRoles,
+} from './modules/roles/index.ts';
+import { createUserService } from './modules/users/index.ts';
+import { type Clock, systemClock } from './platform/clock.ts';
+import { createSecretBox } from './platform/crypto/secret-box.ts';
+import { resolveSecretsKey } from './platform/crypto/secrets-key.ts';
+import { type Database, openDatabase } from './platform/db/database.ts';
+import { migrateToLatest } from './platform/db/migrate.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
+import { createMetrics } from './platform/metrics.ts';
+import { createRedisClients, type RedisClients } from './platform/redis.ts';
+import { createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
+
+export interface ContainerOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** An already open database (tests bring their own isolated one). */
+  database?: Database;
+}
+
+/** The one place that constructs things: storage, then services, each given only what it needs. */
+export async function createContainer(config: Readonly<Config>, options: ContainerOptions = {}) {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const clock = options.clock ?? systemClock;
+  const database =
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.storage.databaseUrl,
+      dataDir: config.storage.dataDir,
+      poolMax: config.storage.databasePoolMax,
+    }));
+  let redis: RedisClients | undefined;
+  try {
+    const db = database.knex;
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    await syncBuiltInRoles(db, clock.now());
+
+    const box = createSecretBox(
+      resolveSecretsKey({
+        configured: config.security.secretsKey,
+        dataDir: config.storage.dataDir,
+        embedded: database.kind === 'embedded',
+        logger,
+      }),
+    );
+    await assertKeyOpensExistingSecrets(db, box);
+
+    redis = config.storage.redisUrl ? createRedisClients(config.storage.redisUrl, logger) : undefined;
+    const signals = redis
+      ? createRedisSignalBus(redis, config.storage.redisKeyPrefix, logger)
+      : createLocalSignalBus();
+
+    const authz = createAuthorizer({ db, snapshots: createSnapshotRepository(db), signals, logger });
+    await authz.start();
+    const access = createAccess(authz);
+    const audit = createAuditService({ db, clock });
+    const core = { db, clock, authz, access, audit };
+    const users = createUserService(core);
+    const roles = createRoleService(core);
+    const assignments = createAssignmentService(core);
+    const credentials = createCredentialService({
+      db,
+      clock,
+      box,
+      access,
+      audit,
+      rotationGraceHours: config.credentials.rotationGraceHours,
+    });
+    const environments = createEnvironmentService({ ...core, credentials });
+    const organizations = createOrganizationService({ ...core, users, assignments });
+    const businessGroups = createBusinessGroupService({
+      clock,
+      authz,
+      access,
+      audit,
+      users,
+      assignments,
+      credentials,
+      maxBusinessGroups: config.organizations.maxBusinessGroups,
+    });
+    const signUp = createSignupService({ ...core, users, assignments, environments, credentials });
+
+    const closeRedis = redis;
+    return {
+      config,
+      logger,
+      clock,
+      database,
+      redis,
+      metrics: createMetrics(),
+      authz,
+      audit,
+      users,
+      roles,
+      assignments,
+      credentials,
+      environments,
+      organizations,
+      businessGroups,
+      signUp,
+      async close() {
+        await closeRedis?.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await redis?.close();
+    if (!options.database) await database.close();
+    throw err;
+  }
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;
+
+/** A wrong SECRETS_KEY would make every secret unreadable: refuse to start rather than fail later. */
+async function assertKeyOpensExistingSecrets(db: Database['knex'], box: ReturnType<typeof createSecretBox>) {
+  const sample = await db('client_credentials').first('client_id', 'secret_sealed');
+  if (!sample) return;
+  try {
+    box.open(sample.secret_sealed, `client_credentials:${sample.client_id}`);
+  } catch {
+    throw new Error(
+      'SECRETS_KEY does not open the secrets stored in this database; start with the key that sealed them',
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.ts';
+import { loadConfig } from './config/load.ts';
+import { createContainer } from './container.ts';
+import { createLogger } from './platform/logger.ts';
+
+// load config → build container → listen → on SIGTERM/SIGINT stop accepting, drain, close storage.
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(78); // EX_CONFIG
+  }
+  const logger = createLogger(config.log.level);
+  const container = await createContainer(config, { logger });
+  const app = createApp(container);
+  const server: Server = app.listen(config.server.port, config.server.host, () => {
+    logger.info(
+      { port: config.server.port, publicUrl: config.server.publicUrl, database: container.database.kind },
+      'canopy listening',
+    );
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err: err.message }, 'server failed');
+    void container.close().finally(() => process.exit(1));
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; closing connections');
+      server.closeAllConnections();
+    }, config.server.shutdownTimeoutSeconds * 1000);
+    force.unref();
+    server.close(() => {
+      container
+        .close()
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch((err: Error) => {
+          logger.error({ err: err.message }, 'error while closing storage');
+          process.exit(1);
+        });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  console.error(`canopy failed to start: ${err.message}`);
+  process.exit(1);
+});

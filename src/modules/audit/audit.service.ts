@@ -1,0 +1,61 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { createAuditRepository } from './audit.repository.ts';
+import { redact } from './redact.ts';
+
+export interface AuditEntry {
+  tenantId: string | null;
+  orgId?: string | null;
+  action: string;
+  target?: { type: string; id: string };
+  outcome?: 'success' | 'failure';
+  before?: unknown;
+  after?: unknown;
+}
+
+/**
+ * Writes audit entries (AUD-1). Changes are recorded inside the transaction that makes them, so
+ * an entry exists exactly when its change does.
+ */
+export function createAuditService(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+
+  function actorOf(ctx: RequestContext): { actorType: string; actorId: string | null } {
+    const { actor } = ctx;
+    switch (actor.kind) {
+      case 'user':
+        return { actorType: 'user', actorId: actor.userId };
+      case 'app':
+        return { actorType: 'app', actorId: actor.clientId };
+      case 'operator':
+        return { actorType: 'operator', actorId: actor.name };
+      default:
+        return { actorType: 'anonymous', actorId: null };
+    }
+  }
+
+  async function record(tx: Tx | Db, ctx: RequestContext, entry: AuditEntry): Promise<void> {
+    await createAuditRepository(tx).insert(entry.tenantId, {
+      orgId: entry.orgId ?? null,
+      occurredAt: clock.now(),
+      ...actorOf(ctx),
+      action: entry.action,
+      targetType: entry.target?.type ?? null,
+      targetId: entry.target?.id ?? null,
+      outcome: entry.outcome ?? 'success',
+      before: entry.before === undefined ? undefined : redact(entry.before),
+      after: entry.after === undefined ? undefined : redact(entry.after),
+      requestId: ctx.requestId,
+    });
+  }
+
+  return {
+    record,
+    /** For events that are not changes (credential reads, sign-ins): written on their own. */
+    recordNow: (ctx: RequestContext, entry: AuditEntry) => record(db, ctx, entry),
+    list: createAuditRepository(db).list,
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

@@ -1,0 +1,180 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { constantTimeEqual } from '../../platform/crypto/constant-time.ts';
+import { newClientId, newClientSecret } from '../../platform/crypto/random.ts';
+import type { SecretBox } from '../../platform/crypto/secret-box.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { AppError, assertThat } from '../../platform/errors/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import type { Access } from '../roles/index.ts';
+import { type CredentialRow, createCredentialRepository } from './credential.repository.ts';
+import type { ClientCredentials } from './environment.schema.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** Who a verified client ID and secret belong to. */
+export interface VerifiedClient {
+  clientId: string;
+  tenantId: string;
+  organizationId: string;
+  environmentId: string | null;
+}
+
+/**
+ * Client credentials of org nodes and environments (CRED-1…CRED-6). Secrets are sealed with the
+ * operator key, bound to their client ID, read only by `credentials.view` holders (audited) and
+ * compared in constant time.
+ */
+export function createCredentialService(deps: {
+  db: Db;
+  clock: Clock;
+  box: SecretBox;
+  access: Access;
+  audit: AuditService;
+  rotationGraceHours: number;
+}) {
+  const { db, clock, box, access, audit } = deps;
+  const credentials = createCredentialRepository(db);
+  const sealFor = (clientId: string, secret: string) => box.seal(secret, `client_credentials:${clientId}`);
+  const openFor = (clientId: string, sealed: string) => box.open(sealed, `client_credentials:${clientId}`);
+
+  /** Generates a client ID and a 256-bit secret for a node or environment, inside the caller's transaction. */
+  async function issueInTx(
+    tx: Tx,
+    tenantId: string,
+    orgId: string,
+    environmentId: string | null,
+  ): Promise<string> {
+    const clientId = newClientId();
+    await createCredentialRepository(tx).insert(tenantId, {
+      clientId,
+      orgId,
+      environmentId,
+      secretSealed: sealFor(clientId, newClientSecret()),
+      at: clock.now(),
+    });
+    return clientId;
+  }
+
+  function present(row: CredentialRow): ClientCredentials {
+    return {
+      clientId: row.clientId,
+      clientSecret: openFor(row.clientId, row.secretSealed),
+      organizationId: row.orgId,
+      environmentId: row.environmentId,
+      legacy: row.environmentId === null,
+      previousSecretExpiresAt: row.previousSecretExpiresAt,
+    };
+  }
+
+  /** CRED-2: reading a secret needs `credentials.view` there, and every read is audited. */
+  async function read(
+    ctx: RequestContext,
+    tenantId: string,
+    target: { orgId: string; environmentId: string | null },
+  ): Promise<ClientCredentials> {
+    await access.require(ctx, tenantId, 'credentials.view', target.orgId, target.environmentId ?? undefined);
+    const row = await credentials.findFor(tenantId, target);
+    assertThat(row, 'credentials.not_found');
+    await audit.recordNow(ctx, {
+      tenantId,
+      orgId: target.orgId,
+      action: 'credentials.read',
+      target: { type: 'client_credentials', id: row.clientId },
+    });
+    return present(row);
+  }
+
+  /**
+   * CRED-5: a new environment secret; the previous one keeps working for the grace period
+   * (the configured default unless the caller names one; 0 ends it at once).
+   */
+  async function rotateEnvironmentSecret(
+    ctx: RequestContext,
+    tenantId: string,
+    target: { orgId: string; environmentId: string },
+    graceHours = deps.rotationGraceHours,
+  ): Promise<ClientCredentials> {
+    assertThat(
+      Number.isInteger(graceHours) && graceHours >= 0 && graceHours <= 720,
+      'request.invalid_input',
+      {
+        fields: [{ field: 'graceHours', problem: 'must be a whole number of hours from 0 to 720' }],
+      },
+    );
+    await access.require(ctx, tenantId, 'credentials.rotate', target.orgId, target.environmentId);
+    return replaceSecret(ctx, tenantId, target, graceHours);
+  }
+
+  /** CRED-5, operator path: a node's org-level secret is replaced at once (the CLI's reset-credentials). */
+  async function resetOrgSecret(
+    ctx: RequestContext,
+    tenantId: string,
+    orgId: string,
+  ): Promise<ClientCredentials> {
+    if (ctx.actor.kind !== 'operator')
+      throw new AppError('auth.permission_denied', { permission: 'operator' });
+    return replaceSecret(ctx, tenantId, { orgId, environmentId: null }, 0);
+  }
+
+  async function replaceSecret(
+    ctx: RequestContext,
+    tenantId: string,
+    target: { orgId: string; environmentId: string | null },
+    graceHours: number,
+  ): Promise<ClientCredentials> {
+    return db.transaction(async (tx) => {
+      const repo = createCredentialRepository(tx);
+      const current = await repo.findFor(tenantId, target, { forUpdate: true });
+      assertThat(current, 'credentials.not_found');
+      const now = clock.now();
+      const keepPrevious = graceHours > 0;
+      await repo.replaceSecret(tenantId, current.clientId, {
+        secretSealed: sealFor(current.clientId, newClientSecret()),
+        previousSecretSealed: keepPrevious ? current.secretSealed : null,
+        previousSecretExpiresAt: keepPrevious ? new Date(now.getTime() + graceHours * HOUR_MS) : null,
+        at: now,
+      });
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: target.orgId,
+        action: target.environmentId ? 'credentials.rotate' : 'credentials.reset',
+        target: { type: 'client_credentials', id: current.clientId },
+        after: { graceHours },
+      });
+      const updated = await repo.findFor(tenantId, target);
+      return present(updated!);
+    });
+  }
+
+  /**
+   * Client authentication (CRED-3, CRED-6): the current secret, or the previous one inside its grace
+   * period. Both candidates are always compared, so timing does not tell which one matched.
+   */
+  async function verifySecret(clientId: string, secret: string): Promise<VerifiedClient | null> {
+    const row = await credentials.resolveClientId(clientId);
+    if (!row) {
+      constantTimeEqual(secret, secret);
+      return null;
+    }
+    const current = constantTimeEqual(openFor(row.clientId, row.secretSealed), secret);
+    const previousValid =
+      row.previousSecretSealed !== null &&
+      row.previousSecretExpiresAt !== null &&
+      row.previousSecretExpiresAt.getTime() > clock.now().getTime();
+    const previous =
+      row.previousSecretSealed !== null &&
+      constantTimeEqual(openFor(row.clientId, row.previousSecretSealed), secret);
+    if (!current && !(previous && previousValid)) return null;
+    return {
+      clientId: row.clientId,
+      tenantId: row.tenantId,
+      organizationId: row.orgId,
+      environmentId: row.environmentId,
+    };
+  }
+
+  return { issueInTx, read, rotateEnvironmentSecret, resetOrgSecret, verifySecret };
+}
+
+export type CredentialService = ReturnType<typeof createCredentialService>;

@@ -1,0 +1,157 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { newId } from '../../platform/crypto/random.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
+import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import type { Access, Authorizer } from '../roles/index.ts';
+import type { CredentialService } from './credential.service.ts';
+import { createEnvironmentRepository } from './environment.repository.ts';
+import {
+  type Environment,
+  type EnvironmentType,
+  environmentPatchSchema,
+  newEnvironmentSchema,
+} from './environment.schema.ts';
+
+/** The environments a new master org starts with (ORG-1). */
+export const DEFAULT_ENVIRONMENTS: ReadonlyArray<{ name: string; type: EnvironmentType }> = [
+  { name: 'Sandbox', type: 'sandbox' },
+  { name: 'Design', type: 'design' },
+];
+
+/** Environments of org nodes (ENV-1), each with its own client credentials (CRED-1). */
+export function createEnvironmentService(deps: {
+  db: Db;
+  clock: Clock;
+  authz: Authorizer;
+  access: Access;
+  audit: AuditService;
+  credentials: CredentialService;
+}) {
+  const { db, clock, authz, access, audit, credentials } = deps;
+  const environments = createEnvironmentRepository(db);
+
+  async function insertInTx(tx: Tx, tenantId: string, orgId: string, name: string, type: EnvironmentType) {
+    const id = newId();
+    try {
+      await createEnvironmentRepository(tx).insert(tenantId, { id, orgId, name, type, at: clock.now() });
+    } catch (err) {
+      if (isUniqueViolation(err, 'environments_name_unique')) throw new AppError('environment.name_taken');
+      throw err;
+    }
+    await credentials.issueInTx(tx, tenantId, orgId, id);
+    return (await createEnvironmentRepository(tx).findById(tenantId, id))!;
+  }
+
+  /** Sign-up's environments, inside its transaction. */
+  async function createDefaultsInTx(tx: Tx, tenantId: string): Promise<Environment[]> {
+    const created: Environment[] = [];
+    for (const env of DEFAULT_ENVIRONMENTS)
+      created.push(await insertInTx(tx, tenantId, tenantId, env.name, env.type));
+    return created;
+  }
+
+  /** `environments.manage` on the node, and for a business group its `createEnvironments` entitlement. */
+  async function requireManager(ctx: RequestContext, tenantId: string, orgId: string): Promise<void> {
+    await access.require(ctx, tenantId, 'environments.manage', orgId);
+    const entitled = await environments.mayHaveEnvironments(tenantId, orgId);
+    assertThat(entitled !== undefined, 'organization.not_found');
+    assertThat(entitled, 'environment.not_entitled');
+  }
+
+  async function findOrThrow(tenantId: string, environmentId: string): Promise<Environment> {
+    const env = await environments.findById(tenantId, environmentId);
+    assertThat(env, 'environment.not_found');
+    return env;
+  }
+
+  async function list(ctx: RequestContext, tenantId: string, orgId: string): Promise<Environment[]> {
+    const index = await access.tenantIndexFor(ctx, tenantId);
+    assertThat(index.node(orgId), 'organization.not_found');
+    const { actor } = ctx;
+    if (actor.kind === 'user' && !index.holdsAnyRole(actor.userId, orgId)) {
+      throw new AppError(
+        'auth.permission_denied',
+        { organizationId: orgId },
+        { message: 'You hold no role on this organization' },
+      );
+    }
+    return environments.listForOrg(tenantId, orgId);
+  }
+
+  async function get(ctx: RequestContext, tenantId: string, environmentId: string): Promise<Environment> {
+    await access.tenantIndexFor(ctx, tenantId);
+    const env = await findOrThrow(tenantId, environmentId);
+    await list(ctx, tenantId, env.organizationId);
+    return env;
+  }
+
+  async function create(
+    ctx: RequestContext,
+    tenantId: string,
+    orgId: string,
+    input: unknown,
+  ): Promise<Environment> {
+    const valid = parseInput(newEnvironmentSchema, input);
+    await requireManager(ctx, tenantId, orgId);
+    return authz.change(tenantId, async (tx) => {
+      const env = await insertInTx(tx, tenantId, orgId, valid.name, valid.type);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId,
+        action: 'environment.create',
+        target: { type: 'environment', id: env.id },
+        after: env,
+      });
+      return env;
+    });
+  }
+
+  async function rename(ctx: RequestContext, tenantId: string, environmentId: string, input: unknown) {
+    const { name } = parseInput(environmentPatchSchema, input);
+    await access.tenantIndexFor(ctx, tenantId);
+    const before = await findOrThrow(tenantId, environmentId);
+    await requireManager(ctx, tenantId, before.organizationId);
+    return db.transaction(async (tx) => {
+      try {
+        await createEnvironmentRepository(tx).rename(tenantId, environmentId, name, clock.now());
+      } catch (err) {
+        if (isUniqueViolation(err, 'environments_name_unique')) throw new AppError('environment.name_taken');
+        throw err;
+      }
+      const after = (await createEnvironmentRepository(tx).findById(tenantId, environmentId))!;
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: before.organizationId,
+        action: 'environment.update',
+        target: { type: 'environment', id: environmentId },
+        before: { name: before.name },
+        after: { name: after.name },
+      });
+      return after;
+    });
+  }
+
+  /** Its credentials and environment-scoped role assignments go with it (foreign keys cascade). */
+  async function remove(ctx: RequestContext, tenantId: string, environmentId: string): Promise<void> {
+    await access.tenantIndexFor(ctx, tenantId);
+    const before = await findOrThrow(tenantId, environmentId);
+    await requireManager(ctx, tenantId, before.organizationId);
+    await authz.change(tenantId, async (tx) => {
+      await createEnvironmentRepository(tx).delete(tenantId, environmentId);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: before.organizationId,
+        action: 'environment.delete',
+        target: { type: 'environment', id: environmentId },
+        before,
+      });
+    });
+  }
+
+  return { createDefaultsInTx, list, get, create, rename, remove };
+}
+
+export type EnvironmentService = ReturnType<typeof createEnvironmentService>;

@@ -1,0 +1,12 @@
+export {
+  type CredentialService,
+  createCredentialService,
+  type VerifiedClient,
+} from './credential.service.ts';
+export type { ClientCredentials, Environment, EnvironmentType } from './environment.schema.ts';
+export { ENVIRONMENT_TYPES } from './environment.schema.ts';
+export {
+  createEnvironmentService,
+  DEFAULT_ENVIRONMENTS,
+  type EnvironmentService,
+} from './environment.service.ts';

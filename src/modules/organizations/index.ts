@@ -1,0 +1,13 @@
+export { type BusinessGroupService, createBusinessGroupService } from './business-group.service.ts';
+export type { Entitlements, Organization } from './organization.schema.ts';
+export {
+  DEFAULT_SESSION_MAX_MINUTES,
+  DEFAULT_SESSION_TIMEOUT_MINUTES,
+  domainSchema,
+} from './organization.schema.ts';
+export {
+  createOrganizationService,
+  type HierarchyNode,
+  type OrganizationService,
+} from './organization.service.ts';
+export { createSignupService, type SignupResult } from './signup.service.ts';

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { emailSchema, passwordSchema, personNameSchema, usernameSchema } from '../users/index.ts';
+
+export const organizationNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must be 1 to 255 characters')
+  .max(255, 'must be 1 to 255 characters');
+
+/** ORG-3: 3–63 of a-z, 0-9 and inner hyphens; compared and stored in lower case. */
+export const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(3, 'must be 3 to 63 characters')
+  .max(63, 'must be 3 to 63 characters')
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'may hold only a-z, 0-9 and hyphens, not at either end');
+
+/** ORG-11: whole minutes from 15 to 180; anything else is refused, never clamped. */
+export const sessionTimeoutSchema = z
+  .number('must be a whole number of minutes from 15 to 180')
+  .int('must be a whole number of minutes from 15 to 180')
+  .min(15, 'must be a whole number of minutes from 15 to 180')
+  .max(180, 'must be a whole number of minutes from 15 to 180');
+
+/** SESS-3: the absolute session lifetime, from 15 minutes to 30 days. */
+export const sessionMaxSchema = z
+  .number('must be a whole number of minutes from 15 to 43200')
+  .int('must be a whole number of minutes from 15 to 43200')
+  .min(15, 'must be a whole number of minutes from 15 to 43200')
+  .max(43_200, 'must be a whole number of minutes from 15 to 43200');
+
+export const DEFAULT_SESSION_TIMEOUT_MINUTES = 60;
+export const DEFAULT_SESSION_MAX_MINUTES = 12 * 60;
+
+export const signupSchema = z.strictObject({
+  companyName: organizationNameSchema,
+  domain: domainSchema,
+  username: usernameSchema,
+  email: emailSchema,
+  name: personNameSchema,
+  password: passwordSchema,
+});
+
+export const settingsPatchSchema = z
+  .strictObject({
+    name: organizationNameSchema.optional(),
+    domain: domainSchema.optional(),
+    sessionTimeoutMinutes: sessionTimeoutSchema.optional(),
+    sessionMaxMinutes: sessionMaxSchema.optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'name at least one setting to change');
+
+const MAX_PROPERTY_BYTES = 1024;
+
+/** ORG-7: at most 50 keys; each value, as JSON, at most 1 KiB. */
+export const propertiesSchema = z
+  .record(z.string().min(1, 'property names must not be empty').max(128), z.json())
+  .refine((p) => Object.keys(p).length <= 50, 'may hold at most 50 properties')
+  .superRefine((props, ctx) => {
+    for (const [key, value] of Object.entries(props)) {
+      if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_PROPERTY_BYTES) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'value must be at most 1 KiB' });
+      }
+    }
+  });
+
+export const entitlementsSchema = z.strictObject({
+  createSubOrgs: z.boolean().optional(),
+  createEnvironments: z.boolean().optional(),
+});
+
+export const newBusinessGroupSchema = z.strictObject({
+  name: organizationNameSchema,
+  ownerUserId: z.uuid('must be a user id').optional(),
+  entitlements: entitlementsSchema.optional(),
+  properties: propertiesSchema.optional(),
+});
+
+export const ownerSchema = z.strictObject({ ownerUserId: z.uuid('must be a user id') });
+
+export interface Entitlements {
+  createSubOrgs: boolean;
+  createEnvironments: boolean;
+}
+
+export interface Organization {
+  id: string;
+  tenantId: string;
+  parentId: string | null;
+  isMaster: boolean;
+  name: string;
+  /** Master only (ORG-3). */
+  domain: string | null;
+  ownerUserId: string;
+  entitlements: Entitlements;
+  properties: Record<string, unknown>;
+  /** Master only (ORG-11, SESS-3). */
+  sessionTimeoutMinutes: number | null;
+  sessionMaxMinutes: number | null;
+  /** The node's own client ID (legacy org-level credentials, CRED-4). */
+  clientId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -1,0 +1,174 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
+import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import {
+  type Access,
+  type AssignmentService,
+  type Authorizer,
+  type Permission,
+  permissionsOf,
+} from '../roles/index.ts';
+import type { UserService } from '../users/index.ts';
+import { createOrganizationRepository } from './organization.repository.ts';
+import {
+  type Organization,
+  ownerSchema,
+  propertiesSchema,
+  settingsPatchSchema,
+} from './organization.schema.ts';
+
+export interface HierarchyNode {
+  id: string;
+  parentId: string | null;
+  name: string;
+  /** `member`: the caller holds a role here; `ancestor`: shown by name only, to keep the tree connected. */
+  access: 'member' | 'ancestor';
+  permissions: Permission[];
+}
+
+/** Reading and changing org nodes: settings, properties, ownership and the hierarchy view. */
+export function createOrganizationService(deps: {
+  db: Db;
+  clock: Clock;
+  authz: Authorizer;
+  access: Access;
+  audit: AuditService;
+  users: UserService;
+  assignments: AssignmentService;
+}) {
+  const { db, clock, authz, access, audit, users, assignments } = deps;
+  const orgs = createOrganizationRepository(db);
+
+  async function findOrThrow(tenantId: string, orgId: string): Promise<Organization> {
+    const org = await orgs.findById(tenantId, orgId);
+    assertThat(org, 'organization.not_found');
+    return org;
+  }
+
+  /** A node's details, for anyone holding a role on it (ORG-9: nothing flows upward). */
+  async function get(ctx: RequestContext, tenantId: string, orgId: string): Promise<Organization> {
+    const index = await access.tenantIndexFor(ctx, tenantId);
+    assertThat(index.node(orgId), 'organization.not_found');
+    const { actor } = ctx;
+    if (actor.kind === 'user' && !index.holdsAnyRole(actor.userId, orgId)) {
+      throw new AppError(
+        'auth.permission_denied',
+        { organizationId: orgId },
+        { message: 'You hold no role on this organization' },
+      );
+    }
+    return findOrThrow(tenantId, orgId);
+  }
+
+  /** The master org a sign-in URL names (ORG-3); undefined once the domain has changed. */
+  function findByDomain(domain: string): Promise<Organization | undefined> {
+    return orgs.findMasterByDomain(domain);
+  }
+
+  /** ORG-10 from the in-memory index: no query per node. */
+  async function hierarchy(ctx: RequestContext, tenantId: string): Promise<HierarchyNode[]> {
+    const index = await access.tenantIndexFor(ctx, tenantId);
+    const { actor } = ctx;
+    if (actor.kind !== 'user') throw new AppError('auth.permission_denied', { permission: 'user' });
+    return index.visibleNodes(actor.userId).map((n) => ({
+      id: n.id,
+      parentId: n.parentId,
+      name: n.name,
+      access: n.access,
+      permissions: permissionsOf(n.mask),
+    }));
+  }
+
+  /** ORG-2 (name, any node), ORG-3 (domain) and ORG-11/SESS-3 (session settings) on the master. */
+  async function updateSettings(ctx: RequestContext, tenantId: string, orgId: string, input: unknown) {
+    const patch = parseInput(settingsPatchSchema, input);
+    await access.require(ctx, tenantId, 'orgs.settings.manage', orgId);
+    const masterOnly = ['domain', 'sessionTimeoutMinutes', 'sessionMaxMinutes'] as const;
+    const named = masterOnly.filter((k) => patch[k] !== undefined);
+    assertThat(orgId === tenantId || named.length === 0, 'organization.not_master', { fields: named });
+    const work = async (tx: Tx) => {
+      const repo = createOrganizationRepository(tx);
+      const before = await repo.findById(tenantId, orgId, { forUpdate: true });
+      assertThat(before, 'organization.not_found');
+      await repo.update(tenantId, orgId, { ...patch, at: clock.now() });
+      const after = (await repo.findById(tenantId, orgId))!;
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId,
+        action: 'organization.update',
+        target: { type: 'organization', id: orgId },
+        before: pick(before, Object.keys(patch)),
+        after: pick(after, Object.keys(patch)),
+      });
+      return after;
+    };
+    try {
+      // Names are part of the authorizer's tree; the other settings are not.
+      return patch.name !== undefined ? await authz.change(tenantId, work) : await db.transaction(work);
+    } catch (err) {
+      if (isUniqueViolation(err, 'organizations_domain_unique'))
+        throw new AppError('organization.domain_taken');
+      if (isUniqueViolation(err, 'organizations_sibling_name_unique'))
+        throw new AppError('business_group.name_taken');
+      throw err;
+    }
+  }
+
+  /** ORG-7: replaces the node's free-form properties. */
+  async function setProperties(ctx: RequestContext, tenantId: string, orgId: string, input: unknown) {
+    const properties = parseInput(propertiesSchema, input);
+    await access.require(ctx, tenantId, 'orgs.properties.manage', orgId);
+    return db.transaction(async (tx) => {
+      const repo = createOrganizationRepository(tx);
+      const before = await repo.findById(tenantId, orgId, { forUpdate: true });
+      assertThat(before, 'organization.not_found');
+      await repo.update(tenantId, orgId, { properties, at: clock.now() });
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId,
+        action: 'organization.properties.update',
+        target: { type: 'organization', id: orgId },
+        before: before.properties,
+        after: properties,
+      });
+      return (await repo.findById(tenantId, orgId))!;
+    });
+  }
+
+  /** ORG-4: ownership passes to an active user of the tenant who holds Organization Administrators on the node. */
+  async function transferOwnership(ctx: RequestContext, tenantId: string, orgId: string, input: unknown) {
+    const { ownerUserId } = parseInput(ownerSchema, input);
+    await access.require(ctx, tenantId, 'orgs.owner.assign', orgId);
+    return authz.change(tenantId, async (tx) => {
+      const repo = createOrganizationRepository(tx);
+      const before = await repo.findById(tenantId, orgId, { forUpdate: true });
+      assertThat(before, 'organization.not_found');
+      const eligible =
+        (await users.findActive(tx, tenantId, ownerUserId)) !== undefined &&
+        (await assignments.isAdministratorInTx(tx, tenantId, ownerUserId, orgId));
+      assertThat(eligible, 'organization.owner_not_eligible', { ownerUserId });
+      await repo.update(tenantId, orgId, { ownerUserId, at: clock.now() });
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId,
+        action: 'organization.owner.transfer',
+        target: { type: 'organization', id: orgId },
+        before: { ownerUserId: before.ownerUserId },
+        after: { ownerUserId },
+      });
+      return (await repo.findById(tenantId, orgId))!;
+    });
+  }
+
+  return { get, findByDomain, hierarchy, updateSettings, setProperties, transferOwnership };
+}
+
+function pick(org: Organization, keys: string[]): Record<string, unknown> {
+  const source = org as unknown as Record<string, unknown>;
+  return Object.fromEntries(keys.map((k) => [k, source[k]]));
+}
+
+export type OrganizationService = ReturnType<typeof createOrganizationService>;

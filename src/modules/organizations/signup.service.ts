@@ -1,0 +1,97 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { newId } from '../../platform/crypto/random.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
+import { AppError, parseInput } from '../../platform/errors/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import type { CredentialService, Environment, EnvironmentService } from '../environments/index.ts';
+import { type AssignmentService, type Authorizer, ORGANIZATION_ADMINISTRATORS } from '../roles/index.ts';
+import type { User, UserService } from '../users/index.ts';
+import { createOrganizationRepository } from './organization.repository.ts';
+import {
+  DEFAULT_SESSION_MAX_MINUTES,
+  DEFAULT_SESSION_TIMEOUT_MINUTES,
+  type Organization,
+  signupSchema,
+} from './organization.schema.ts';
+
+export interface SignupResult {
+  organization: Organization;
+  user: User;
+  environments: Environment[];
+}
+
+/**
+ * ORG-1: a company signs up. The master org, its first user (owner, Organization Administrators),
+ * its credentials and its two environments are created in one transaction, or nothing is.
+ */
+export function createSignupService(deps: {
+  db: Db;
+  clock: Clock;
+  authz: Authorizer;
+  audit: AuditService;
+  users: UserService;
+  assignments: AssignmentService;
+  environments: EnvironmentService;
+  credentials: CredentialService;
+}) {
+  const { db, clock, authz, audit, users, assignments, environments, credentials } = deps;
+
+  return async function signUp(ctx: RequestContext, input: unknown): Promise<SignupResult> {
+    const valid = parseInput(signupSchema, input);
+    const prepared = await users.prepareLocalUser({
+      username: valid.username,
+      email: valid.email,
+      name: valid.name,
+      password: valid.password,
+    });
+    const tenantId = newId();
+    const userId = newId();
+    // The web sign-up is anonymous; from here on the new user is the one acting.
+    const actx: RequestContext =
+      ctx.actor.kind === 'anonymous' ? { ...ctx, actor: { kind: 'user', tenantId, userId } } : ctx;
+
+    try {
+      return await db.transaction(async (tx) => {
+        const orgs = createOrganizationRepository(tx);
+        await orgs.insert(tenantId, {
+          id: tenantId,
+          parentId: null,
+          name: valid.companyName,
+          domain: valid.domain,
+          ownerUserId: userId,
+          entitlements: { createSubOrgs: true, createEnvironments: true },
+          properties: {},
+          sessionTimeoutMinutes: DEFAULT_SESSION_TIMEOUT_MINUTES,
+          sessionMaxMinutes: DEFAULT_SESSION_MAX_MINUTES,
+          at: clock.now(),
+        });
+        await authz.createTenant(tx, tenantId);
+        const user = await users.insertLocalUser(tx, tenantId, prepared, userId);
+        const grant = await assignments.grantInTx(tx, tenantId, {
+          userId,
+          roleId: ORGANIZATION_ADMINISTRATORS.id,
+          organizationId: tenantId,
+          environmentId: null,
+          inherit: true,
+        });
+        await credentials.issueInTx(tx, tenantId, tenantId, null);
+        const envs = await environments.createDefaultsInTx(tx, tenantId);
+        const organization = (await orgs.findById(tenantId, tenantId))!;
+
+        const record = (action: string, type: string, id: string, after: unknown) =>
+          audit.record(tx, actx, { tenantId, orgId: tenantId, action, target: { type, id }, after });
+        await record('organization.create', 'organization', tenantId, organization);
+        await record('user.create', 'user', userId, user);
+        await record('role_assignment.create', 'role_assignment', grant.id, grant);
+        for (const env of envs) await record('environment.create', 'environment', env.id, env);
+        return { organization, user, environments: envs };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'organizations_domain_unique'))
+        throw new AppError('organization.domain_taken');
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,63 @@
+import type { RequestContext } from '../../platform/context.ts';
+import { AppError } from '../../platform/errors/index.ts';
+import type { Authorizer } from './authorizer/authorizer.ts';
+import type { TenantIndex } from './authorizer/tenant-index.ts';
+import type { Permission } from './permissions.ts';
+
+/**
+ * The one permission check services call. Answers from the in-memory index. Callers outside the
+ * tenant learn nothing (404); callers inside it learn which permission they lack (403).
+ */
+export function createAccess(authz: Authorizer) {
+  /** Loads the index and makes sure the actor may act in this tenant at all. */
+  async function tenantIndexFor(ctx: RequestContext, tenantId: string): Promise<TenantIndex> {
+    const { actor } = ctx;
+    if (actor.kind === 'anonymous') throw new AppError('auth.unauthenticated');
+    if (actor.kind !== 'operator' && actor.tenantId !== tenantId)
+      throw new AppError('organization.not_found');
+    const index = await authz.forTenant(tenantId);
+    if (actor.kind === 'user' && !index.isActive(actor.userId)) throw new AppError('auth.unauthenticated');
+    return index;
+  }
+
+  async function require(
+    ctx: RequestContext,
+    tenantId: string,
+    permission: Permission,
+    orgId: string,
+    environmentId?: string,
+  ): Promise<TenantIndex> {
+    const index = await tenantIndexFor(ctx, tenantId);
+    if (!index.node(orgId)) throw new AppError('organization.not_found');
+    const { actor } = ctx;
+    if (actor.kind === 'operator') return index;
+    // Connected apps receive node-scoped grants with the admin API; until then they hold nothing.
+    const allowed = actor.kind === 'user' && index.can(actor.userId, permission, orgId, environmentId);
+    if (!allowed) {
+      throw new AppError(
+        'auth.permission_denied',
+        { permission, organizationId: orgId, ...(environmentId ? { environmentId } : {}) },
+        {
+          message: `Missing permission ${permission} on this ${environmentId ? 'environment' : 'organization'}`,
+        },
+      );
+    }
+    return index;
+  }
+
+  /** The acting user's permission mask on a node (operators hold everything). */
+  function maskOf(
+    ctx: RequestContext,
+    index: TenantIndex,
+    orgId: string,
+    environmentId?: string,
+  ): number | 'all' {
+    const { actor } = ctx;
+    if (actor.kind === 'operator') return 'all';
+    return actor.kind === 'user' ? index.mask(actor.userId, orgId, environmentId) : 0;
+  }
+
+  return { tenantIndexFor, require, maskOf };
+}
+
+export type Access = ReturnType<typeof createAccess>;

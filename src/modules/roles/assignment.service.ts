@@ -1,0 +1,192 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { newId } from '../../platform/crypto/random.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
+import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import type { Access } from './access.ts';
+import { createAssignmentRepository, ownedNodeIds, userStatus } from './assignment.repository.ts';
+import type { Authorizer } from './authorizer/authorizer.ts';
+import type { TenantIndex } from './authorizer/tenant-index.ts';
+import { ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
+import { ENVIRONMENT_SCOPABLE_MASK, maskOf, permissionsOf } from './permissions.ts';
+import { createRoleRepository } from './role.repository.ts';
+import { assignmentInputSchema, type Role, type RoleAssignment } from './role.schema.ts';
+
+interface Grant {
+  userId: string;
+  roleId: string;
+  organizationId: string;
+  environmentId: string | null;
+  inherit: boolean;
+  source?: string;
+}
+
+/** Role assignments (ROLE-3…ROLE-5) with the owner's protection (ORG-5). */
+export function createAssignmentService(deps: {
+  db: Db;
+  clock: Clock;
+  authz: Authorizer;
+  access: Access;
+  audit: AuditService;
+}) {
+  const { db, clock, authz, access, audit } = deps;
+  const assignments = createAssignmentRepository(db);
+  const roles = createRoleRepository(db);
+
+  /** The permissions a grant hands out: environment grants carry only environment-scoped ones. */
+  function grantedMask(role: Role, environmentId: string | null): number {
+    const mask = maskOf(role.permissions);
+    return environmentId ? mask & ENVIRONMENT_SCOPABLE_MASK : mask;
+  }
+
+  /** ROLE-5: `roles.assign` on the node, and every permission in play held there by the actor. */
+  async function requireGrantor(
+    ctx: RequestContext,
+    tenantId: string,
+    role: Role,
+    grant: Grant,
+  ): Promise<TenantIndex> {
+    const index = await access.require(ctx, tenantId, 'roles.assign', grant.organizationId);
+    if (ctx.actor.kind === 'operator') return index;
+    const actorId = ctx.actor.kind === 'user' ? ctx.actor.userId : '';
+    // An inheriting grant reaches every descendant, so it needs permissions the actor holds there too.
+    const held = grant.inherit
+      ? index.inheritableMask(actorId, grant.organizationId)
+      : index.mask(actorId, grant.organizationId, grant.environmentId ?? undefined);
+    const missing = permissionsOf(grantedMask(role, grant.environmentId) & ~held);
+    assertThat(missing.length === 0, 'role_assignment.privilege_escalation', { missingPermissions: missing });
+    return index;
+  }
+
+  /** Normalizes inherit/environment against the role: Organization Administrators always inherits. */
+  function shapeGrant(role: Role, input: { environmentId?: string | null; inherit?: boolean }) {
+    const environmentId = input.environmentId ?? null;
+    const isAdministrators = role.id === ORGANIZATION_ADMINISTRATORS.id;
+    if (environmentId) {
+      assertThat(
+        !isAdministrators && input.inherit !== true && grantedMask(role, environmentId) !== 0,
+        'role_assignment.not_environment_scopable',
+      );
+    }
+    return { environmentId, inherit: isAdministrators || (input.inherit ?? false) };
+  }
+
+  /** Inserts a grant inside the caller's transaction, unchecked: sign-up and group creation use it. */
+  async function grantInTx(tx: Tx, tenantId: string, grant: Grant): Promise<RoleAssignment> {
+    try {
+      return await createAssignmentRepository(tx).insert(tenantId, {
+        id: newId(),
+        ...grant,
+        at: clock.now(),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'role_assignments_unique')) throw new AppError('role_assignment.exists');
+      throw err;
+    }
+  }
+
+  async function assign(ctx: RequestContext, tenantId: string, input: unknown): Promise<RoleAssignment> {
+    const valid = parseInput(assignmentInputSchema, input);
+    await access.tenantIndexFor(ctx, tenantId);
+    const role = await roles.findById(tenantId, valid.roleId);
+    assertThat(role, 'role.not_found');
+    const grant: Grant = {
+      userId: valid.userId,
+      roleId: role.id,
+      organizationId: valid.organizationId,
+      ...shapeGrant(role, valid),
+    };
+    const index = await requireGrantor(ctx, tenantId, role, grant);
+    if (grant.environmentId) {
+      assertThat(index.environmentOrg(grant.environmentId) === grant.organizationId, 'environment.not_found');
+    }
+    return authz.change(tenantId, async (tx) => {
+      const status = await userStatus(tx, tenantId, grant.userId);
+      assertThat(status, 'user.not_found');
+      assertThat(status !== 'deleted', 'user.inactive');
+      const created = await grantInTx(tx, tenantId, grant);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: grant.organizationId,
+        action: 'role_assignment.create',
+        target: { type: 'role_assignment', id: created.id },
+        after: created,
+      });
+      return created;
+    });
+  }
+
+  async function remove(ctx: RequestContext, tenantId: string, assignmentId: string): Promise<void> {
+    await access.tenantIndexFor(ctx, tenantId);
+    const existing = await assignments.findById(tenantId, assignmentId);
+    assertThat(existing, 'role_assignment.not_found');
+    const role = await roles.findById(tenantId, existing.roleId);
+    assertThat(role, 'role.not_found');
+    await requireGrantor(ctx, tenantId, role, existing);
+    await authz.change(tenantId, async (tx) => {
+      const repo = createAssignmentRepository(tx);
+      const current = await repo.findById(tenantId, assignmentId);
+      assertThat(current, 'role_assignment.not_found');
+      if (current.roleId === ORGANIZATION_ADMINISTRATORS.id) {
+        const owned = await ownedNodeIds(tx, tenantId, current.userId);
+        const stillAdmin = await repo.administeredAmong(tenantId, current.userId, owned, assignmentId);
+        const wouldLose = owned.filter((id) => !stillAdmin.has(id));
+        assertThat(wouldLose.length === 0, 'organization.owner_protected', {
+          ownedOrganizationIds: wouldLose,
+        });
+      }
+      await repo.delete(tenantId, assignmentId);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: current.organizationId,
+        action: 'role_assignment.delete',
+        target: { type: 'role_assignment', id: assignmentId },
+        before: current,
+      });
+    });
+  }
+
+  /** A user's assignments: all of them for themselves and for `users.manage` holders; otherwise those on nodes where the caller may assign roles. */
+  async function listForUser(
+    ctx: RequestContext,
+    tenantId: string,
+    userId: string,
+  ): Promise<RoleAssignment[]> {
+    const index = await access.tenantIndexFor(ctx, tenantId);
+    const status = await userStatus(db, tenantId, userId);
+    assertThat(status, 'user.not_found');
+    const all = await assignments.listForUser(tenantId, userId);
+    const { actor } = ctx;
+    if (actor.kind === 'operator' || (actor.kind === 'user' && actor.userId === userId)) return all;
+    if (actor.kind === 'user' && index.can(actor.userId, 'users.manage', tenantId)) return all;
+    return all.filter(
+      (a) => actor.kind === 'user' && index.can(actor.userId, 'roles.assign', a.organizationId),
+    );
+  }
+
+  async function listForNode(
+    ctx: RequestContext,
+    tenantId: string,
+    orgId: string,
+  ): Promise<RoleAssignment[]> {
+    await access.require(ctx, tenantId, 'roles.assign', orgId);
+    return assignments.listForNode(tenantId, orgId);
+  }
+
+  /** Inside a transaction: does the user hold Organization Administrators on the node? (ORG-4) */
+  async function isAdministratorInTx(
+    tx: Tx,
+    tenantId: string,
+    userId: string,
+    orgId: string,
+  ): Promise<boolean> {
+    const held = await createAssignmentRepository(tx).administeredAmong(tenantId, userId, [orgId]);
+    return held.has(orgId);
+  }
+
+  return { assign, remove, listForUser, listForNode, grantInTx, isAdministratorInTx };
+}
+
+export type AssignmentService = ReturnType<typeof createAssignmentService>;

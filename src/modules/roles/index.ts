@@ -1,0 +1,24 @@
+export { type Access, createAccess } from './access.ts';
+export { type AssignmentService, createAssignmentService } from './assignment.service.ts';
+export { type Authorizer, createAuthorizer } from './authorizer/authorizer.ts';
+export { createSnapshotRepository } from './authorizer/snapshot.repository.ts';
+export {
+  type IndexedNode,
+  TenantIndex,
+  type TenantSnapshot,
+  type VisibleNode,
+} from './authorizer/tenant-index.ts';
+export { BUILT_IN_ROLES, type BuiltInRole, ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
+export {
+  ALL_MASK,
+  ALL_PERMISSIONS,
+  ENVIRONMENT_SCOPABLE_MASK,
+  isPermission,
+  maskOf,
+  PERMISSION_CATALOGUE,
+  type Permission,
+  permissionsOf,
+} from './permissions.ts';
+export { syncBuiltInRoles } from './role.repository.ts';
+export type { Role, RoleAssignment } from './role.schema.ts';
+export { createRoleService, type RoleService } from './role.service.ts';

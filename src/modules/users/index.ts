@@ -1,0 +1,11 @@
+export { createUserRepository } from './user.repository.ts';
+export {
+  emailSchema,
+  type NewLocalUser,
+  newLocalUserSchema,
+  passwordSchema,
+  personNameSchema,
+  type User,
+  usernameSchema,
+} from './user.schema.ts';
+export { createUserService, type UserService } from './user.service.ts';

@@ -1,0 +1,130 @@
+import type { Db, Tx } from '../../platform/db/database.ts';
+import type { User, UserStatus } from './user.schema.ts';
+
+interface UserRow {
+  id: string;
+  tenant_id: string;
+  username: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  status: UserStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    username: row.username,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    local: row.password_hash !== null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function createUserRepository(db: Db | Tx) {
+  return {
+    async insert(
+      tenantId: string,
+      user: {
+        id: string;
+        username: string;
+        email: string;
+        name: string;
+        passwordHash: string | null;
+        at: Date;
+      },
+    ): Promise<User> {
+      const [row] = await db('users')
+        .insert({
+          id: user.id,
+          tenant_id: tenantId,
+          username: user.username,
+          email: user.email,
+          name: user.name,
+          password_hash: user.passwordHash,
+          status: 'active',
+          created_at: user.at,
+          updated_at: user.at,
+        })
+        .returning('*');
+      return toUser(row as UserRow);
+    },
+
+    async findById(
+      tenantId: string,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<User | undefined> {
+      const q = db('users').where({ tenant_id: tenantId, id });
+      if (options.forUpdate) q.forUpdate();
+      const row = await q.first();
+      return row ? toUser(row) : undefined;
+    },
+
+    async findByUsername(
+      tenantId: string,
+      username: string,
+    ): Promise<(User & { passwordHash: string | null }) | undefined> {
+      const row = await db('users')
+        .where({ tenant_id: tenantId })
+        .whereRaw('lower(username) = lower(?)', [username])
+        .first();
+      return row ? { ...toUser(row), passwordHash: row.password_hash } : undefined;
+    },
+
+    async update(
+      tenantId: string,
+      id: string,
+      patch: { email?: string; name?: string; status?: UserStatus; at: Date },
+    ): Promise<User> {
+      const [row] = await db('users')
+        .where({ tenant_id: tenantId, id })
+        .update({
+          ...(patch.email !== undefined ? { email: patch.email } : {}),
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.status !== undefined
+            ? { status: patch.status, deleted_at: patch.status === 'deleted' ? patch.at : null }
+            : {}),
+          updated_at: patch.at,
+        })
+        .returning('*');
+      return toUser(row as UserRow);
+    },
+
+    /** Nodes this user owns: ORG-5 keeps an owner enabled. */
+    async ownedNodeIds(tenantId: string, userId: string): Promise<string[]> {
+      return db('organizations').where({ tenant_id: tenantId, owner_user_id: userId }).pluck('id');
+    },
+
+    async list(
+      tenantId: string,
+      query: { search?: string; limit: number; offset: number; includeDeleted?: boolean },
+    ): Promise<{ users: User[]; total: number }> {
+      const base = db('users').where({ tenant_id: tenantId });
+      if (!query.includeDeleted) base.whereNot({ status: 'deleted' });
+      if (query.search) {
+        const term = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        base.where((q) =>
+          q.whereILike('username', term).orWhereILike('email', term).orWhereILike('name', term),
+        );
+      }
+      const [rows, [counted]] = await Promise.all([
+        base
+          .clone()
+          .orderBy([{ column: 'username' }, { column: 'id' }])
+          .limit(query.limit)
+          .offset(query.offset),
+        base.clone().count({ count: '*' }),
+      ]);
+      return { users: (rows as UserRow[]).map(toUser), total: Number(counted?.count ?? 0) };
+    },
+  };
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;

@@ -1,0 +1,156 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { hashPassword } from '../../platform/crypto/password.ts';
+import { newId } from '../../platform/crypto/random.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
+import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import type { Access, Authorizer } from '../roles/index.ts';
+import { createUserRepository } from './user.repository.ts';
+import { type NewLocalUser, newLocalUserSchema, profileUpdateSchema, type User } from './user.schema.ts';
+
+export interface UserServiceDeps {
+  db: Db;
+  clock: Clock;
+  authz: Authorizer;
+  access: Access;
+  audit: AuditService;
+}
+
+/** Users of a master org (USR-1…USR-4). Profile and lifecycle changes need `users.manage` on the master. */
+export function createUserService(deps: UserServiceDeps) {
+  const { db, clock, authz, access, audit } = deps;
+  const users = createUserRepository(db);
+
+  /** Validates and hashes outside any transaction: argon2 is the slow part and holds no lock. */
+  async function prepareLocalUser(input: unknown): Promise<NewLocalUser & { passwordHash: string }> {
+    const valid = parseInput(newLocalUserSchema, input);
+    return { ...valid, passwordHash: await hashPassword(valid.password) };
+  }
+
+  /** Inserts a prepared local user inside the caller's transaction (sign-up, invitation acceptance). */
+  async function insertLocalUser(
+    tx: Tx,
+    tenantId: string,
+    user: Pick<NewLocalUser, 'username' | 'email' | 'name'> & { passwordHash: string },
+    id = newId(),
+  ): Promise<User> {
+    try {
+      return await createUserRepository(tx).insert(tenantId, {
+        id,
+        username: user.username,
+        email: user.email,
+        name: user.name,
+        passwordHash: user.passwordHash,
+        at: clock.now(),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_username_unique')) throw new AppError('user.username_taken');
+      throw err;
+    }
+  }
+
+  async function findOrThrow(tenantId: string, userId: string, conn: Db | Tx = db): Promise<User> {
+    const user = await createUserRepository(conn).findById(tenantId, userId);
+    assertThat(user, 'user.not_found');
+    return user;
+  }
+
+  /** Same answer for a user id of another tenant as for one that never existed. */
+  async function get(ctx: RequestContext, tenantId: string, userId: string): Promise<User> {
+    const self = ctx.actor.kind === 'user' && ctx.actor.userId === userId && ctx.actor.tenantId === tenantId;
+    if (!self) await access.require(ctx, tenantId, 'users.manage', tenantId);
+    return findOrThrow(tenantId, userId);
+  }
+
+  async function list(
+    ctx: RequestContext,
+    tenantId: string,
+    query: { search?: string; limit: number; offset: number },
+  ): Promise<{ users: User[]; total: number }> {
+    await access.require(ctx, tenantId, 'users.manage', tenantId);
+    return users.list(tenantId, query);
+  }
+
+  async function updateProfile(
+    ctx: RequestContext,
+    tenantId: string,
+    userId: string,
+    input: unknown,
+  ): Promise<User> {
+    const patch = parseInput(profileUpdateSchema, input);
+    await access.require(ctx, tenantId, 'users.manage', tenantId);
+    return db.transaction(async (tx) => {
+      const repo = createUserRepository(tx);
+      const before = await repo.findById(tenantId, userId, { forUpdate: true });
+      assertThat(before && before.status !== 'deleted', 'user.not_found');
+      const after = await repo.update(tenantId, userId, { ...patch, at: clock.now() });
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: tenantId,
+        action: 'user.update',
+        target: { type: 'user', id: userId },
+        before: { email: before.email, name: before.name },
+        after: { email: after.email, name: after.name },
+      });
+      return after;
+    });
+  }
+
+  /**
+   * Disable, enable or delete. A user who owns a node cannot be disabled or deleted (ORG-5).
+   * The authorizer's version moves with the status, so the user holds nothing from the moment we return.
+   */
+  async function setStatus(
+    ctx: RequestContext,
+    tenantId: string,
+    userId: string,
+    status: 'active' | 'disabled' | 'deleted',
+  ): Promise<User> {
+    await access.require(ctx, tenantId, 'users.manage', tenantId);
+    return authz.change(tenantId, async (tx) => {
+      const repo = createUserRepository(tx);
+      const before = await repo.findById(tenantId, userId, { forUpdate: true });
+      assertThat(before && before.status !== 'deleted', 'user.not_found');
+      if (status !== 'active') {
+        const owned = await repo.ownedNodeIds(tenantId, userId);
+        assertThat(owned.length === 0, 'organization.owner_protected', { ownedOrganizationIds: owned });
+      }
+      if (before.status === status) return before;
+      const after = await repo.update(tenantId, userId, { status, at: clock.now() });
+      const action =
+        status === 'active' ? 'user.enable' : status === 'disabled' ? 'user.disable' : 'user.delete';
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: tenantId,
+        action,
+        target: { type: 'user', id: userId },
+        before: { status: before.status },
+        after: { status: after.status },
+      });
+      return after;
+    });
+  }
+
+  return {
+    prepareLocalUser,
+    insertLocalUser,
+    get,
+    list,
+    updateProfile,
+    disable: (ctx: RequestContext, tenantId: string, userId: string) =>
+      setStatus(ctx, tenantId, userId, 'disabled'),
+    enable: (ctx: RequestContext, tenantId: string, userId: string) =>
+      setStatus(ctx, tenantId, userId, 'active'),
+    delete: (ctx: RequestContext, tenantId: string, userId: string) =>
+      setStatus(ctx, tenantId, userId, 'deleted'),
+    /** For other modules, inside their transaction: the user, if active in this tenant. */
+    findActive: async (tx: Tx, tenantId: string, userId: string): Promise<User | undefined> => {
+      const user = await createUserRepository(tx).findById(tenantId, userId);
+      return user?.status === 'active' ? user : undefined;
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

@@ -1,0 +1,63 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import knexFactory, { type Knex } from 'knex';
+import ClientPGLite from 'knex-pglite';
+import pg from 'pg';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+
+// PostgreSQL's int8 (counts, sequences) arrives as a string from `pg`; every value we keep fits a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type Db = Knex;
+export type Tx = Knex.Transaction;
+
+export interface Database {
+  readonly knex: Knex;
+  readonly kind: 'embedded' | 'postgres';
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  poolMax: number;
+  /** PostgreSQL schema to work in (tests isolate themselves this way). */
+  searchPath?: string;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const knex = knexFactory({
+      client: 'pg',
+      connection: options.databaseUrl,
+      pool: { min: 0, max: options.poolMax },
+      acquireConnectionTimeout: 10_000,
+      ...(options.searchPath ? { searchPath: [options.searchPath] } : {}),
+    });
+    return { knex, kind: 'postgres', close: () => knex.destroy() };
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const releaseLock = acquireDataDirLock(options.dataDir);
+  try {
+    const pglite = await PGlite.create(path.join(options.dataDir, 'pglite'));
+    return embeddedDatabase(pglite, releaseLock);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
+/** Wraps an open PGlite instance (file-backed, or in memory for tests). */
+export function embeddedDatabase(pglite: PGlite, onClose: () => void = () => {}): Database {
+  const knex = knexFactory({ client: ClientPGLite, connection: { pglite } } as Knex.Config);
+  return {
+    knex,
+    kind: 'embedded',
+    close: async () => {
+      await knex.destroy();
+      if (!pglite.closed) await pglite.close();
+      onClose();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// The one registry of client-visible error codes. Codes are stable: never rename one that shipped.
+export const errorCodes = {
+  internal: { status: 500, message: 'Internal server error' },
+  'service.unavailable': { status: 503, message: 'A backing service is unavailable' },
+  'request.invalid_input': { status: 400, message: 'The request is invalid' },
+  'request.not_found': { status: 404, message: 'No such resource' },
+  'request.too_large': { status: 413, message: 'The request body is too large' },
+  'auth.unauthenticated': { status: 401, message: 'Authentication is required' },
+  'auth.permission_denied': { status: 403, message: 'Missing permission' },
+
+  'organization.not_found': { status: 404, message: 'Organization not found' },
+  'organization.domain_taken': { status: 409, message: 'That domain is already in use' },
+  'organization.master_not_deletable': { status: 409, message: 'The master organization cannot be deleted' },
+  'organization.not_master': { status: 422, message: 'This setting belongs to the master organization' },
+  'organization.owner_not_eligible': {
+    status: 422,
+    message:
+      'The owner must be an active user of this organization holding Organization Administrators on the node',
+  },
+  'organization.owner_protected': {
+    status: 409,
+    message:
+      'The owner of a node keeps Organization Administrators and stays enabled: transfer ownership first',
+  },
+  'business_group.name_taken': { status: 409, message: 'A sibling business group already has that name' },
+  'business_group.has_children': { status: 409, message: 'The business group still has child groups' },
+  'business_group.limit_reached': {
+    status: 409,
+    message: 'The organization holds the most business groups allowed',
+  },
+  'business_group.not_entitled': { status: 403, message: 'The parent may not create business groups' },
+  'business_group.entitlement_not_on_parent': {
+    status: 422,
+    message: 'A business group may only have an entitlement its parent has',
+  },
+
+  'user.not_found': { status: 404, message: 'User not found' },
+  'user.username_taken': { status: 409, message: 'That username is already taken in this organization' },
+  'user.inactive': { status: 409, message: 'The user is disabled or deleted' },
+
+  'role.not_found': { status: 404, message: 'Role not found' },
+  'role.name_taken': { status: 409, message: 'A role with that name already exists' },
+  'role.read_only': { status: 403, message: 'Built-in roles cannot be changed' },
+  'role.in_use': { status: 409, message: 'The role is still assigned' },
+  'role_assignment.not_found': { status: 404, message: 'Role assignment not found' },
+  'role_assignment.exists': { status: 409, message: 'That role assignment already exists' },
+  'role_assignment.not_environment_scopable': {
+    status: 422,
+    message:
+      'Only roles with environment-scoped permissions can be assigned to an environment, without inheritance',
+  },
+  'role_assignment.privilege_escalation': {
+    status: 403,
+    message: 'You cannot grant or remove permissions you do not hold on that node',
+  },
+
+  'environment.not_found': { status: 404, message: 'Environment not found' },
+  'environment.name_taken': {
+    status: 409,
+    message: 'An environment with that name already exists on this node',
+  },
+  'environment.not_entitled': { status: 403, message: 'This business group may not manage environments' },
+  'credentials.not_found': { status: 404, message: 'Client credentials not found' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;

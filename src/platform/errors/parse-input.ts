@@ -1,0 +1,14 @@
+import type { z } from 'zod';
+import { AppError } from './app-error.ts';
+
+/** Validates input against a schema; failures become one 400 naming every offending field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
+    problem: issue.message,
+  }));
+  const summary = fields.map((f) => `${f.field}: ${f.problem}`).join('; ');
+  throw new AppError('request.invalid_input', { fields }, { message: `Invalid input — ${summary}` });
+}
