@@ -109,6 +109,29 @@ export function createOrganizationRepository(db: Db | Tx) {
       return master ? this.findById(master.tenant_id, master.tenant_id) : undefined;
     },
 
+    /** Operator paths name a node by id alone; this finds its tenant. Not for requests from tenants. */
+    async findTenantIdOf(orgId: string): Promise<string | undefined> {
+      const row = await db('organizations').where({ id: orgId }).first('tenant_id');
+      return row?.tenant_id;
+    },
+
+    /** Every node of the tenant with its owner's username, for the operator's view of a tree. */
+    async listWithOwners(tenantId: string) {
+      const rows = await db('organizations as o')
+        .join('users as u', function joinOwner() {
+          this.on('u.id', 'o.owner_user_id').andOn('u.tenant_id', 'o.tenant_id');
+        })
+        .where('o.tenant_id', tenantId)
+        .select('o.id', 'o.parent_id', 'o.name', 'o.owner_user_id', 'u.username as owner_username');
+      return rows as Array<{
+        id: string;
+        parent_id: string | null;
+        name: string;
+        owner_user_id: string;
+        owner_username: string;
+      }>;
+    },
+
     async update(tenantId: string, id: string, patch: OrganizationPatch): Promise<void> {
       await db('organizations')
         .where({ tenant_id: tenantId, id })

@@ -29,6 +29,14 @@ export interface HierarchyNode {
   permissions: Permission[];
 }
 
+export interface TreeNode {
+  id: string;
+  parentId: string | null;
+  depth: number;
+  name: string;
+  owner: { id: string; username: string };
+}
+
 /** Reading and changing org nodes: settings, properties, ownership and the hierarchy view. */
 export function createOrganizationService(deps: {
   db: Db;
@@ -163,7 +171,39 @@ export function createOrganizationService(deps: {
     });
   }
 
-  return { get, findByDomain, hierarchy, updateSettings, setProperties, transferOwnership };
+  /** Operator only: the tenant a node belongs to. */
+  async function locate(ctx: RequestContext, orgId: string): Promise<{ tenantId: string }> {
+    assertThat(ctx.actor.kind === 'operator', 'auth.permission_denied', { permission: 'operator' });
+    const tenantId = await orgs.findTenantIdOf(orgId);
+    assertThat(tenantId, 'organization.not_found');
+    return { tenantId };
+  }
+
+  /** The whole tree with owners, parents before children (operators, and administrators of the master). */
+  async function tree(ctx: RequestContext, tenantId: string): Promise<TreeNode[]> {
+    await access.require(ctx, tenantId, 'orgs.settings.manage', tenantId);
+    const rows = await orgs.listWithOwners(tenantId);
+    const children = new Map<string | null, typeof rows>();
+    for (const row of rows) children.set(row.parent_id, [...(children.get(row.parent_id) ?? []), row]);
+    const out: TreeNode[] = [];
+    const visit = (parentId: string | null, depth: number) => {
+      const list = (children.get(parentId) ?? []).sort((a, b) => a.name.localeCompare(b.name));
+      for (const row of list) {
+        out.push({
+          id: row.id,
+          parentId: row.parent_id,
+          depth,
+          name: row.name,
+          owner: { id: row.owner_user_id, username: row.owner_username },
+        });
+        visit(row.id, depth + 1);
+      }
+    };
+    visit(null, 0);
+    return out;
+  }
+
+  return { get, findByDomain, hierarchy, tree, locate, updateSettings, setProperties, transferOwnership };
 }
 
 function pick(org: Organization, keys: string[]): Record<string, unknown> {

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Container } from '../../src/container.ts';
+import type { SignupResult } from '../../src/modules/organizations/index.ts';
+import type { User } from '../../src/modules/users/index.ts';
+import { operatorContext, type RequestContext } from '../../src/platform/context.ts';
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}${process.pid}x${++counter}`;
+
+export const PASSWORD = 'correct horse battery staple';
+
+export function userCtx(tenantId: string, userId: string): RequestContext {
+  return { actor: { kind: 'user', tenantId, userId }, requestId: `req-${randomUUID()}` };
+}
+
+export const operator = (): RequestContext => operatorContext(`req-${randomUUID()}`, 'test-operator');
+
+export interface Tenant extends SignupResult {
+  tenantId: string;
+  /** The sign-up user, owner of the master. */
+  owner: RequestContext;
+}
+
+export async function signUpTenant(
+  c: Container,
+  overrides: Partial<{ companyName: string; domain: string; username: string }> = {},
+): Promise<Tenant> {
+  const result = await c.signUp(
+    { actor: { kind: 'anonymous' }, requestId: `req-${randomUUID()}` },
+    {
+      companyName: overrides.companyName ?? 'Acme Corp',
+      domain: overrides.domain ?? unique('acme'),
+      username: overrides.username ?? 'founder',
+      email: 'founder@acme.test',
+      name: 'Fiona Founder',
+      password: PASSWORD,
+    },
+  );
+  const tenantId = result.organization.id;
+  return { ...result, tenantId, owner: userCtx(tenantId, result.user.id) };
+}
+
+/** A local user of the tenant with no role (as an invitation acceptance would create). */
+export async function addUser(c: Container, tenantId: string, username = unique('user')): Promise<User> {
+  const prepared = await c.users.prepareLocalUser({
+    username,
+    email: `${username}@acme.test`,
+    name: `Person ${username}`,
+    password: PASSWORD,
+  });
+  return c.database.knex.transaction((tx) => c.users.insertLocalUser(tx, tenantId, prepared));
+}
+
+export async function addBusinessGroup(
+  c: Container,
+  tenant: Tenant,
+  parentId: string,
+  name = unique('bg'),
+  extra: Record<string, unknown> = {},
+) {
+  return c.businessGroups.create(tenant.owner, tenant.tenantId, parentId, {
+    name,
+    entitlements: { createSubOrgs: true, createEnvironments: true },
+    ...extra,
+  });
+}
+
+export { operatorContext };
