@@ -89,7 +89,7 @@ export function createAssignmentService(deps: {
 
   async function assign(ctx: RequestContext, tenantId: string, input: unknown): Promise<RoleAssignment> {
     const valid = parseInput(assignmentInputSchema, input);
-    await access.tenantIndexFor(ctx, tenantId);
+    const index = await access.tenantIndexFor(ctx, tenantId);
     const role = await roles.findById(tenantId, valid.roleId);
     assertThat(role, 'role.not_found');
     const grant: Grant = {
@@ -98,10 +98,10 @@ export function createAssignmentService(deps: {
       organizationId: valid.organizationId,
       ...shapeGrant(role, valid),
     };
-    const index = await requireGrantor(ctx, tenantId, role, grant);
     if (grant.environmentId) {
       assertThat(index.environmentOrg(grant.environmentId) === grant.organizationId, 'environment.not_found');
     }
+    await requireGrantor(ctx, tenantId, role, grant);
     return authz.change(tenantId, async (tx) => {
       const status = await userStatus(tx, tenantId, grant.userId);
       assertThat(status, 'user.not_found');

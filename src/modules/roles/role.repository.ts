@@ -64,7 +64,7 @@ export function createRoleRepository(db: Db | Tx) {
       tenantId: string,
       id: string,
       patch: { name?: string; description?: string; permissions?: Permission[]; at: Date },
-    ): Promise<Role> {
+    ): Promise<Role | undefined> {
       const [row] = await db('roles')
         .where({ tenant_id: tenantId, id })
         .update({
@@ -74,7 +74,7 @@ export function createRoleRepository(db: Db | Tx) {
           updated_at: patch.at,
         })
         .returning('*');
-      return toRole(row as RoleRow);
+      return row ? toRole(row as RoleRow) : undefined;
     },
 
     async delete(tenantId: string, id: string): Promise<void> {

@@ -99,6 +99,7 @@ export function createRoleService(deps: {
       // Permissions feed the authorizer; a rename alone would not, but one path keeps it simple.
       return await authz.change(tenantId, async (tx) => {
         const after = await createRoleRepository(tx).update(tenantId, roleId, { ...patch, at: clock.now() });
+        assertThat(after, 'role.not_found');
         await audit.record(tx, ctx, {
           tenantId,
           orgId: tenantId,

@@ -82,7 +82,7 @@ export function createUserRepository(db: Db | Tx) {
       tenantId: string,
       id: string,
       patch: { email?: string; name?: string; status?: UserStatus; at: Date },
-    ): Promise<User> {
+    ): Promise<User | undefined> {
       const [row] = await db('users')
         .where({ tenant_id: tenantId, id })
         .update({
@@ -94,7 +94,7 @@ export function createUserRepository(db: Db | Tx) {
           updated_at: patch.at,
         })
         .returning('*');
-      return toUser(row as UserRow);
+      return row ? toUser(row as UserRow) : undefined;
     },
 
     /** Nodes this user owns: ORG-5 keeps an owner enabled. */

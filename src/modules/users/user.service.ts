@@ -86,6 +86,7 @@ export function createUserService(deps: UserServiceDeps) {
       const before = await repo.findById(tenantId, userId, { forUpdate: true });
       assertThat(before && before.status !== 'deleted', 'user.not_found');
       const after = await repo.update(tenantId, userId, { ...patch, at: clock.now() });
+      assertThat(after, 'user.not_found');
       await audit.record(tx, ctx, {
         tenantId,
         orgId: tenantId,
@@ -119,6 +120,7 @@ export function createUserService(deps: UserServiceDeps) {
       }
       if (before.status === status) return before;
       const after = await repo.update(tenantId, userId, { status, at: clock.now() });
+      assertThat(after, 'user.not_found');
       const action =
         status === 'active' ? 'user.enable' : status === 'disabled' ? 'user.disable' : 'user.delete';
       await audit.record(tx, ctx, {
