@@ -75,7 +75,16 @@ export function createOrganizationRepository(db: Db | Tx) {
       .where('o.tenant_id', tenantId)
       .select('o.*', 'c.client_id');
 
+  async function findById(tenantId: string, id: string, options: { forUpdate?: boolean } = {}) {
+    const q = withClientId(tenantId).andWhere('o.id', id);
+    if (options.forUpdate) q.forUpdate('o');
+    const row = await q.first();
+    return row ? toOrganization(row) : undefined;
+  }
+
   return {
+    findById,
+
     async insert(tenantId: string, org: OrganizationInsert): Promise<void> {
       await db('organizations').insert({
         id: org.id,
@@ -94,19 +103,12 @@ export function createOrganizationRepository(db: Db | Tx) {
       });
     },
 
-    async findById(tenantId: string, id: string, options: { forUpdate?: boolean } = {}) {
-      const q = withClientId(tenantId).andWhere('o.id', id);
-      if (options.forUpdate) q.forUpdate('o');
-      const row = await q.first();
-      return row ? toOrganization(row) : undefined;
-    },
-
     /** Resolves the tenant from a sign-in URL's domain: the tenant key itself, so not tenant-scoped. */
     async findMasterByDomain(domain: string): Promise<Organization | undefined> {
       const master = await db('organizations')
         .whereRaw('lower(domain) = lower(?)', [domain])
         .first('tenant_id');
-      return master ? this.findById(master.tenant_id, master.tenant_id) : undefined;
+      return master ? findById(master.tenant_id, master.tenant_id) : undefined;
     },
 
     /** Operator paths name a node by id alone; this finds its tenant. Not for requests from tenants. */
