@@ -46,10 +46,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
   let redis: RedisClients | undefined;
   try {
     const db = database.knex;
-    const applied = await migrateToLatest(db);
-    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    await syncBuiltInRoles(db, clock.now());
-
+    // The key first: a start that is going to be refused must not have migrated anything.
     const box = createSecretBox(
       resolveSecretsKey({
         configured: config.security.secretsKey,
@@ -58,7 +55,10 @@ export async function createContainer(config: Readonly<Config>, options: Contain
         logger,
       }),
     );
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     await assertKeyOpensExistingSecrets(db, box);
+    await syncBuiltInRoles(db, clock.now());
 
     redis = config.storage.redisUrl ? createRedisClients(config.storage.redisUrl, logger) : undefined;
     const signals = redis

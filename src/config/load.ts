@@ -54,27 +54,31 @@ function readYaml(file: string): Tree {
 
 function fromEnv(env: Record<string, string | undefined>): Tree {
   const tree: Tree = {};
+  const problems: string[] = [];
   for (const [name, { path: keyPath, kind }] of Object.entries(ENV_VARS)) {
     const raw = env[name];
     if (raw === undefined) continue;
     const [section, key] = keyPath;
-    tree[section] = { ...(tree[section] as Tree | undefined), [key]: parseEnvValue(name, raw, kind) };
+    const parsed = parseEnvValue(raw, kind);
+    if ('problem' in parsed) problems.push(`- ${section}.${key} (${name}): ${parsed.problem}`);
+    else tree[section] = { ...(tree[section] as Tree | undefined), [key]: parsed.value };
   }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return tree;
 }
 
-function parseEnvValue(name: string, raw: string, kind: 'string' | 'integer' | 'boolean'): unknown {
+function parseEnvValue(
+  raw: string,
+  kind: 'string' | 'integer' | 'boolean',
+): { value: unknown } | { problem: string } {
   const value = raw.trim();
-  if (value === '') return null;
-  if (kind === 'string') return value;
-  if (kind === 'integer') {
-    if (!/^-?\d+$/.test(value))
-      throw new ConfigError(`Invalid configuration:\n- ${name}: must be a whole number`);
-    return Number(value);
-  }
-  if (/^(true|1|yes)$/i.test(value)) return true;
-  if (/^(false|0|no)$/i.test(value)) return false;
-  throw new ConfigError(`Invalid configuration:\n- ${name}: must be true or false`);
+  if (value === '') return { value: null };
+  if (kind === 'string') return { value };
+  if (kind === 'integer')
+    return /^-?\d+$/.test(value) ? { value: Number(value) } : { problem: 'must be a whole number' };
+  if (/^(true|1|yes)$/i.test(value)) return { value: true };
+  if (/^(false|0|no)$/i.test(value)) return { value: false };
+  return { problem: 'must be true or false' };
 }
 
 const envNameOf = new Map(Object.entries(ENV_VARS).map(([name, { path: p }]) => [p.join('.'), name]));

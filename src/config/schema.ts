@@ -4,14 +4,15 @@ import { z } from 'zod';
 // `ENV_VARS` names the environment variable that overrides each key (test/config checks both stay in step).
 
 const port = z.number().int().min(0).max(65535);
-const optionalUrl = z.url().nullable();
+/** A URL of the given schemes only: `javascript:` as the issuer or `http:` as a database must not load. */
+const urlWith = (protocol: RegExp, what: string) =>
+  z.url({ protocol, error: `must be a URL starting with ${what}` });
 
 export const configSchema = z.strictObject({
   server: z.strictObject({
     port: port.describe('TCP port the HTTP server listens on'),
     host: z.string().min(1).describe('Interface to bind'),
-    publicUrl: z
-      .url()
+    publicUrl: urlWith(/^https?$/, 'http:// or https://')
       .refine((u) => !u.endsWith('/'), 'must not end with a slash')
       .describe('Public base URL of this installation; the OpenID issuer'),
     trustProxy: z.boolean().describe('Trust X-Forwarded-* headers from a reverse proxy'),
@@ -19,9 +20,13 @@ export const configSchema = z.strictObject({
   }),
   storage: z.strictObject({
     dataDir: z.string().min(1).describe('Directory of the embedded database and generated keys'),
-    databaseUrl: optionalUrl.describe('PostgreSQL connection URL; the embedded database is used when empty'),
+    databaseUrl: urlWith(/^postgres(ql)?$/, 'postgres://')
+      .nullable()
+      .describe('PostgreSQL connection URL; the embedded database is used when empty'),
     databasePoolMax: z.number().int().min(1).max(200).describe('Maximum PostgreSQL connections per node'),
-    redisUrl: optionalUrl.describe('Redis URL for shared caches and cross-node signals; optional'),
+    redisUrl: urlWith(/^rediss?$/, 'redis:// or rediss://')
+      .nullable()
+      .describe('Redis URL for shared caches and cross-node signals; optional'),
     redisKeyPrefix: z.string().max(64).describe('Prefix of every Redis key and channel'),
   }),
   security: z.strictObject({

@@ -14,7 +14,7 @@ import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { createRoleRepository } from '../../src/modules/roles/role.repository.ts';
 import { createUserRepository } from '../../src/modules/users/user.repository.ts';
 import { rejectsWith } from '../helpers/assertions.ts';
-import { addBusinessGroup, addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
+import { addBusinessGroup, addUser, operator, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 
 /**
@@ -183,5 +183,27 @@ describe('tenant isolation in the data layer', () => {
       'role.not_found',
     );
     assert.deepEqual(await snapshotOf(b.tenantId), bRows);
+  });
+
+  test('ORG-9 ids that are not even UUIDs name nothing: not found, never a database error', async () => {
+    const c = env.container;
+    const A = a.owner;
+    for (const bad of ['nope', '', "1' or '1'='1", '00000000-0000-0000-0000-00000000000g']) {
+      await rejectsWith(c.organizations.get(A, a.tenantId, bad), 'organization.not_found');
+      await rejectsWith(c.organizations.get(A, bad, bad), 'organization.not_found');
+      await rejectsWith(c.organizations.locate(operator(), bad), 'organization.not_found');
+      await rejectsWith(c.users.get(A, a.tenantId, bad), 'user.not_found');
+      await rejectsWith(c.users.disable(A, a.tenantId, bad), 'user.not_found');
+      await rejectsWith(c.roles.get(A, a.tenantId, bad), 'role.not_found');
+      await rejectsWith(c.assignments.remove(A, a.tenantId, bad), 'role_assignment.not_found');
+      await rejectsWith(c.assignments.listForUser(A, a.tenantId, bad), 'user.not_found');
+      await rejectsWith(c.environments.get(A, a.tenantId, bad), 'environment.not_found');
+      await rejectsWith(
+        c.credentials.read(A, a.tenantId, { orgId: a.tenantId, environmentId: bad }),
+        'environment.not_found',
+      );
+      await rejectsWith(c.credentials.resetOrgSecret(operator(), a.tenantId, bad), 'organization.not_found');
+      await rejectsWith(c.businessGroups.remove(A, a.tenantId, bad), 'organization.not_found');
+    }
   });
 });

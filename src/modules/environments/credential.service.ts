@@ -4,7 +4,7 @@ import { constantTimeEqual } from '../../platform/crypto/constant-time.ts';
 import { newClientId, newClientSecret } from '../../platform/crypto/random.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
-import { AppError, assertThat } from '../../platform/errors/index.ts';
+import { AppError, assertId, assertThat } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access } from '../roles/index.ts';
 import { type CredentialRow, createCredentialRepository } from './credential.repository.ts';
@@ -114,6 +114,8 @@ export function createCredentialService(deps: {
   ): Promise<ClientCredentials> {
     if (ctx.actor.kind !== 'operator')
       throw new AppError('auth.permission_denied', { permission: 'operator' });
+    assertId(tenantId, 'organization.not_found');
+    assertId(orgId, 'organization.not_found');
     return replaceSecret(ctx, tenantId, { orgId, environmentId: null }, 0);
   }
 

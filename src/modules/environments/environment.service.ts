@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context.ts';
 import { newId } from '../../platform/crypto/random.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
-import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, Authorizer } from '../roles/index.ts';
 import type { CredentialService } from './credential.service.ts';
@@ -62,6 +62,7 @@ export function createEnvironmentService(deps: {
   }
 
   async function findOrThrow(tenantId: string, environmentId: string): Promise<Environment> {
+    assertId(environmentId, 'environment.not_found');
     const env = await environments.findById(tenantId, environmentId);
     assertThat(env, 'environment.not_found');
     return env;

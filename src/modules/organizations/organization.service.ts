@@ -2,7 +2,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
-import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import {
   type Access,
@@ -174,6 +174,7 @@ export function createOrganizationService(deps: {
   /** Operator only: the tenant a node belongs to. */
   async function locate(ctx: RequestContext, orgId: string): Promise<{ tenantId: string }> {
     assertThat(ctx.actor.kind === 'operator', 'auth.permission_denied', { permission: 'operator' });
+    assertId(orgId, 'organization.not_found');
     const tenantId = await orgs.findTenantIdOf(orgId);
     assertThat(tenantId, 'organization.not_found');
     return { tenantId };

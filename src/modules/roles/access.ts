@@ -1,5 +1,5 @@
 import type { RequestContext } from '../../platform/context.ts';
-import { AppError } from '../../platform/errors/index.ts';
+import { AppError, assertId, assertThat } from '../../platform/errors/index.ts';
 import type { Authorizer } from './authorizer/authorizer.ts';
 import type { TenantIndex } from './authorizer/tenant-index.ts';
 import type { Permission } from './permissions.ts';
@@ -15,6 +15,7 @@ export function createAccess(authz: Authorizer) {
     if (actor.kind === 'anonymous') throw new AppError('auth.unauthenticated');
     if (actor.kind !== 'operator' && actor.tenantId !== tenantId)
       throw new AppError('organization.not_found');
+    assertId(tenantId, 'organization.not_found');
     const index = await authz.forTenant(tenantId);
     if (actor.kind === 'user' && !index.isActive(actor.userId)) throw new AppError('auth.unauthenticated');
     return index;
@@ -28,7 +29,9 @@ export function createAccess(authz: Authorizer) {
     environmentId?: string,
   ): Promise<TenantIndex> {
     const index = await tenantIndexFor(ctx, tenantId);
-    if (!index.node(orgId)) throw new AppError('organization.not_found');
+    assertThat(index.node(orgId), 'organization.not_found');
+    if (environmentId !== undefined)
+      assertThat(index.environmentOrg(environmentId) === orgId, 'environment.not_found');
     const { actor } = ctx;
     if (actor.kind === 'operator') return index;
     // Connected apps receive node-scoped grants with the admin API; until then they hold nothing.

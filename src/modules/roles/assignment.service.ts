@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context.ts';
 import { newId } from '../../platform/crypto/random.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
-import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access } from './access.ts';
 import { createAssignmentRepository, ownedNodeIds, userStatus } from './assignment.repository.ts';
@@ -120,6 +120,7 @@ export function createAssignmentService(deps: {
 
   async function remove(ctx: RequestContext, tenantId: string, assignmentId: string): Promise<void> {
     await access.tenantIndexFor(ctx, tenantId);
+    assertId(assignmentId, 'role_assignment.not_found');
     const existing = await assignments.findById(tenantId, assignmentId);
     assertThat(existing, 'role_assignment.not_found');
     const role = await roles.findById(tenantId, existing.roleId);
@@ -155,6 +156,7 @@ export function createAssignmentService(deps: {
     userId: string,
   ): Promise<RoleAssignment[]> {
     const index = await access.tenantIndexFor(ctx, tenantId);
+    assertId(userId, 'user.not_found');
     const status = await userStatus(db, tenantId, userId);
     assertThat(status, 'user.not_found');
     const all = await assignments.listForUser(tenantId, userId);

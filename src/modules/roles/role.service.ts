@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context.ts';
 import { newId } from '../../platform/crypto/random.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
-import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access } from './access.ts';
 import type { Authorizer } from './authorizer/authorizer.ts';
@@ -39,6 +39,7 @@ export function createRoleService(deps: {
   }
 
   async function findOrThrow(tenantId: string, roleId: string): Promise<Role> {
+    assertId(roleId, 'role.not_found');
     const role = await roles.findById(tenantId, roleId);
     assertThat(role, 'role.not_found');
     return role;

@@ -114,14 +114,12 @@ export function createUserRepository(db: Db | Tx) {
           q.whereILike('username', term).orWhereILike('email', term).orWhereILike('name', term),
         );
       }
-      const [rows, [counted]] = await Promise.all([
-        base
-          .clone()
-          .orderBy([{ column: 'username' }, { column: 'id' }])
-          .limit(query.limit)
-          .offset(query.offset),
-        base.clone().count({ count: '*' }),
-      ]);
+      const rows = await base
+        .clone()
+        .orderBy([{ column: 'username' }, { column: 'id' }])
+        .limit(query.limit)
+        .offset(query.offset);
+      const [counted] = await base.clone().count({ count: '*' });
       return { users: (rows as UserRow[]).map(toUser), total: Number(counted?.count ?? 0) };
     },
   };

@@ -4,7 +4,7 @@ import { hashPassword } from '../../platform/crypto/password.ts';
 import { newId } from '../../platform/crypto/random.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
-import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, Authorizer } from '../roles/index.ts';
 import { createUserRepository } from './user.repository.ts';
@@ -52,6 +52,7 @@ export function createUserService(deps: UserServiceDeps) {
   }
 
   async function findOrThrow(tenantId: string, userId: string, conn: Db | Tx = db): Promise<User> {
+    assertId(userId, 'user.not_found');
     const user = await createUserRepository(conn).findById(tenantId, userId);
     assertThat(user, 'user.not_found');
     return user;
@@ -81,6 +82,7 @@ export function createUserService(deps: UserServiceDeps) {
   ): Promise<User> {
     const patch = parseInput(profileUpdateSchema, input);
     await access.require(ctx, tenantId, 'users.manage', tenantId);
+    assertId(userId, 'user.not_found');
     return db.transaction(async (tx) => {
       const repo = createUserRepository(tx);
       const before = await repo.findById(tenantId, userId, { forUpdate: true });
@@ -110,6 +112,7 @@ export function createUserService(deps: UserServiceDeps) {
     status: 'active' | 'disabled' | 'deleted',
   ): Promise<User> {
     await access.require(ctx, tenantId, 'users.manage', tenantId);
+    assertId(userId, 'user.not_found');
     return authz.change(tenantId, async (tx) => {
       const repo = createUserRepository(tx);
       const before = await repo.findById(tenantId, userId, { forUpdate: true });
@@ -149,6 +152,7 @@ export function createUserService(deps: UserServiceDeps) {
       setStatus(ctx, tenantId, userId, 'deleted'),
     /** For other modules, inside their transaction: the user, if active in this tenant. */
     findActive: async (tx: Tx, tenantId: string, userId: string): Promise<User | undefined> => {
+      assertId(userId, 'user.not_found');
       const user = await createUserRepository(tx).findById(tenantId, userId);
       return user?.status === 'active' ? user : undefined;
     },

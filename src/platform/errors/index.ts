@@ -1,3 +1,3 @@
-export { AppError, assertThat, invalidInput } from './app-error.ts';
+export { AppError, assertId, assertThat, invalidInput } from './app-error.ts';
 export { type ErrorCode, errorCodes } from './codes.ts';
 export { parseInput } from './parse-input.ts';

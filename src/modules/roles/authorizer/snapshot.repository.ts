@@ -11,19 +11,21 @@ export function createSnapshotRepository(db: Db) {
         async (tx) => {
           const versionRow = await tx('authz_versions').where({ tenant_id: tenantId }).first('version');
           if (!versionRow) throw new Error(`tenant ${tenantId} has no authorization version`);
-          const [nodes, environments, roles, assignments, inactive] = await Promise.all([
-            tx('organizations')
-              .where({ tenant_id: tenantId })
-              .select('id', 'parent_id', 'name', 'owner_user_id', 'create_sub_orgs', 'create_environments'),
-            tx('environments').where({ tenant_id: tenantId }).select('id', 'org_id'),
-            tx('roles')
-              .where((q) => q.whereNull('tenant_id').orWhere({ tenant_id: tenantId }))
-              .select('id', 'permissions'),
-            tx('role_assignments')
-              .where({ tenant_id: tenantId })
-              .select('user_id', 'role_id', 'org_id', 'environment_id', 'inherit'),
-            tx('users').where({ tenant_id: tenantId }).whereNot({ status: 'active' }).pluck('id'),
-          ]);
+          // One after another: a transaction is one connection, which runs one query at a time anyway.
+          const nodes = await tx('organizations')
+            .where({ tenant_id: tenantId })
+            .select('id', 'parent_id', 'name', 'owner_user_id', 'create_sub_orgs', 'create_environments');
+          const environments = await tx('environments').where({ tenant_id: tenantId }).select('id', 'org_id');
+          const roles = await tx('roles')
+            .where((q) => q.whereNull('tenant_id').orWhere({ tenant_id: tenantId }))
+            .select('id', 'permissions');
+          const assignments = await tx('role_assignments')
+            .where({ tenant_id: tenantId })
+            .select('user_id', 'role_id', 'org_id', 'environment_id', 'inherit');
+          const inactive = await tx('users')
+            .where({ tenant_id: tenantId })
+            .whereNot({ status: 'active' })
+            .pluck('id');
           return {
             tenantId,
             version: Number(versionRow.version),

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import type { Container } from '../container.ts';
+import { operatorContext, type RequestContext } from '../platform/context.ts';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerOrg } from './commands/org.ts';
+import { registerSignup } from './commands/signup.ts';
+import { describeError, EXIT_OK, EXIT_USAGE } from './errors.ts';
+
+/** The services the commands use. */
+export type CliServices = Pick<Container, 'config' | 'signUp' | 'organizations' | 'credentials'>;
+
+export interface MigrationReport {
+  /** Names of the migrations this run applied (empty: already up to date). */
+  applied: string[];
+  /** Where the database is, without credentials ("embedded database in ./data"). */
+  database: string;
+}
+
+/** Everything a command touches outside itself, injected so tests run commands in-process. */
+export interface CliDeps {
+  /** Opens the services on first call. Whoever supplies them closes them; the program never does. */
+  services(): Promise<CliServices>;
+  migrate(): Promise<MigrationReport>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** The first line of standard input without its line ending; '' when there is none. */
+  readStdinLine(): Promise<string>;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Recorded as the actor of every audited change ("cli:alice"). */
+  operatorName: string;
+}
+
+/** What a command's action receives: the dependencies and this run's operator context. */
+export interface CommandDeps extends CliDeps {
+  ctx: RequestContext;
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export function buildProgram(deps: CommandDeps): Command {
+  const program = new Command('canopy');
+  // Settings first: subcommands copy them when they are created.
+  program
+    .description(
+      'Operator commands for Canopy. Configuration comes from config/default.yaml, the file named by ' +
+        'CANOPY_CONFIG and the environment (DATABASE_URL, DATA_DIR, SECRETS_KEY, REDIS_URL, ...).',
+    )
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .exitOverride()
+    .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
+    .showSuggestionAfterError(true);
+  registerMigrate(program, deps);
+  registerSignup(program, deps);
+  registerOrg(program, deps);
+  return program;
+}
+
+/**
+ * Runs one command line (arguments after the program name) and answers the exit code. Errors are
+ * reported on stderr as one line; nothing is thrown.
+ */
+export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const program = buildProgram({ ...deps, ctx: operatorContext(randomUUID(), deps.operatorName) });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    // Commander has already written its message (or the help) to stderr.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    const { message, exitCode } = describeError(err, Boolean(deps.env.CANOPY_DEBUG));
+    deps.stderr(`${message}\n`);
+    return exitCode;
+  }
+}
