@@ -353,9 +353,9 @@ describe('authorizer on the database', () => {
     for (let round = 0; round < 24; round++) {
       const active = round % 2 === 1;
       let racing: Promise<TenantIndex> | undefined;
-      await c.authz.change(t.tenantId, async () => {}); // empties the cache: the next read loads
+      await c.authz.change(t.tenantId, 'everything', async () => {}); // empties the cache: the next read loads
       // That load starts while the change is uncommitted, and may finish before or after the commit.
-      const version = await c.authz.change(t.tenantId, async (tx) => {
+      const version = await c.authz.change(t.tenantId, 'everything', async (tx) => {
         await tx('users')
           .where({ id: userId })
           .update({ status: active ? 'active' : 'disabled' });

@@ -97,7 +97,7 @@ export function createEnvironmentService(deps: {
   ): Promise<Environment> {
     const valid = parseInput(newEnvironmentSchema, input);
     await requireManager(ctx, tenantId, orgId);
-    return authz.change(tenantId, async (tx) => {
+    return authz.change(tenantId, { tree: true }, async (tx) => {
       const env = await insertInTx(tx, tenantId, orgId, valid.name, valid.type);
       await audit.record(tx, ctx, {
         tenantId,
@@ -140,7 +140,7 @@ export function createEnvironmentService(deps: {
     await access.tenantIndexFor(ctx, tenantId);
     const before = await findOrThrow(tenantId, environmentId);
     await requireManager(ctx, tenantId, before.organizationId);
-    await authz.change(tenantId, async (tx) => {
+    await authz.change(tenantId, 'everything', async (tx) => {
       await createEnvironmentRepository(tx).delete(tenantId, environmentId);
       await audit.record(tx, ctx, {
         tenantId,

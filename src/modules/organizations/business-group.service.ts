@@ -53,7 +53,7 @@ export function createBusinessGroupService(deps: {
     if (!ownerUserId) throw invalidInput('ownerUserId', 'is required when no user is acting');
 
     try {
-      return await authz.change(tenantId, async (tx) => {
+      return await authz.change(tenantId, { tree: true, users: [ownerUserId] }, async (tx) => {
         const repo = createOrganizationRepository(tx);
         const parent = await repo.findById(tenantId, parentId, { forUpdate: true });
         assertThat(parent, 'organization.not_found');
@@ -143,7 +143,7 @@ export function createBusinessGroupService(deps: {
       'The master organization holds every entitlement',
     );
     await access.require(ctx, tenantId, 'orgs.properties.manage', parentId);
-    return authz.change(tenantId, async (tx) => {
+    return authz.change(tenantId, { tree: true }, async (tx) => {
       const repo = createOrganizationRepository(tx);
       const group = await repo.findById(tenantId, groupId, { forUpdate: true });
       assertThat(group?.parentId, 'organization.not_found');
@@ -180,7 +180,7 @@ export function createBusinessGroupService(deps: {
   /** ORG-8: only a group without children; its environments, credentials and assignments go with it. */
   async function remove(ctx: RequestContext, tenantId: string, groupId: string): Promise<void> {
     await access.require(ctx, tenantId, 'orgs.delete', groupId);
-    await authz.change(tenantId, async (tx) => {
+    await authz.change(tenantId, { tree: true }, async (tx) => {
       const repo = createOrganizationRepository(tx);
       const group = await repo.findById(tenantId, groupId, { forUpdate: true });
       assertThat(group, 'organization.not_found');

@@ -115,7 +115,9 @@ export function createOrganizationService(deps: {
     };
     try {
       // Names are part of the authorizer's tree; the other settings are not.
-      return patch.name !== undefined ? await authz.change(tenantId, work) : await db.transaction(work);
+      return patch.name !== undefined
+        ? await authz.change(tenantId, { tree: true }, work)
+        : await db.transaction(work);
     } catch (err) {
       if (isUniqueViolation(err, 'organizations_domain_unique'))
         throw new AppError('organization.domain_taken');
@@ -150,7 +152,7 @@ export function createOrganizationService(deps: {
   async function transferOwnership(ctx: RequestContext, tenantId: string, orgId: string, input: unknown) {
     const { ownerUserId } = parseInput(ownerSchema, input);
     await access.require(ctx, tenantId, 'orgs.owner.assign', orgId);
-    return authz.change(tenantId, async (tx) => {
+    return authz.change(tenantId, { tree: true }, async (tx) => {
       const repo = createOrganizationRepository(tx);
       const before = await repo.findById(tenantId, orgId, { forUpdate: true });
       assertThat(before, 'organization.not_found');

@@ -102,7 +102,7 @@ export function createAssignmentService(deps: {
       assertThat(index.environmentOrg(grant.environmentId) === grant.organizationId, 'environment.not_found');
     }
     await requireGrantor(ctx, tenantId, role, grant);
-    return authz.change(tenantId, async (tx) => {
+    return authz.change(tenantId, { users: [grant.userId] }, async (tx) => {
       const status = await userStatus(tx, tenantId, grant.userId);
       assertThat(status, 'user.not_found');
       assertThat(status !== 'deleted', 'user.inactive');
@@ -126,7 +126,7 @@ export function createAssignmentService(deps: {
     const role = await roles.findById(tenantId, existing.roleId);
     assertThat(role, 'role.not_found');
     await requireGrantor(ctx, tenantId, role, existing);
-    await authz.change(tenantId, async (tx) => {
+    await authz.change(tenantId, { users: [existing.userId] }, async (tx) => {
       const repo = createAssignmentRepository(tx);
       const current = await repo.findById(tenantId, assignmentId);
       assertThat(current, 'role_assignment.not_found');

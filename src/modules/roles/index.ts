@@ -1,6 +1,6 @@
 export { type Access, createAccess } from './access.ts';
 export { type AssignmentService, createAssignmentService } from './assignment.service.ts';
-export { type Authorizer, createAuthorizer } from './authorizer/authorizer.ts';
+export { type Authorizer, type ChangeScope, createAuthorizer } from './authorizer/authorizer.ts';
 export { createSnapshotRepository } from './authorizer/snapshot.repository.ts';
 export {
   type IndexedNode,

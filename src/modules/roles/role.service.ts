@@ -98,7 +98,7 @@ export function createRoleService(deps: {
     if (patch.name !== undefined) assertNameFree(patch.name);
     try {
       // Permissions feed the authorizer; a rename alone would not, but one path keeps it simple.
-      return await authz.change(tenantId, async (tx) => {
+      return await authz.change(tenantId, 'everything', async (tx) => {
         const after = await createRoleRepository(tx).update(tenantId, roleId, { ...patch, at: clock.now() });
         assertThat(after, 'role.not_found');
         await audit.record(tx, ctx, {
@@ -122,7 +122,7 @@ export function createRoleService(deps: {
     assertThat(!before.builtIn, 'role.read_only');
     await requireRoleAuthor(ctx, tenantId, []);
     // Through the tenant's change lock, so no assignment of this role can slip in meanwhile.
-    await authz.change(tenantId, async (tx) => {
+    await authz.change(tenantId, 'everything', async (tx) => {
       const repo = createRoleRepository(tx);
       const inUse = await repo.assignmentCount(tenantId, roleId);
       assertThat(inUse === 0, 'role.in_use', { assignments: inUse });

@@ -113,7 +113,7 @@ export function createUserService(deps: UserServiceDeps) {
   ): Promise<User> {
     await access.require(ctx, tenantId, 'users.manage', tenantId);
     assertId(userId, 'user.not_found');
-    return authz.change(tenantId, async (tx) => {
+    return authz.change(tenantId, { users: [userId] }, async (tx) => {
       const repo = createUserRepository(tx);
       const before = await repo.findById(tenantId, userId, { forUpdate: true });
       assertThat(before && before.status !== 'deleted', 'user.not_found');

@@ -1,56 +1,99 @@
 import type { Db, Tx } from '../../../platform/db/database.ts';
 import { maskOf } from '../permissions.ts';
-import type { TenantSnapshot } from './tenant-index.ts';
+import type { TenantSnapshot, TreeSnapshot, UsersSnapshot } from './tenant-index.ts';
+import type { AssignmentRow } from './user-grants.ts';
 
-// The authorizer's read model: one tenant's tree, environments, roles, assignments and inactive
-// users, read in a single repeatable-read transaction so the data matches the version it carries.
+// The authorizer's read model. Each load runs in one repeatable-read transaction and returns the
+// version it saw with the data, so an index never claims a version its data does not reflect.
+// Queries run one after another: a transaction is one connection.
 export function createSnapshotRepository(db: Db) {
+  function readConsistently<T>(
+    tenantId: string,
+    read: (tx: Tx) => Promise<T>,
+  ): Promise<T & { version: number }> {
+    return db.transaction(
+      async (tx) => {
+        const row = await tx('authz_versions').where({ tenant_id: tenantId }).first('version');
+        if (!row) throw new Error(`tenant ${tenantId} has no authorization version`);
+        return { ...(await read(tx)), version: Number(row.version) };
+      },
+      { isolationLevel: 'repeatable read', readOnly: true },
+    );
+  }
+
+  async function tree(tx: Tx, tenantId: string): Promise<TreeSnapshot> {
+    const nodes = await tx('organizations')
+      .where({ tenant_id: tenantId })
+      .select('id', 'parent_id', 'name', 'owner_user_id', 'create_sub_orgs', 'create_environments');
+    const environments = await tx('environments').where({ tenant_id: tenantId }).select('id', 'org_id');
+    return {
+      tenantId,
+      nodes: nodes.map((n) => ({
+        id: n.id,
+        parentId: n.parent_id,
+        name: n.name,
+        ownerUserId: n.owner_user_id,
+        createSubOrgs: n.create_sub_orgs,
+        createEnvironments: n.create_environments,
+      })),
+      environments: environments.map((e) => ({ id: e.id, orgId: e.org_id })),
+    };
+  }
+
+  async function roleMasks(tx: Tx, tenantId: string): Promise<Map<string, number>> {
+    const roles = await tx('roles')
+      .where((q) => q.whereNull('tenant_id').orWhere({ tenant_id: tenantId }))
+      .select('id', 'permissions');
+    return new Map(roles.map((r) => [r.id, maskOf(r.permissions as string[])]));
+  }
+
+  /** Assignments and inactive users of the tenant, or of some of its users. */
+  async function grants(tx: Tx, tenantId: string, userIds?: readonly string[]) {
+    const assignments = tx('role_assignments')
+      .where({ tenant_id: tenantId })
+      .select('user_id', 'role_id', 'org_id', 'environment_id', 'inherit');
+    const inactive = tx('users').where({ tenant_id: tenantId }).whereNot({ status: 'active' });
+    if (userIds) {
+      assignments.whereIn('user_id', userIds as string[]);
+      inactive.whereIn('id', userIds as string[]);
+    }
+    const rows = await assignments;
+    return {
+      assignments: rows.map(
+        (a): AssignmentRow => ({
+          userId: a.user_id,
+          roleId: a.role_id,
+          orgId: a.org_id,
+          environmentId: a.environment_id,
+          inherit: a.inherit,
+        }),
+      ),
+      inactiveUserIds: (await inactive.pluck('id')) as string[],
+    };
+  }
+
   return {
+    /** Everything, for a first load or after a change that touched roles. */
     load(tenantId: string): Promise<TenantSnapshot> {
-      return db.transaction(
-        async (tx) => {
-          const versionRow = await tx('authz_versions').where({ tenant_id: tenantId }).first('version');
-          if (!versionRow) throw new Error(`tenant ${tenantId} has no authorization version`);
-          // One after another: a transaction is one connection, which runs one query at a time anyway.
-          const nodes = await tx('organizations')
-            .where({ tenant_id: tenantId })
-            .select('id', 'parent_id', 'name', 'owner_user_id', 'create_sub_orgs', 'create_environments');
-          const environments = await tx('environments').where({ tenant_id: tenantId }).select('id', 'org_id');
-          const roles = await tx('roles')
-            .where((q) => q.whereNull('tenant_id').orWhere({ tenant_id: tenantId }))
-            .select('id', 'permissions');
-          const assignments = await tx('role_assignments')
-            .where({ tenant_id: tenantId })
-            .select('user_id', 'role_id', 'org_id', 'environment_id', 'inherit');
-          const inactive = await tx('users')
-            .where({ tenant_id: tenantId })
-            .whereNot({ status: 'active' })
-            .pluck('id');
-          return {
-            tenantId,
-            version: Number(versionRow.version),
-            nodes: nodes.map((n) => ({
-              id: n.id,
-              parentId: n.parent_id,
-              name: n.name,
-              ownerUserId: n.owner_user_id,
-              createSubOrgs: n.create_sub_orgs,
-              createEnvironments: n.create_environments,
-            })),
-            environments: environments.map((e) => ({ id: e.id, orgId: e.org_id })),
-            roleMasks: new Map(roles.map((r) => [r.id, maskOf(r.permissions as string[])])),
-            assignments: assignments.map((a) => ({
-              userId: a.user_id,
-              roleId: a.role_id,
-              orgId: a.org_id,
-              environmentId: a.environment_id,
-              inherit: a.inherit,
-            })),
-            inactiveUserIds: inactive as string[],
-          };
-        },
-        { isolationLevel: 'repeatable read', readOnly: true },
-      );
+      return readConsistently(tenantId, async (tx) => ({
+        ...(await tree(tx, tenantId)),
+        roleMasks: await roleMasks(tx, tenantId),
+        ...(await grants(tx, tenantId)),
+      }));
+    },
+
+    /** The tree and environments only: what a change to org nodes or environments touches. */
+    loadTree(tenantId: string): Promise<TreeSnapshot & { version: number }> {
+      return readConsistently(tenantId, (tx) => tree(tx, tenantId));
+    },
+
+    /** Some users' assignments and status: what a role assignment or a user's status change touches. */
+    loadUsers(tenantId: string, userIds: readonly string[]): Promise<UsersSnapshot & { version: number }> {
+      return readConsistently(tenantId, async (tx) => ({
+        userIds,
+        roleMasks: await roleMasks(tx, tenantId),
+        ...(await grants(tx, tenantId, userIds)),
+      }));
     },
 
     /** Called first in every transaction that changes what the index knows; also serializes such changes per tenant. */

@@ -1,47 +1,25 @@
-import { ALL_MASK, bitOf, ENVIRONMENT_SCOPABLE_MASK, type Permission } from '../permissions.ts';
+import { ALL_MASK, bitOf, type Permission } from '../permissions.ts';
+import { buildTree, type IndexedNode, type TenantTree, type TreeSnapshot } from './tenant-tree.ts';
+import { type AssignmentRow, addGrants, type GrantsByUser } from './user-grants.ts';
+
+export type { IndexedNode, TreeSnapshot } from './tenant-tree.ts';
 
 /** Everything the authorizer knows about one tenant, read from SQL in one consistent snapshot. */
-export interface TenantSnapshot {
-  tenantId: string;
+export interface TenantSnapshot extends TreeSnapshot {
   version: number;
-  nodes: ReadonlyArray<{
-    id: string;
-    parentId: string | null;
-    name: string;
-    ownerUserId: string;
-    createSubOrgs: boolean;
-    createEnvironments: boolean;
-  }>;
-  environments: ReadonlyArray<{ id: string; orgId: string }>;
   /** Permission masks of the built-in roles and this tenant's custom roles. */
   roleMasks: ReadonlyMap<string, number>;
-  assignments: ReadonlyArray<{
-    userId: string;
-    roleId: string;
-    orgId: string;
-    environmentId: string | null;
-    inherit: boolean;
-  }>;
+  assignments: ReadonlyArray<AssignmentRow>;
   /** Disabled and deleted users: they hold nothing, whatever their assignments say. */
   inactiveUserIds: ReadonlyArray<string>;
 }
 
-export interface IndexedNode {
-  readonly id: string;
-  readonly parent: IndexedNode | null;
-  readonly name: string;
-  readonly depth: number;
-  readonly children: IndexedNode[];
-  readonly ownerUserId: string;
-  readonly createSubOrgs: boolean;
-  readonly createEnvironments: boolean;
-}
-
-/** A user's grants on one node: node-wide masks, and masks per environment of that node. */
-interface NodeGrant {
-  here: number;
-  inherited: number;
-  environments: Map<string, number> | null;
+/** Some users' current assignments and status, to replace what the index holds for them. */
+export interface UsersSnapshot {
+  userIds: ReadonlyArray<string>;
+  roleMasks: ReadonlyMap<string, number>;
+  assignments: ReadonlyArray<AssignmentRow>;
+  inactiveUserIds: ReadonlyArray<string>;
 }
 
 export interface VisibleNode {
@@ -54,92 +32,88 @@ export interface VisibleNode {
   mask: number;
 }
 
+const PARTS = Symbol('parts');
+interface Parts {
+  [PARTS]: true;
+  tenantId: string;
+  version: number;
+  tree: TenantTree;
+  grants: GrantsByUser;
+  inactive: ReadonlySet<string>;
+}
+
 /**
  * The in-memory answer to "may U do P on N (in E)?" for one tenant version (ARCHITECTURE §4).
- * Immutable once built: a change produces a new version, which produces a new index.
+ * Immutable: a change yields a new index, either rebuilt from a full snapshot or derived from the
+ * previous one by replacing its tree or some users' grants (the parts a change touched).
  */
 export class TenantIndex {
   readonly tenantId: string;
   readonly version: number;
   readonly root: IndexedNode;
-  readonly #nodes = new Map<string, IndexedNode>();
-  readonly #environmentOrg = new Map<string, string>();
-  readonly #grants = new Map<string, Map<string, NodeGrant>>();
+  readonly #nodes: ReadonlyMap<string, IndexedNode>;
+  readonly #environmentOrg: ReadonlyMap<string, string>;
+  readonly #tree: TenantTree;
+  readonly #grants: GrantsByUser;
   readonly #inactive: ReadonlySet<string>;
 
-  constructor(snapshot: TenantSnapshot) {
-    this.tenantId = snapshot.tenantId;
-    this.version = snapshot.version;
-    this.#inactive = new Set(snapshot.inactiveUserIds);
-    this.root = this.#buildTree(snapshot);
-    for (const env of snapshot.environments) this.#environmentOrg.set(env.id, env.orgId);
-    for (const a of snapshot.assignments) {
-      const mask = snapshot.roleMasks.get(a.roleId) ?? 0;
-      if (mask === 0 || !this.#nodes.has(a.orgId)) continue;
-      let byNode = this.#grants.get(a.userId);
-      if (!byNode) {
-        byNode = new Map();
-        this.#grants.set(a.userId, byNode);
-      }
-      let grant = byNode.get(a.orgId);
-      if (!grant) {
-        grant = { here: 0, inherited: 0, environments: null };
-        byNode.set(a.orgId, grant);
-      }
-      if (a.environmentId !== null) {
-        grant.environments ??= new Map();
-        const current = grant.environments.get(a.environmentId) ?? 0;
-        grant.environments.set(a.environmentId, current | (mask & ENVIRONMENT_SCOPABLE_MASK));
-      } else if (a.inherit) {
-        grant.inherited |= mask;
-      } else {
-        grant.here |= mask;
-      }
+  constructor(source: TenantSnapshot | Parts) {
+    let parts: Parts;
+    if (PARTS in source) {
+      parts = source;
+    } else {
+      const grants: GrantsByUser = new Map();
+      addGrants(grants, source.assignments, source.roleMasks);
+      parts = {
+        [PARTS]: true,
+        tenantId: source.tenantId,
+        version: source.version,
+        tree: buildTree(source),
+        grants,
+        inactive: new Set(source.inactiveUserIds),
+      };
     }
+    this.tenantId = parts.tenantId;
+    this.version = parts.version;
+    this.#tree = parts.tree;
+    this.root = parts.tree.root;
+    this.#nodes = parts.tree.nodes;
+    this.#environmentOrg = parts.tree.environmentOrg;
+    this.#grants = parts.grants;
+    this.#inactive = parts.inactive;
   }
 
-  #buildTree(snapshot: TenantSnapshot): IndexedNode {
-    type Mutable = { -readonly [K in keyof IndexedNode]: IndexedNode[K] };
-    const pending = new Map<string, Mutable>();
-    for (const n of snapshot.nodes) {
-      pending.set(n.id, {
-        id: n.id,
-        parent: null,
-        name: n.name,
-        depth: 0,
-        children: [],
-        ownerUserId: n.ownerUserId,
-        createSubOrgs: n.createSubOrgs,
-        createEnvironments: n.createEnvironments,
-      });
-    }
-    let root: Mutable | undefined;
-    for (const n of snapshot.nodes) {
-      const node = pending.get(n.id)!;
-      if (n.parentId === null) {
-        root = node;
-        continue;
-      }
-      const parent = pending.get(n.parentId);
-      if (!parent) throw new Error(`organization ${n.id} has a parent outside tenant ${snapshot.tenantId}`);
-      node.parent = parent;
-      parent.children.push(node);
-    }
-    if (!root || root.id !== snapshot.tenantId)
-      throw new Error(`tenant ${snapshot.tenantId} has no master node`);
-    // Depths and the node map, top-down; anything unreachable from the root is a broken tree.
-    const stack: Mutable[] = [root];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      this.#nodes.set(node.id, node);
-      for (const child of node.children as Mutable[]) {
-        child.depth = node.depth + 1;
-        stack.push(child);
-      }
-    }
-    if (this.#nodes.size !== pending.size)
-      throw new Error(`tenant ${snapshot.tenantId} has a cycle in its tree`);
-    return root;
+  /** The next version after a change to the tree or environments only: the grants are shared. */
+  withTree(version: number, tree: TreeSnapshot): TenantIndex {
+    return new TenantIndex({ ...this.#parts(version), tree: buildTree(tree) });
+  }
+
+  /** The next version after a change to some users' assignments or status: the tree is shared. */
+  withUsers(version: number, users: UsersSnapshot): TenantIndex {
+    const grants: GrantsByUser = new Map(this.#grants);
+    const reloaded = new Set(users.userIds);
+    for (const userId of reloaded) grants.delete(userId);
+    // Only the reloaded users' rows: every other user's grants are shared with the previous index.
+    addGrants(
+      grants,
+      users.assignments.filter((a) => reloaded.has(a.userId)),
+      users.roleMasks,
+    );
+    const inactive = new Set(this.#inactive);
+    for (const userId of users.userIds) inactive.delete(userId);
+    for (const userId of users.inactiveUserIds) inactive.add(userId);
+    return new TenantIndex({ ...this.#parts(version), grants, inactive });
+  }
+
+  #parts(version: number): Parts {
+    return {
+      [PARTS]: true,
+      tenantId: this.tenantId,
+      version,
+      tree: this.#tree,
+      grants: this.#grants,
+      inactive: this.#inactive,
+    };
   }
 
   node(orgId: string): IndexedNode | undefined {
@@ -185,6 +159,7 @@ export class TenantIndex {
 
   /** Does the user hold any role on the node, directly, inherited or on one of its environments? */
   holdsAnyRole(userId: string, orgId: string): boolean {
+    if (!this.#nodes.has(orgId)) return false;
     if (this.mask(userId, orgId) !== 0) return true;
     const here = this.#inactive.has(userId) ? undefined : this.#grants.get(userId)?.get(orgId);
     return here?.environments !== null && here?.environments !== undefined && here.environments.size > 0;
@@ -216,8 +191,10 @@ export class TenantIndex {
     const members = new Set<string>();
     const inheritedFrom: IndexedNode[] = [];
     for (const [orgId, grant] of grants) {
+      const node = this.#nodes.get(orgId);
+      if (!node) continue;
       members.add(orgId);
-      if (grant.inherited !== 0) inheritedFrom.push(this.#nodes.get(orgId)!);
+      if (grant.inherited !== 0) inheritedFrom.push(node);
     }
     // Expand each inherited grant's subtree once: a subtree under an already expanded one is covered.
     const expanded = new Set<string>();
@@ -239,6 +216,8 @@ export class TenantIndex {
         shown.add(up.id);
     }
     const out: VisibleNode[] = [];
+    // Grants can outlive their node until the next full load (a deleted group's): they show nothing.
+    if (members.size === 0) return out;
     const stack: IndexedNode[] = [this.root];
     while (stack.length > 0) {
       const node = stack.pop()!;
