@@ -9,8 +9,9 @@ interface Benchmark {
 
 const BENCHMARKS: Record<string, Benchmark> = {
   authz: {
-    description: 'in-memory authorizer on a 10k-node tree with 200k role assignments, against recursive SQL',
-    run: async (args) => (await import('./authz.ts')).run(args),
+    description:
+      'in-memory authorizer on a 10k-node tree with 200k role assignments, against recursive SQL; incremental updates',
+    run: async (args) => (await import('./authz/main.ts')).run(args),
   },
 };
 

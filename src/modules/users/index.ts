@@ -1,4 +1,3 @@
-export { createUserRepository } from './user.repository.ts';
 export {
   emailSchema,
   type NewLocalUser,
