@@ -5,6 +5,11 @@ import * as environments from './20261128000300_environments.ts';
 import * as clientCredentials from './20261128000400_client_credentials.ts';
 import * as roles from './20261128000500_roles.ts';
 import * as auditLog from './20261128000600_audit_log.ts';
+import * as oidcModels from './20261128000700_oidc_models.ts';
+import * as apps from './20261128000800_apps.ts';
+import * as signingKeys from './20261128000900_signing_keys.ts';
+import * as sessions from './20261128001000_sessions.ts';
+import * as signInAttempts from './20261128001100_sign_in_attempts.ts';
 
 // Static imports and extension-less names: the names recorded in knex_migrations never depend on
 // how the files are run. Add each new migration here, in order.
@@ -15,6 +20,11 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128000400_client_credentials': clientCredentials,
   '20261128000500_roles': roles,
   '20261128000600_audit_log': auditLog,
+  '20261128000700_oidc_models': oidcModels,
+  '20261128000800_apps': apps,
+  '20261128000900_signing_keys': signingKeys,
+  '20261128001000_sessions': sessions,
+  '20261128001100_sign_in_attempts': signInAttempts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

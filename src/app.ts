@@ -3,6 +3,7 @@ import type { Container } from './container.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
 import { healthRoutes } from './platform/http/health.ts';
 import { requestContext } from './platform/http/request-context.ts';
+import { createWebRoutes } from './web/index.ts';
 
 /** The Express app, without listening: tests drive it in-process. */
 export function createApp(container: Container): Express {
@@ -15,6 +16,14 @@ export function createApp(container: Container): Express {
       db: container.database.knex,
       redis: container.redis,
       registry: container.metrics.registry,
+    }),
+  );
+  app.use(
+    createWebRoutes({
+      config: container.config,
+      logger: container.logger,
+      signUp: container.signUp,
+      organizations: container.organizations,
     }),
   );
   app.use(notFoundHandler());

@@ -1,4 +1,5 @@
 import type { Config } from './config/schema.ts';
+import { createAppService } from './modules/apps/index.ts';
 import { createAuditService } from './modules/audit/index.ts';
 import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
 import {
@@ -14,6 +15,8 @@ import {
   createSnapshotRepository,
   syncBuiltInRoles,
 } from './modules/roles/index.ts';
+import { createSignInService } from './modules/sign-in/index.ts';
+import { createSigningKeyService } from './modules/signing-keys/index.ts';
 import { createUserService } from './modules/users/index.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { createSecretBox } from './platform/crypto/secret-box.ts';
@@ -94,6 +97,9 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       maxBusinessGroups: config.organizations.maxBusinessGroups,
     });
     const signUp = createSignupService({ ...core, users, assignments, environments, credentials });
+    const apps = createAppService({ db, clock, box, access, audit, signals });
+    const signingKeys = createSigningKeyService({ db, clock, box, audit, signals, logger });
+    const signIn = createSignInService({ db, clock, redis, audit, users, logger });
 
     const closeRedis = redis;
     return {
@@ -113,6 +119,10 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       organizations,
       businessGroups,
       signUp,
+      apps,
+      signingKeys,
+      signIn,
+      signals,
       async close() {
         await closeRedis?.close();
         await database.close();

@@ -3,13 +3,18 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Container } from '../container.ts';
 import { operatorContext, type RequestContext } from '../platform/context.ts';
+import { registerApp } from './commands/app.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerOrg } from './commands/org.ts';
 import { registerSignup } from './commands/signup.ts';
 import { describeError, EXIT_OK, EXIT_USAGE } from './errors.ts';
 
 /** The services the commands use. */
-export type CliServices = Pick<Container, 'config' | 'signUp' | 'organizations' | 'credentials'>;
+export type CliServices = Pick<
+  Container,
+  'config' | 'signUp' | 'organizations' | 'credentials' | 'apps' | 'signingKeys'
+>;
 
 export interface MigrationReport {
   /** Names of the migrations this run applied (empty: already up to date). */
@@ -58,6 +63,8 @@ export function buildProgram(deps: CommandDeps): Command {
   registerMigrate(program, deps);
   registerSignup(program, deps);
   registerOrg(program, deps);
+  registerApp(program, deps);
+  registerKeys(program, deps);
   return program;
 }
 

@@ -150,6 +150,14 @@ export function createUserService(deps: UserServiceDeps) {
       setStatus(ctx, tenantId, userId, 'active'),
     delete: (ctx: RequestContext, tenantId: string, userId: string) =>
       setStatus(ctx, tenantId, userId, 'deleted'),
+    /** For password sign-in: the account behind a username, with its hash (never leaves the server). */
+    findForSignIn: async (
+      tenantId: string,
+      username: string,
+    ): Promise<{ id: string; status: User['status']; passwordHash: string | null } | undefined> => {
+      const user = await users.findByUsername(tenantId, username);
+      return user ? { id: user.id, status: user.status, passwordHash: user.passwordHash } : undefined;
+    },
     /** For other modules, inside their transaction: the user, if active in this tenant. */
     findActive: async (tx: Tx, tenantId: string, userId: string): Promise<User | undefined> => {
       assertId(userId, 'user.not_found');
