@@ -1,9 +1,11 @@
 import express, { type Express } from 'express';
 import type { Container } from './container.ts';
+import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
+import { providerEndpoints } from './oidc/routes.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
 import { healthRoutes } from './platform/http/health.ts';
 import { requestContext } from './platform/http/request-context.ts';
-import { createWebRoutes } from './web/index.ts';
+import { createCsrf, createWebRoutes } from './web/index.ts';
 
 /** The Express app, without listening: tests drive it in-process. */
 export function createApp(container: Container): Express {
@@ -18,12 +20,24 @@ export function createApp(container: Container): Express {
       registry: container.metrics.registry,
     }),
   );
+  // The provider reads its own bodies: its paths go to it before any body parser.
+  app.use(providerEndpoints(container.oidc));
+  app.use(
+    interactionRoutes({
+      provider: () => container.oidc.provider,
+      authz: container.authz,
+      signIn: container.signIn,
+      csrf: createCsrf({ key: container.webKey, clock: container.clock }),
+    }),
+  );
   app.use(
     createWebRoutes({
       config: container.config,
       logger: container.logger,
       signUp: container.signUp,
       organizations: container.organizations,
+      csrfKey: container.webKey,
+      clock: container.clock,
     }),
   );
   app.use(notFoundHandler());

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { Config } from './config/schema.ts';
 import { createAppService } from './modules/apps/index.ts';
 import { createAuditService } from './modules/audit/index.ts';
@@ -15,10 +16,14 @@ import {
   createSnapshotRepository,
   syncBuiltInRoles,
 } from './modules/roles/index.ts';
+import { createSessionService } from './modules/sessions/index.ts';
 import { createSignInService } from './modules/sign-in/index.ts';
 import { createSigningKeyService } from './modules/signing-keys/index.ts';
 import { createUserService } from './modules/users/index.ts';
+import { providerPages } from './oidc/pages.ts';
+import { createOidc } from './oidc/provider.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
+import { deriveCookieKeys } from './platform/crypto/cookie-keys.ts';
 import { createSecretBox } from './platform/crypto/secret-box.ts';
 import { resolveSecretsKey } from './platform/crypto/secrets-key.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
@@ -50,14 +55,16 @@ export async function createContainer(config: Readonly<Config>, options: Contain
   try {
     const db = database.knex;
     // The key first: a start that is going to be refused must not have migrated anything.
-    const box = createSecretBox(
-      resolveSecretsKey({
-        configured: config.security.secretsKey,
-        dataDir: config.storage.dataDir,
-        embedded: database.kind === 'embedded',
-        logger,
-      }),
-    );
+    const secretsKey = resolveSecretsKey({
+      configured: config.security.secretsKey,
+      dataDir: config.storage.dataDir,
+      embedded: database.kind === 'embedded',
+      logger,
+    });
+    const box = createSecretBox(secretsKey);
+    // Keys derived from SECRETS_KEY, identical on every node: cookie signing, and the pages' CSRF tokens.
+    const cookieKeys = deriveCookieKeys(secretsKey);
+    const webKey = Buffer.from(hkdfSync('sha256', secretsKey, 'canopy', 'web pages root key v1', 32));
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     await assertKeyOpensExistingSecrets(db, box);
@@ -73,7 +80,8 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     const access = createAccess(authz);
     const audit = createAuditService({ db, clock });
     const core = { db, clock, authz, access, audit };
-    const users = createUserService(core);
+    const sessions = createSessionService({ db, clock, authz });
+    const users = createUserService({ ...core, sessions });
     const roles = createRoleService(core);
     const assignments = createAssignmentService(core);
     const credentials = createCredentialService({
@@ -97,9 +105,38 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       maxBusinessGroups: config.organizations.maxBusinessGroups,
     });
     const signUp = createSignupService({ ...core, users, assignments, environments, credentials });
-    const apps = createAppService({ db, clock, box, access, audit, signals });
+    const apps = createAppService({ db, clock, box, access, audit, signals, logger });
     const signingKeys = createSigningKeyService({ db, clock, box, audit, signals, logger });
-    const signIn = createSignInService({ db, clock, redis, audit, users, logger });
+    const signIn = createSignInService({
+      db,
+      clock,
+      redis,
+      audit,
+      users,
+      logger,
+      redisKeyPrefix: config.storage.redisKeyPrefix,
+    });
+
+    await signingKeys.ensureKeys();
+    const oidc = await createOidc({
+      issuer: config.server.publicUrl,
+      trustProxy: config.server.trustProxy,
+      db,
+      redis: redis?.command,
+      redisKeyPrefix: config.storage.redisKeyPrefix,
+      clock,
+      logger,
+      signals,
+      cookieKeys,
+      users,
+      authz,
+      sessions,
+      apps,
+      credentials,
+      signingKeys,
+      pages: providerPages(),
+    });
+    await oidc.start();
 
     const closeRedis = redis;
     return {
@@ -122,8 +159,12 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       apps,
       signingKeys,
       signIn,
+      sessions,
       signals,
+      webKey,
+      oidc,
       async close() {
+        oidc.close();
         await closeRedis?.close();
         await database.close();
       },

@@ -1,17 +1,26 @@
-import { Router } from 'express';
-import type { Config } from '../config/schema.ts';
-import type { OrganizationService, SignupResult } from '../modules/organizations/index.ts';
-import type { RequestContext } from '../platform/context.ts';
-import type { Logger } from '../platform/logger.ts';
-
-export interface WebDeps {
-  config: Readonly<Config>;
-  logger: Logger;
-  signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
-  organizations: Pick<OrganizationService, 'findByDomain'>;
-}
-
-/** Server-rendered pages (sign-up, assets, errors). Placeholder: the real pages replace this file. */
-export function createWebRoutes(_deps: WebDeps): Router {
-  return Router();
-}
+// Server-rendered pages: the HTML layer, CSRF, security headers, templates and the page routes.
+// The interaction routes (src/oidc/) and oidc-provider's Koa hooks use the pieces exported here.
+export { browserIdCookie, ensureBrowserId, readBrowserId } from './browser-id.ts';
+export { CSRF_FIELD, type Csrf, type CsrfCheck, createCsrf, interactionPurpose } from './csrf.ts';
+export { htmlErrorHandler } from './error-pages.ts';
+export { escapeHtml, html, raw, SafeHtml, safeUrl } from './html.ts';
+export { type Page, type PageInput, renderPage, sendPage } from './page.ts';
+export { createWebRoutes, type WebDeps } from './routes.ts';
+export { baseSecurityHeaders, contentSecurityPolicy, pageHeaders } from './security-headers.ts';
+export { type ConsentPageInput, consentPage, describeScope } from './templates/consent.ts';
+export { type ErrorPageInput, errorPage, type PageLink } from './templates/error.ts';
+export {
+  INVALID_CREDENTIALS_MESSAGE,
+  type LoginPageInput,
+  type LoginProblem,
+  loginPage,
+  tooManyAttemptsMessage,
+} from './templates/login.ts';
+export {
+  type LogoutDonePageInput,
+  type LogoutPageInput,
+  logoutDonePage,
+  logoutPage,
+} from './templates/logout.ts';
+export { type MessagePageInput, messagePage } from './templates/message.ts';
+export { type SignupPageInput, signupPage } from './templates/signup.ts';

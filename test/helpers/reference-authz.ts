@@ -158,6 +158,7 @@ export function snapshotOf(world: ReferenceWorld, version = 1): TenantSnapshot {
   return {
     tenantId: root.id,
     version,
+    settings: { domain: 'reference', sessionTimeoutMinutes: 60, sessionMaxMinutes: 720 },
     nodes: world.nodes.map((n) => ({
       ...n,
       ownerUserId: 'owner',
@@ -166,6 +167,7 @@ export function snapshotOf(world: ReferenceWorld, version = 1): TenantSnapshot {
     })),
     environments: world.environments.map((e) => ({ ...e })),
     roleMasks: new Map([...world.roles].map(([id, permissions]) => [id, maskOf(permissions)])),
+    roleNames: new Map([...world.roles.keys()].map((id) => [id, `Role ${id}`])),
     assignments: world.assignments.map((a) => ({ ...a })),
     inactiveUserIds: [...world.inactiveUserIds],
   };

@@ -116,6 +116,10 @@ const scenario = fc
     ...s.groups.map((p) => ({ kind: 'addGroup' as const, pick: p })),
     ...s.grants,
     ...s.commands,
+    // A fixed tail, so every run exercises these kinds whatever the random part drew.
+    { kind: 'updateRole', pick: 0, permissions: s.role },
+    { kind: 'unassign', pick: 0 },
+    { kind: 'setStatus', pick: 0, status: 'disabled' },
   ]);
 
 /** What `run` returns when there was nothing to act on (no group, environment or assignment). */
@@ -177,7 +181,9 @@ async function run(c: Container, t: Tenant, rows: TenantRows, cmd: Command, seq:
       return environment ? c.environments.remove(op, tenantId, environment.id) : SKIPPED;
     }
     case 'setStatus': {
-      const userId = at(rows.userIds, cmd.pick)!;
+      // Mostly users other than the owner (whom ORG-5 keeps enabled); now and then the owner, to be refused.
+      const others = rows.userIds.filter((id) => id !== t.user.id);
+      const userId = (cmd.pick % 5 === 4 || others.length === 0 ? t.user.id : at(others, cmd.pick))!;
       if (cmd.status === 'disabled') return c.users.disable(op, tenantId, userId);
       if (cmd.status === 'deleted') return c.users.delete(op, tenantId, userId);
       return c.users.enable(op, tenantId, userId);

@@ -1,5 +1,211 @@
-import type { Command } from 'commander';
-import type { CommandDeps } from '../program.ts';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { APP_KINDS, type App } from '../../modules/apps/index.ts';
+import { domainSchema, type Organization } from '../../modules/organizations/index.ts';
+import { AppError } from '../../platform/errors/index.ts';
+import { relabelFields } from '../errors.ts';
+import type { CliServices, CommandDeps } from '../program.ts';
+import { printable } from '../tree.ts';
 
-/** `canopy app create|list`. Placeholder: the real commands replace this file. */
-export function registerApp(_program: Command, _deps: CommandDeps): void {}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface GrantArg {
+  /** As typed, so errors can quote it. */
+  text: string;
+  organizationId: string;
+  permissions: string[];
+}
+
+interface CreateOptions {
+  org: string;
+  name: string;
+  kind: App['kind'];
+  redirectUri: string[];
+  postLogoutRedirectUri: string[];
+  firstParty?: boolean;
+  grant: GrantArg[];
+  json?: boolean;
+}
+
+/** As Commander hands them over: a repeatable flag never given is undefined. */
+type CreateFlags = Omit<CreateOptions, 'redirectUri' | 'postLogoutRedirectUri' | 'grant'> &
+  Partial<Pick<CreateOptions, 'redirectUri' | 'postLogoutRedirectUri' | 'grant'>>;
+
+function parseDomain(value: string): string {
+  const parsed = domainSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(`The domain ${parsed.error.issues[0]!.message}.`);
+  return parsed.data;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** `<org-id>:<permission>[,<permission>...]`; whether the permissions exist is the service's call. */
+function collectGrant(value: string, previous: GrantArg[] | undefined): GrantArg[] {
+  const colon = value.indexOf(':');
+  const organizationId = value.slice(0, Math.max(colon, 0)).trim();
+  const permissions = value
+    .slice(colon + 1)
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (colon < 0 || !UUID.test(organizationId) || permissions.length === 0) {
+    throw new InvalidArgumentError('A grant is <org-id>:<permission>[,<permission>...], the org id a UUID.');
+  }
+  return [...(previous ?? []), { text: value, organizationId: organizationId.toLowerCase(), permissions }];
+}
+
+async function findMaster(services: CliServices, domain: string): Promise<Organization> {
+  const master = await services.organizations.findByDomain(domain);
+  if (!master) {
+    throw new AppError('organization.not_found', undefined, {
+      message: `no master organization has the domain "${domain}"`,
+    });
+  }
+  return master;
+}
+
+/** Service field paths → the flag (and value) the operator typed, so errors name what to fix. */
+function flagLabels(o: CreateOptions): Record<string, string> {
+  const labels: Record<string, string> = {
+    name: '--name',
+    kind: '--kind',
+    redirectUris: '--redirect-uri',
+    postLogoutRedirectUris: '--post-logout-redirect-uri',
+    firstParty: '--first-party',
+    grants: '--grant',
+  };
+  o.redirectUri.forEach((uri, i) => {
+    labels[`redirectUris.${i}`] = `--redirect-uri ${printable(uri)}`;
+  });
+  o.postLogoutRedirectUri.forEach((uri, i) => {
+    labels[`postLogoutRedirectUris.${i}`] = `--post-logout-redirect-uri ${printable(uri)}`;
+  });
+  o.grant.forEach((g, i) => {
+    for (const key of ['', '.organizationId', '.permissions'])
+      labels[`grants.${i}${key}`] = `--grant ${printable(g.text)}`;
+    g.permissions.forEach((p, j) => {
+      labels[`grants.${i}.permissions.${j}`] = `--grant ${printable(g.text)} (${printable(p)})`;
+    });
+  });
+  return labels;
+}
+
+function describeApp(app: App): string[] {
+  const lines = [`  app id:         ${app.id}`, `  client id:      ${app.clientId}`];
+  for (const uri of app.redirectUris) lines.push(`  redirect URI:   ${printable(uri)}`);
+  for (const uri of app.postLogoutRedirectUris) lines.push(`  after logout:   ${printable(uri)}`);
+  for (const g of app.grants)
+    lines.push(`  grant:          ${g.organizationId}  ${g.permissions.join(', ')}`);
+  if (app.firstParty) lines.push('  first-party:    yes (no consent page)');
+  return lines;
+}
+
+export function registerApp(program: Command, deps: CommandDeps): void {
+  const app = program.command('app').description("register and list a tenant's connected apps");
+
+  app
+    .command('create')
+    .summary('register a connected app and print its client id (and secret, once)')
+    .description(
+      'Register a connected app for a master organization (APP-1). Web and service apps get a client ' +
+        'secret, printed this once; single-page and native apps are public clients (PKCE). Redirect ' +
+        'URIs are exact: https, or http on loopback (127.0.0.1, [::1], localhost); native apps may also ' +
+        'use a private-use scheme like com.example.app:/callback. The registration is audited.',
+    )
+    .requiredOption('--org <domain>', 'domain of the master organization', parseDomain)
+    .requiredOption('--name <name>', 'name of the app (unique in the organization)')
+    .addOption(new Option('--kind <kind>', 'kind of app').choices(APP_KINDS).makeOptionMandatory())
+    .option('--redirect-uri <uri>', 'a redirect URI (repeatable; user-facing apps need one)', collect)
+    .option('--post-logout-redirect-uri <uri>', 'a post-logout redirect URI (repeatable)', collect)
+    .option('--first-party', 'a first-party app: users are not asked for consent')
+    .option(
+      '--grant <org-id>:<permissions>',
+      'service apps: comma-separated permissions on a node and the nodes below it (repeatable)',
+      collectGrant,
+    )
+    .option('--json', 'print the app (and its secret) as JSON')
+    .action(async (flags: CreateFlags) => {
+      const options: CreateOptions = {
+        ...flags,
+        redirectUri: flags.redirectUri ?? [],
+        postLogoutRedirectUri: flags.postLogoutRedirectUri ?? [],
+        grant: flags.grant ?? [],
+      };
+      const services = await deps.services();
+      const master = await findMaster(services, options.org);
+      let created: Awaited<ReturnType<CliServices['apps']['create']>>;
+      try {
+        created = await services.apps.create(deps.ctx, master.id, {
+          kind: options.kind,
+          name: options.name,
+          redirectUris: options.redirectUri,
+          postLogoutRedirectUris: options.postLogoutRedirectUri,
+          firstParty: options.firstParty === true,
+          grants: options.grant.map(({ organizationId, permissions }) => ({ organizationId, permissions })),
+        });
+      } catch (err) {
+        throw explain(err, options, master);
+      }
+      const { app: registered, clientSecret } = created;
+      if (options.json) {
+        const out = { tenantId: master.id, domain: master.domain, app: registered, clientSecret };
+        deps.stdout(`${JSON.stringify(out, null, 2)}\n`);
+        return;
+      }
+      const lines = [
+        `Registered ${registered.kind} app ${printable(registered.name)} for ${master.domain} (master org ${master.id}).`,
+        ...describeApp(registered),
+      ];
+      if (clientSecret === undefined) {
+        lines.push('  client secret:  none (public client: authorization code with PKCE)');
+      } else {
+        lines.push(
+          `  client secret:  ${clientSecret}`,
+          '',
+          'This secret is shown only this once: store it now. Canopy keeps it encrypted and cannot show it',
+          'again; a holder of apps.manage can rotate it to issue a new one.',
+        );
+      }
+      lines.push('The registration is recorded in the audit log (action app.create).', '');
+      deps.stdout(lines.join('\n'));
+    });
+
+  app
+    .command('list')
+    .summary("list a master organization's connected apps")
+    .description('List the connected apps of a master organization, with their client ids (never secrets).')
+    .requiredOption('--org <domain>', 'domain of the master organization', parseDomain)
+    .option('--json', 'print the apps as JSON')
+    .action(async (options: { org: string; json?: boolean }) => {
+      const services = await deps.services();
+      const master = await findMaster(services, options.org);
+      const apps = await services.apps.list(deps.ctx, master.id);
+      if (options.json) {
+        deps.stdout(`${JSON.stringify({ tenantId: master.id, domain: master.domain, apps }, null, 2)}\n`);
+        return;
+      }
+      const count = apps.length === 0 ? 'no apps' : `${apps.length} app${apps.length === 1 ? '' : 's'}`;
+      const lines = [`${master.domain} (master org ${master.id}): ${count}`];
+      for (const a of apps) {
+        lines.push(`${printable(a.name)}  [${a.kind}]`, ...describeApp(a));
+      }
+      deps.stdout(`${lines.join('\n')}\n`);
+    });
+}
+
+/** Service errors in the operator's terms: flags instead of field paths, names instead of codes. */
+function explain(err: unknown, o: CreateOptions, master: Organization): unknown {
+  if (!(err instanceof AppError)) return err;
+  if (err.code === 'app.name_taken') {
+    return new AppError(err.code, undefined, {
+      message: `${master.domain} already has an app named ${printable(o.name.trim())}`,
+    });
+  }
+  const field = typeof err.details?.field === 'string' ? err.details.field : undefined;
+  const grant = field ? o.grant[Number(/^grants\.(\d+)\./.exec(field)?.[1] ?? Number.NaN)] : undefined;
+  if (err.code === 'organization.not_found' && grant) {
+    return new AppError(err.code, undefined, {
+      message: `--grant ${printable(grant.text)}: no org node ${grant.organizationId} in ${master.domain}`,
+    });
+  }
+  return relabelFields(err, flagLabels(o));
+}

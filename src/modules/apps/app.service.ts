@@ -1,14 +1,25 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { RequestContext } from '../../platform/context.ts';
+import { newClientId, newClientSecret, newId } from '../../platform/crypto/random.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
-import type { Db } from '../../platform/db/database.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
+import { AppError, assertId, assertThat, invalidInput, parseInput } from '../../platform/errors/index.ts';
+import type { Logger } from '../../platform/logger.ts';
 import type { SignalBus } from '../../platform/signals.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { Access } from '../roles/index.ts';
-import type { App } from './app.schema.ts';
+import type { Access, TenantIndex } from '../roles/index.ts';
+import { createClientLookup, presentApp, secretContext } from './app.clients.ts';
+import { checkGrants, checkMayActAs, liveGrants } from './app.grants.ts';
+import { type AppFieldsRow, type AppRow, createAppRepository } from './app.repository.ts';
+import { type App, isConfidential } from './app.schema.ts';
+import { appPatchSchema, newAppSchema } from './app.validation.ts';
 
 /** Published with `{ clientId }` whenever an app's client metadata or secret changes. */
 export const CLIENTS_CHANGED = 'clients.changed';
+
+const HOUR_MS = 3_600_000;
+const MAX_GRACE_HOURS = 720;
 
 export interface AppServiceDeps {
   db: Db;
@@ -17,34 +28,210 @@ export interface AppServiceDeps {
   access: Access;
   audit: AuditService;
   signals: SignalBus;
+  /** Where a failed cross-node publish is reported (the change itself has been made). */
+  logger?: Logger;
 }
 
-const notYet = (): never => {
-  throw new Error('connected apps are being built (issue 3)');
-};
+/** The fields an audit entry shows: never a secret, sealed or not. */
+const auditImage = (a: AppFieldsRow & { kind?: string; clientId?: string }) => ({
+  ...(a.kind ? { kind: a.kind, clientId: a.clientId } : {}),
+  name: a.name,
+  redirectUris: a.redirectUris,
+  postLogoutRedirectUris: a.postLogoutRedirectUris,
+  firstParty: a.firstParty,
+  grants: a.grants,
+});
 
-/** Connected apps (APP-1, APP-2). Placeholder: the real service replaces this file. */
-export function createAppService(_deps: AppServiceDeps) {
+/**
+ * Connected apps (APP-1, APP-2): registered by holders of `apps.manage` on the master, each with a
+ * client ID unique across the installation and, for web and service apps, a 256-bit secret that is
+ * shown once, stored sealed and compared in constant time.
+ */
+export function createAppService(deps: AppServiceDeps) {
+  const { db, clock, box, access, audit, signals } = deps;
+  const apps = createAppRepository(db);
+  const clients = createClientLookup({ db, clock, box });
+  const sealFor = (clientId: string, secret: string) => box.seal(secret, secretContext(clientId));
+
+  const present = (row: AppRow, index?: TenantIndex) => presentApp(row, clock.now(), index);
+
+  const manage = (ctx: RequestContext, tenantId: string) =>
+    access.require(ctx, tenantId, 'apps.manage', tenantId);
+
+  /** Tells every node's provider to drop its cached client; the change is already committed. */
+  async function changed(clientId: string): Promise<void> {
+    await signals.publish(CLIENTS_CHANGED, JSON.stringify({ clientId })).catch((err: Error) => {
+      deps.logger?.error({ err: err.message, clientId }, 'could not tell other nodes about a client change');
+    });
+  }
+
+  async function lockedApp(tx: Tx, tenantId: string, appId: string): Promise<AppRow> {
+    const row = await createAppRepository(tx).findById(tenantId, appId, { forUpdate: true });
+    assertThat(row, 'app.not_found');
+    return row;
+  }
+
+  const nameTaken = (err: unknown) =>
+    isUniqueViolation(err, 'apps_name_unique') ? new AppError('app.name_taken') : err;
+
+  async function create(
+    ctx: RequestContext,
+    tenantId: string,
+    input: unknown,
+  ): Promise<{ app: App; clientSecret?: string }> {
+    const valid = parseInput(newAppSchema, input);
+    const index = await manage(ctx, tenantId);
+    checkGrants(ctx, index, valid.grants);
+    const clientId = newClientId();
+    const clientSecret = isConfidential(valid.kind) ? newClientSecret() : undefined;
+    const app = await db.transaction(async (tx) => {
+      const repo = createAppRepository(tx);
+      const id = newId();
+      await repo
+        .insert(tenantId, {
+          ...valid,
+          id,
+          clientId,
+          secretSealed: clientSecret === undefined ? null : sealFor(clientId, clientSecret),
+          at: clock.now(),
+        })
+        .catch((err: unknown) => {
+          throw nameTaken(err);
+        });
+      const created = present((await repo.findById(tenantId, id))!);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: tenantId,
+        action: 'app.create',
+        target: { type: 'app', id },
+        after: auditImage(created),
+      });
+      return created;
+    });
+    await changed(clientId);
+    return clientSecret === undefined ? { app } : { app, clientSecret };
+  }
+
+  async function list(ctx: RequestContext, tenantId: string): Promise<App[]> {
+    const index = await manage(ctx, tenantId);
+    return (await apps.list(tenantId)).map((row) => present(row, index));
+  }
+
+  async function get(ctx: RequestContext, tenantId: string, appId: string): Promise<App> {
+    const index = await manage(ctx, tenantId);
+    assertId(appId, 'app.not_found');
+    const row = await apps.findById(tenantId, appId);
+    assertThat(row, 'app.not_found');
+    return present(row, index);
+  }
+
+  /** Any field but the kind; the app is checked whole afterwards, so the kind's rules always hold. */
+  async function update(ctx: RequestContext, tenantId: string, appId: string, patch: unknown): Promise<App> {
+    const p = parseInput(appPatchSchema, patch);
+    const index = await manage(ctx, tenantId);
+    assertId(appId, 'app.not_found');
+    const app = await db.transaction(async (tx) => {
+      const current = await lockedApp(tx, tenantId, appId);
+      const kept = liveGrants(index, current.grants);
+      const next = parseInput(newAppSchema, {
+        kind: current.kind,
+        name: p.name ?? current.name,
+        redirectUris: p.redirectUris ?? current.redirectUris,
+        postLogoutRedirectUris: p.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
+        firstParty: p.firstParty ?? current.firstParty,
+        grants: p.grants ?? kept,
+      });
+      checkGrants(ctx, index, next.grants, kept);
+      const repo = createAppRepository(tx);
+      await repo.update(tenantId, appId, next, clock.now()).catch((err: unknown) => {
+        throw nameTaken(err);
+      });
+      const updated = present((await repo.findById(tenantId, appId))!, index);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: tenantId,
+        action: 'app.update',
+        target: { type: 'app', id: appId },
+        before: auditImage({ ...current, grants: kept }),
+        after: auditImage(updated),
+      });
+      return updated;
+    });
+    await changed(app.clientId);
+    return app;
+  }
+
+  async function remove(ctx: RequestContext, tenantId: string, appId: string): Promise<void> {
+    await manage(ctx, tenantId);
+    assertId(appId, 'app.not_found');
+    const clientId = await db.transaction(async (tx) => {
+      const current = await lockedApp(tx, tenantId, appId);
+      await createAppRepository(tx).delete(tenantId, appId);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: tenantId,
+        action: 'app.delete',
+        target: { type: 'app', id: appId },
+        before: auditImage(current),
+      });
+      return current.clientId;
+    });
+    await changed(clientId);
+  }
+
+  /**
+   * A new secret, shown this once. By default the old one stops working at once (a rotation is
+   * often a reaction to a leak); `graceHours` keeps it valid that long, so a deployed app can
+   * switch over without an outage. Taking a service app's secret needs its grants' permissions.
+   */
+  async function rotateSecret(
+    ctx: RequestContext,
+    tenantId: string,
+    appId: string,
+    options: { graceHours?: number } = {},
+  ): Promise<{ app: App; clientSecret: string }> {
+    const graceHours = options.graceHours ?? 0;
+    if (!Number.isInteger(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS)
+      throw invalidInput('graceHours', `must be a whole number of hours from 0 to ${MAX_GRACE_HOURS}`);
+    const index = await manage(ctx, tenantId);
+    assertId(appId, 'app.not_found');
+    const clientSecret = newClientSecret();
+    const app = await db.transaction(async (tx) => {
+      const current = await lockedApp(tx, tenantId, appId);
+      assertThat(current.secretSealed !== null, 'app.public_client');
+      checkMayActAs(ctx, index, current.grants);
+      const now = clock.now();
+      const repo = createAppRepository(tx);
+      await repo.replaceSecret(tenantId, appId, {
+        secretSealed: sealFor(current.clientId, clientSecret),
+        previousSecretSealed: graceHours > 0 ? current.secretSealed : null,
+        previousSecretExpiresAt: graceHours > 0 ? new Date(now.getTime() + graceHours * HOUR_MS) : null,
+        at: now,
+      });
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: tenantId,
+        action: 'app.secret.rotate',
+        target: { type: 'app', id: appId },
+        after: { clientId: current.clientId, graceHours },
+      });
+      return present((await repo.findById(tenantId, appId))!, index);
+    });
+    await changed(app.clientId);
+    return { app, clientSecret };
+  }
+
   return {
-    create: async (
-      _ctx: RequestContext,
-      _tenantId: string,
-      _input: unknown,
-    ): Promise<{ app: App; clientSecret?: string }> => notYet(),
-    list: async (_ctx: RequestContext, _tenantId: string): Promise<App[]> => notYet(),
-    get: async (_ctx: RequestContext, _tenantId: string, _appId: string): Promise<App> => notYet(),
-    update: async (_ctx: RequestContext, _tenantId: string, _appId: string, _patch: unknown): Promise<App> =>
-      notYet(),
-    remove: async (_ctx: RequestContext, _tenantId: string, _appId: string): Promise<void> => notYet(),
-    rotateSecret: async (
-      _ctx: RequestContext,
-      _tenantId: string,
-      _appId: string,
-    ): Promise<{ app: App; clientSecret: string }> => notYet(),
+    create,
+    list,
+    get,
+    update,
+    remove,
+    rotateSecret,
     /** For the provider: the app behind a client ID, whatever its tenant (client IDs are global). */
-    findByClientId: async (_clientId: string): Promise<App | undefined> => notYet(),
+    findByClientId: clients.findByClientId,
     /** For the provider's client authentication: constant-time, never throws for a wrong secret. */
-    verifySecret: async (_clientId: string, _secret: string): Promise<boolean> => notYet(),
+    verifySecret: clients.verifySecret,
   };
 }
 

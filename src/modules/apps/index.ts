@@ -1,2 +1,4 @@
 export type { App, AppGrant, AppKind } from './app.schema.ts';
-export { type AppService, CLIENTS_CHANGED, createAppService } from './app.service.ts';
+export { APP_KINDS, isConfidential, isUserFacing } from './app.schema.ts';
+export { type AppService, type AppServiceDeps, CLIENTS_CHANGED, createAppService } from './app.service.ts';
+export { LOOPBACK_HOSTS } from './redirect-uris.ts';

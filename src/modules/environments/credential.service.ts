@@ -176,7 +176,20 @@ export function createCredentialService(deps: {
     };
   }
 
-  return { issueInTx, read, rotateEnvironmentSecret, resetOrgSecret, verifySecret };
+  /** For the provider: who a client ID belongs to (the client ID names its tenant). */
+  async function findClient(clientId: string): Promise<VerifiedClient | undefined> {
+    const row = await credentials.resolveClientId(clientId);
+    return row
+      ? {
+          clientId: row.clientId,
+          tenantId: row.tenantId,
+          organizationId: row.orgId,
+          environmentId: row.environmentId,
+        }
+      : undefined;
+  }
+
+  return { issueInTx, read, rotateEnvironmentSecret, resetOrgSecret, verifySecret, findClient };
 }
 
 export type CredentialService = ReturnType<typeof createCredentialService>;

@@ -114,10 +114,8 @@ export function createOrganizationService(deps: {
       return after;
     };
     try {
-      // Names are part of the authorizer's tree; the other settings are not.
-      return patch.name !== undefined
-        ? await authz.change(tenantId, { tree: true }, work)
-        : await db.transaction(work);
+      // Names and the master's settings are part of the authorizer's tree, which every node keeps in memory.
+      return await authz.change(tenantId, { tree: true }, work);
     } catch (err) {
       if (isUniqueViolation(err, 'organizations_domain_unique'))
         throw new AppError('organization.domain_taken');

@@ -1,6 +1,8 @@
+export { DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './policy.ts';
 export {
   createSignInService,
   type SignInAttempt,
   type SignInResult,
   type SignInService,
+  type SignInServiceDeps,
 } from './sign-in.service.ts';

@@ -1,6 +1,9 @@
+export type { PrivateJwk, PublicJwk, SigningAlg } from './signing-key.jwk.ts';
 export {
   createSigningKeyService,
+  DEFAULT_RETENTION_MS,
   KEYS_CHANGED,
   type SigningKeyInfo,
   type SigningKeyService,
+  type SigningKeyServiceDeps,
 } from './signing-key.service.ts';

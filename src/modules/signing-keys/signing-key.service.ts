@@ -1,21 +1,37 @@
+import { generateKeyPair as generateKeyPairCb } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { Clock } from '../../platform/clock.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
-import type { Db } from '../../platform/db/database.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { AppError } from '../../platform/errors/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SignalBus } from '../../platform/signals.ts';
 import type { AuditService } from '../audit/index.ts';
+import {
+  type PrivateJwk,
+  type PublicJwk,
+  publicPart,
+  SIGNING_ALGS,
+  type SigningAlg,
+  toSigningJwk,
+} from './signing-key.jwk.ts';
+import { createSigningKeyRepository, type SigningKeyRow } from './signing-key.repository.ts';
 
-/** Published whenever the set of published keys changes: every node rebuilds its provider. */
+/** Published (`{ at }`) whenever the set of published keys changes: every node rebuilds its provider. */
 export const KEYS_CHANGED = 'signing-keys.changed';
+
+/** ID tokens live an hour (`ttl.IdToken`); a retired key stays published twice that long. */
+export const DEFAULT_RETENTION_MS = 2 * 3_600_000;
 
 export interface SigningKeyInfo {
   kid: string;
-  alg: 'ES256' | 'RS256';
+  alg: SigningAlg;
   /** `active` signs; `retiring` is still published for verification until `retireAt`; `retired` is gone. */
   status: 'active' | 'retiring' | 'retired';
   createdAt: Date;
   retireAt: Date | null;
+  publicJwk: PublicJwk;
 }
 
 export interface SigningKeyServiceDeps {
@@ -25,23 +41,169 @@ export interface SigningKeyServiceDeps {
   audit: AuditService;
   signals: SignalBus;
   logger: Logger;
+  /** How long a replaced key stays published: at least the life of the longest token it signed. */
+  retentionMs?: number;
 }
 
-const notYet = (): never => {
-  throw new Error('signing keys are being built (issue 3)');
-};
+const generateKeyPair = promisify(generateKeyPairCb);
 
-/** Signing keys in SQL, sealed with SECRETS_KEY, shared by all nodes. Placeholder: the real service replaces this file. */
-export function createSigningKeyService(_deps: SigningKeyServiceDeps) {
-  return {
-    /** At start: makes sure an active ES256 and an active RS256 key exist (creating them once, race-free across nodes). */
-    ensureKeys: async (): Promise<void> => notYet(),
-    /** Private JWKs for the provider: active keys first (ES256 before RS256), then retiring ones. */
-    providerJwks: async (): Promise<{ keys: Array<Record<string, unknown>> }> => notYet(),
-    rotate: async (_ctx: RequestContext): Promise<{ added: SigningKeyInfo[]; retiring: SigningKeyInfo[] }> =>
-      notYet(),
-    list: async (): Promise<SigningKeyInfo[]> => notYet(),
-  };
+/** A fresh key pair (P-256 for ES256, 2048-bit RSA for RS256), generated off the event loop. */
+async function generateSigningJwk(alg: SigningAlg): Promise<PrivateJwk> {
+  const { privateKey } =
+    alg === 'ES256'
+      ? await generateKeyPair('ec', { namedCurve: 'P-256' })
+      : await generateKeyPair('rsa', { modulusLength: 2048 });
+  return toSigningJwk(privateKey.export({ format: 'jwk' }), alg);
+}
+
+const info = (row: SigningKeyRow): SigningKeyInfo => ({
+  kid: row.kid,
+  alg: row.alg,
+  status: row.status,
+  createdAt: row.createdAt,
+  retireAt: row.retireAt,
+  publicJwk: row.publicJwk,
+});
+
+/**
+ * The provider's signing keys, in SQL, sealed with SECRETS_KEY and shared by every node (issue 3).
+ * Private material leaves this module only through `providerJwks`, for the provider.
+ */
+export function createSigningKeyService(deps: SigningKeyServiceDeps) {
+  const { db, clock, box, audit, signals, logger } = deps;
+  const retentionMs = deps.retentionMs ?? DEFAULT_RETENTION_MS;
+  if (!Number.isSafeInteger(retentionMs) || retentionMs <= 0) {
+    throw new Error('signing key retention must be a positive number of milliseconds');
+  }
+  const keys = createSigningKeyRepository(db);
+  const contextOf = (kid: string) => `signing_keys:${kid}`;
+
+  function open(row: SigningKeyRow): PrivateJwk {
+    let jwk: PrivateJwk;
+    try {
+      jwk = JSON.parse(box.open(row.privateJwkSealed ?? '', contextOf(row.kid))) as PrivateJwk;
+    } catch {
+      throw new Error(
+        `SECRETS_KEY does not open signing key ${row.kid}; start with the key that sealed the signing keys`,
+      );
+    }
+    if (jwk.kid !== row.kid || jwk.alg !== row.alg) throw new Error(`signing key ${row.kid} is inconsistent`);
+    return jwk;
+  }
+
+  /** A new active key for `alg`, inside the caller's transaction (which holds the table lock). */
+  async function addKey(tx: Tx, alg: SigningAlg, now: Date): Promise<SigningKeyRow> {
+    const jwk = await generateSigningJwk(alg);
+    const row = {
+      kid: jwk.kid,
+      alg,
+      privateJwkSealed: box.seal(JSON.stringify(jwk), contextOf(jwk.kid)),
+      publicJwk: publicPart(jwk),
+      status: 'active' as const,
+      createdAt: now,
+    };
+    await createSigningKeyRepository(tx).insert(row);
+    return { ...row, retireAt: null };
+  }
+
+  const missingAlgs = (active: readonly SigningKeyRow[]) =>
+    SIGNING_ALGS.filter((alg) => !active.some((row) => row.alg === alg));
+
+  /**
+   * At start: makes sure one active ES256 and one active RS256 key exist. Nodes starting together
+   * serialize on the table lock and re-check under it, so exactly one of them creates each key.
+   */
+  async function ensureKeys(): Promise<void> {
+    const active = await keys.active();
+    if (missingAlgs(active).length === 0) {
+      for (const row of active) open(row); // a wrong SECRETS_KEY fails the start, not the first sign-in
+      return;
+    }
+    const created = await db.transaction(async (tx) => {
+      const repo = createSigningKeyRepository(tx);
+      await repo.lock();
+      const now = clock.now();
+      const added: SigningKeyRow[] = [];
+      for (const alg of missingAlgs(await repo.active())) added.push(await addKey(tx, alg, now));
+      return added;
+    });
+    for (const row of created) logger.info({ kid: row.kid, alg: row.alg }, 'created signing key');
+  }
+
+  /**
+   * Private JWKs for oidc-provider: active ES256 first (the provider signs with the first key of the
+   * algorithm it needs, and ES256 is the default), then active RS256, then retiring keys, which are
+   * published for verification only. Keys past their retirement are retired here.
+   */
+  async function providerJwks(): Promise<{ keys: PrivateJwk[] }> {
+    const now = clock.now();
+    await keys.retireDue(now);
+    const rank = (row: SigningKeyRow) =>
+      (row.status === 'active' ? 0 : SIGNING_ALGS.length) + SIGNING_ALGS.indexOf(row.alg);
+    const rows = (await keys.published())
+      .filter((row) => row.retireAt === null || row.retireAt > now)
+      .sort((a, b) => rank(a) - rank(b) || b.createdAt.getTime() - a.createdAt.getTime());
+    return { keys: rows.map(open) };
+  }
+
+  /**
+   * Operator action: a new active key per algorithm; each previous active key keeps being
+   * published, for verification only, until its tokens can no longer be valid. Audited, without
+   * key material; other nodes hear KEYS_CHANGED after the commit.
+   */
+  async function rotate(
+    ctx: RequestContext,
+  ): Promise<{ added: SigningKeyInfo[]; retiring: SigningKeyInfo[]; notified: boolean }> {
+    if (ctx.actor.kind !== 'operator')
+      throw new AppError('auth.permission_denied', { permission: 'operator' });
+    const now = clock.now();
+    const retireAt = new Date(now.getTime() + retentionMs);
+    const result = await db.transaction(async (tx) => {
+      const repo = createSigningKeyRepository(tx);
+      await repo.lock();
+      await repo.retireDue(now);
+      const previous = await repo.active();
+      const added: SigningKeyInfo[] = [];
+      const retiring: SigningKeyInfo[] = [];
+      for (const alg of SIGNING_ALGS) {
+        for (const old of previous.filter((row) => row.alg === alg)) {
+          await repo.markRetiring(old.kid, retireAt);
+          retiring.push(info({ ...old, status: 'retiring', retireAt }));
+        }
+        added.push(info(await addKey(tx, alg, now)));
+      }
+      await audit.record(tx, ctx, {
+        tenantId: null,
+        action: 'signing_keys.rotate',
+        after: {
+          added: added.map(({ kid, alg }) => ({ kid, alg })),
+          retiring: retiring.map(({ kid, alg }) => ({ kid, alg, retireAt })),
+        },
+      });
+      return { added, retiring };
+    });
+    const summary = {
+      added: result.added.map((k) => k.kid),
+      retiring: result.retiring.map((k) => k.kid),
+    };
+    logger.info(summary, 'rotated signing keys');
+    let notified = true;
+    try {
+      await signals.publish(KEYS_CHANGED, JSON.stringify({ at: now.toISOString() }));
+    } catch (err) {
+      notified = false;
+      logger.warn({ err, ...summary }, 'signing keys rotated, but other nodes could not be told');
+    }
+    return { ...result, notified };
+  }
+
+  /** Every key, newest first, without private material. */
+  async function list(): Promise<SigningKeyInfo[]> {
+    await keys.retireDue(clock.now());
+    return (await keys.all()).map(info);
+  }
+
+  return { ensureKeys, providerJwks, rotate, list };
 }
 
 export type SigningKeyService = ReturnType<typeof createSigningKeyService>;

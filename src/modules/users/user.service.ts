@@ -4,9 +4,10 @@ import { hashPassword } from '../../platform/crypto/password.ts';
 import { newId } from '../../platform/crypto/random.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
-import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
+import { AppError, assertId, assertThat, isUuid, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, Authorizer } from '../roles/index.ts';
+import type { SessionService } from '../sessions/index.ts';
 import { createUserRepository } from './user.repository.ts';
 import { type NewLocalUser, newLocalUserSchema, profileUpdateSchema, type User } from './user.schema.ts';
 
@@ -16,12 +17,14 @@ export interface UserServiceDeps {
   authz: Authorizer;
   access: Access;
   audit: AuditService;
+  sessions: Pick<SessionService, 'endAllForUser'>;
 }
 
 /** Users of a master org (USR-1…USR-4). Profile and lifecycle changes need `users.manage` on the master. */
 export function createUserService(deps: UserServiceDeps) {
-  const { db, clock, authz, access, audit } = deps;
+  const { db, clock, authz, access, audit, sessions } = deps;
   const users = createUserRepository(db);
+  const tenantOfUser = new Map<string, string>();
 
   /** Validates and hashes outside any transaction: argon2 is the slow part and holds no lock. */
   async function prepareLocalUser(input: unknown): Promise<NewLocalUser & { passwordHash: string }> {
@@ -124,6 +127,8 @@ export function createUserService(deps: UserServiceDeps) {
       if (before.status === status) return before;
       const after = await repo.update(tenantId, userId, { status, at: clock.now() });
       assertThat(after, 'user.not_found');
+      // USR-3: their sessions end with the same commit, and with them every session-bound token.
+      if (status !== 'active') await sessions.endAllForUser(tx, tenantId, userId);
       const action =
         status === 'active' ? 'user.enable' : status === 'disabled' ? 'user.disable' : 'user.delete';
       await audit.record(tx, ctx, {
@@ -150,6 +155,21 @@ export function createUserService(deps: UserServiceDeps) {
       setStatus(ctx, tenantId, userId, 'active'),
     delete: (ctx: RequestContext, tenantId: string, userId: string) =>
       setStatus(ctx, tenantId, userId, 'deleted'),
+    /** The master org of a user, found by id alone (a user never changes tenant, so answers are cached). */
+    tenantOf: async (userId: string): Promise<string | undefined> => {
+      const cached = tenantOfUser.get(userId);
+      if (cached) return cached;
+      if (!isUuid(userId)) return undefined;
+      const row = await db('users').where({ id: userId }).first('tenant_id');
+      if (row) {
+        if (tenantOfUser.size >= 100_000) tenantOfUser.clear();
+        tenantOfUser.set(userId, row.tenant_id);
+      }
+      return row?.tenant_id;
+    },
+    /** For token claims: the profile, without a permission check (the provider has authenticated the user). */
+    profileOf: (tenantId: string, userId: string): Promise<User | undefined> =>
+      users.findById(tenantId, userId),
     /** For password sign-in: the account behind a username, with its hash (never leaves the server). */
     findForSignIn: async (
       tenantId: string,

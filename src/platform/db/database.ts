@@ -48,9 +48,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 }
 
+type QueryObject = { method?: string; [key: string]: unknown };
+
+/**
+ * knex-pglite labels a `.delete()` response 'DEL' rather than 'DELETE', so knex hands back the raw
+ * result instead of the number of deleted rows; relabelled here, deletes count rows as on `pg`.
+ */
+class EmbeddedClient extends (ClientPGLite as unknown as new (
+  config: Knex.Config,
+) => {
+  processResponse(obj: QueryObject, runner: unknown): unknown;
+}) {
+  override processResponse(obj: QueryObject, runner: unknown): unknown {
+    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+  }
+}
+
 /** Wraps an open PGlite instance (file-backed, or in memory for tests). */
 export function embeddedDatabase(pglite: PGlite, onClose: () => void = () => {}): Database {
-  const knex = knexFactory({ client: ClientPGLite, connection: { pglite } } as Knex.Config);
+  const knex = knexFactory({ client: EmbeddedClient, connection: { pglite } } as unknown as Knex.Config);
   return {
     knex,
     kind: 'embedded',

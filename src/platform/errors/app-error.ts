@@ -41,6 +41,10 @@ export function invalidInput(field: string, problem: string): AppError {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids reach services from URLs and flags: one that is not even a UUID names nothing that exists. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
 export function assertId(value: unknown, notFound: ErrorCode): asserts value is string {
-  if (typeof value !== 'string' || !UUID.test(value)) throw new AppError(notFound);
+  if (!isUuid(value)) throw new AppError(notFound);
 }

@@ -61,6 +61,18 @@ export const errorCodes = {
   },
   'environment.not_entitled': { status: 403, message: 'This business group may not manage environments' },
   'credentials.not_found': { status: 404, message: 'Client credentials not found' },
+
+  'app.not_found': { status: 404, message: 'App not found' },
+  'app.name_taken': { status: 409, message: 'An app with that name already exists in this organization' },
+  'app.public_client': {
+    status: 409,
+    message: 'Single-page and native apps are public clients: they have no client secret',
+  },
+  'app.privilege_escalation': {
+    status: 403,
+    message:
+      'You cannot give an app, or take the secret of an app holding, permissions you do not hold there',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,3 +1,3 @@
-export { AppError, assertId, assertThat, invalidInput } from './app-error.ts';
+export { AppError, assertId, assertThat, invalidInput, isUuid } from './app-error.ts';
 export { type ErrorCode, errorCodes } from './codes.ts';
 export { parseInput } from './parse-input.ts';

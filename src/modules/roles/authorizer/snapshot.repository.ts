@@ -24,10 +24,27 @@ export function createSnapshotRepository(db: Db) {
   async function tree(tx: Tx, tenantId: string): Promise<TreeSnapshot> {
     const nodes = await tx('organizations')
       .where({ tenant_id: tenantId })
-      .select('id', 'parent_id', 'name', 'owner_user_id', 'create_sub_orgs', 'create_environments');
+      .select(
+        'id',
+        'parent_id',
+        'name',
+        'owner_user_id',
+        'create_sub_orgs',
+        'create_environments',
+        'domain',
+        'session_timeout_minutes',
+        'session_max_minutes',
+      );
+    const master = nodes.find((n) => n.parent_id === null);
+    if (!master) throw new Error(`tenant ${tenantId} has no master organization`);
     const environments = await tx('environments').where({ tenant_id: tenantId }).select('id', 'org_id');
     return {
       tenantId,
+      settings: {
+        domain: master.domain,
+        sessionTimeoutMinutes: master.session_timeout_minutes,
+        sessionMaxMinutes: master.session_max_minutes,
+      },
       nodes: nodes.map((n) => ({
         id: n.id,
         parentId: n.parent_id,
@@ -40,11 +57,14 @@ export function createSnapshotRepository(db: Db) {
     };
   }
 
-  async function roleMasks(tx: Tx, tenantId: string): Promise<Map<string, number>> {
-    const roles = await tx('roles')
+  async function roles(tx: Tx, tenantId: string) {
+    const rows = await tx('roles')
       .where((q) => q.whereNull('tenant_id').orWhere({ tenant_id: tenantId }))
-      .select('id', 'permissions');
-    return new Map(roles.map((r) => [r.id, maskOf(r.permissions as string[])]));
+      .select('id', 'name', 'permissions');
+    return {
+      roleMasks: new Map<string, number>(rows.map((r) => [r.id, maskOf(r.permissions as string[])])),
+      roleNames: new Map<string, string>(rows.map((r) => [r.id, r.name])),
+    };
   }
 
   /** Assignments and inactive users of the tenant, or of some of its users. */
@@ -77,7 +97,7 @@ export function createSnapshotRepository(db: Db) {
     load(tenantId: string): Promise<TenantSnapshot> {
       return readConsistently(tenantId, async (tx) => ({
         ...(await tree(tx, tenantId)),
-        roleMasks: await roleMasks(tx, tenantId),
+        ...(await roles(tx, tenantId)),
         ...(await grants(tx, tenantId)),
       }));
     },
@@ -91,7 +111,7 @@ export function createSnapshotRepository(db: Db) {
     loadUsers(tenantId: string, userIds: readonly string[]): Promise<UsersSnapshot & { version: number }> {
       return readConsistently(tenantId, async (tx) => ({
         userIds,
-        roleMasks: await roleMasks(tx, tenantId),
+        ...(await roles(tx, tenantId)),
         ...(await grants(tx, tenantId, userIds)),
       }));
     },

@@ -1,14 +1,22 @@
 import { ALL_MASK, bitOf, type Permission } from '../permissions.ts';
-import { buildTree, type IndexedNode, type TenantTree, type TreeSnapshot } from './tenant-tree.ts';
+import {
+  buildTree,
+  type IndexedNode,
+  type TenantSettings,
+  type TenantTree,
+  type TreeSnapshot,
+} from './tenant-tree.ts';
 import { type AssignmentRow, addGrants, type GrantsByUser } from './user-grants.ts';
 
-export type { IndexedNode, TreeSnapshot } from './tenant-tree.ts';
+export type { IndexedNode, TenantSettings, TreeSnapshot } from './tenant-tree.ts';
 
 /** Everything the authorizer knows about one tenant, read from SQL in one consistent snapshot. */
 export interface TenantSnapshot extends TreeSnapshot {
   version: number;
   /** Permission masks of the built-in roles and this tenant's custom roles. */
   roleMasks: ReadonlyMap<string, number>;
+  /** Their names, for token claims. */
+  roleNames: ReadonlyMap<string, string>;
   assignments: ReadonlyArray<AssignmentRow>;
   /** Disabled and deleted users: they hold nothing, whatever their assignments say. */
   inactiveUserIds: ReadonlyArray<string>;
@@ -18,6 +26,7 @@ export interface TenantSnapshot extends TreeSnapshot {
 export interface UsersSnapshot {
   userIds: ReadonlyArray<string>;
   roleMasks: ReadonlyMap<string, number>;
+  roleNames: ReadonlyMap<string, string>;
   assignments: ReadonlyArray<AssignmentRow>;
   inactiveUserIds: ReadonlyArray<string>;
 }
@@ -40,6 +49,7 @@ interface Parts {
   tree: TenantTree;
   grants: GrantsByUser;
   inactive: ReadonlySet<string>;
+  roleNames: ReadonlyMap<string, string>;
 }
 
 /**
@@ -56,6 +66,7 @@ export class TenantIndex {
   readonly #tree: TenantTree;
   readonly #grants: GrantsByUser;
   readonly #inactive: ReadonlySet<string>;
+  readonly #roleNames: ReadonlyMap<string, string>;
 
   constructor(source: TenantSnapshot | Parts) {
     let parts: Parts;
@@ -71,6 +82,7 @@ export class TenantIndex {
         tree: buildTree(source),
         grants,
         inactive: new Set(source.inactiveUserIds),
+        roleNames: source.roleNames,
       };
     }
     this.tenantId = parts.tenantId;
@@ -81,6 +93,7 @@ export class TenantIndex {
     this.#environmentOrg = parts.tree.environmentOrg;
     this.#grants = parts.grants;
     this.#inactive = parts.inactive;
+    this.#roleNames = parts.roleNames;
   }
 
   /** The next version after a change to the tree or environments only: the grants are shared. */
@@ -102,7 +115,7 @@ export class TenantIndex {
     const inactive = new Set(this.#inactive);
     for (const userId of users.userIds) inactive.delete(userId);
     for (const userId of users.inactiveUserIds) inactive.add(userId);
-    return new TenantIndex({ ...this.#parts(version), grants, inactive });
+    return new TenantIndex({ ...this.#parts(version), grants, inactive, roleNames: users.roleNames });
   }
 
   #parts(version: number): Parts {
@@ -113,7 +126,23 @@ export class TenantIndex {
       tree: this.#tree,
       grants: this.#grants,
       inactive: this.#inactive,
+      roleNames: this.#roleNames,
     };
+  }
+
+  /** The master org's settings as of this version. */
+  get settings(): Readonly<TenantSettings> {
+    return this.#tree.settings;
+  }
+
+  /** An active user's role assignments (for token claims); none for inactive users. */
+  assignmentsOf(userId: string): readonly AssignmentRow[] {
+    if (this.#inactive.has(userId)) return [];
+    return this.#grants.get(userId)?.assignments ?? [];
+  }
+
+  roleName(roleId: string): string | undefined {
+    return this.#roleNames.get(roleId);
   }
 
   node(orgId: string): IndexedNode | undefined {
@@ -140,7 +169,7 @@ export class TenantIndex {
   /** The union of the user's permissions on the node (ROLE-4), as a mask. */
   mask(userId: string, orgId: string, environmentId?: string): number {
     if (this.#inactive.has(userId)) return 0;
-    const grants = this.#grants.get(userId);
+    const grants = this.#grants.get(userId)?.byNode;
     const node = this.#nodes.get(orgId);
     if (!grants || !node) return 0;
     if (environmentId !== undefined && this.#environmentOrg.get(environmentId) !== orgId) return 0;
@@ -161,14 +190,14 @@ export class TenantIndex {
   holdsAnyRole(userId: string, orgId: string): boolean {
     if (!this.#nodes.has(orgId)) return false;
     if (this.mask(userId, orgId) !== 0) return true;
-    const here = this.#inactive.has(userId) ? undefined : this.#grants.get(userId)?.get(orgId);
+    const here = this.#inactive.has(userId) ? undefined : this.#grants.get(userId)?.byNode.get(orgId);
     return here?.environments !== null && here?.environments !== undefined && here.environments.size > 0;
   }
 
   /** The permissions the user holds on the node through inheriting assignments only (they reach every descendant). */
   inheritableMask(userId: string, orgId: string): number {
     if (this.#inactive.has(userId)) return 0;
-    const grants = this.#grants.get(userId);
+    const grants = this.#grants.get(userId)?.byNode;
     let mask = 0;
     for (let n = grants ? this.#nodes.get(orgId) : undefined; n; n = n.parent ?? undefined) {
       mask |= grants!.get(n.id)?.inherited ?? 0;
@@ -186,7 +215,7 @@ export class TenantIndex {
    * inherited, plus the ancestors of those as name-only entries. Depth-first, parents before children.
    */
   visibleNodes(userId: string): VisibleNode[] {
-    const grants = this.#inactive.has(userId) ? undefined : this.#grants.get(userId);
+    const grants = this.#inactive.has(userId) ? undefined : this.#grants.get(userId)?.byNode;
     if (!grants) return [];
     const members = new Set<string>();
     const inheritedFrom: IndexedNode[] = [];

@@ -1,6 +1,14 @@
-/** One tenant's org tree and the node each environment belongs to, as the authorizer reads them. */
+/** The master org's settings the provider needs on every request (ORG-3, ORG-11, SESS-3). */
+export interface TenantSettings {
+  domain: string;
+  sessionTimeoutMinutes: number;
+  sessionMaxMinutes: number;
+}
+
+/** One tenant's org tree, its settings and the node each environment belongs to, as the authorizer reads them. */
 export interface TreeSnapshot {
   tenantId: string;
+  settings: TenantSettings;
   nodes: ReadonlyArray<{
     id: string;
     parentId: string | null;
@@ -24,6 +32,7 @@ export interface IndexedNode {
 }
 
 export interface TenantTree {
+  readonly settings: Readonly<TenantSettings>;
   readonly root: IndexedNode;
   readonly nodes: ReadonlyMap<string, IndexedNode>;
   readonly environmentOrg: ReadonlyMap<string, string>;
@@ -72,5 +81,5 @@ export function buildTree(snapshot: TreeSnapshot): TenantTree {
   }
   if (nodes.size !== pending.size) throw new Error(`tenant ${snapshot.tenantId} has a cycle in its tree`);
   const environmentOrg = new Map(snapshot.environments.map((e) => [e.id, e.orgId]));
-  return { root, nodes, environmentOrg };
+  return { settings: { ...snapshot.settings }, root, nodes, environmentOrg };
 }

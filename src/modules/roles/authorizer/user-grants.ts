@@ -15,8 +15,14 @@ export interface NodeGrant {
   environments: Map<string, number> | null;
 }
 
-/** Grants by user, then by node. Entries for nodes that no longer exist are never reached from the tree. */
-export type GrantsByUser = Map<string, Map<string, NodeGrant>>;
+/** One user's grants by node, and the assignments they came from (for token claims). */
+export interface UserGrants {
+  byNode: Map<string, NodeGrant>;
+  assignments: AssignmentRow[];
+}
+
+/** Grants by user. Entries for nodes that no longer exist are never reached from the tree. */
+export type GrantsByUser = Map<string, UserGrants>;
 
 /** Folds assignment rows into per-node masks; roles without permissions grant nothing. */
 export function addGrants(
@@ -27,15 +33,16 @@ export function addGrants(
   for (const a of rows) {
     const mask = roleMasks.get(a.roleId) ?? 0;
     if (mask === 0) continue;
-    let byNode = into.get(a.userId);
-    if (!byNode) {
-      byNode = new Map();
-      into.set(a.userId, byNode);
+    let user = into.get(a.userId);
+    if (!user) {
+      user = { byNode: new Map(), assignments: [] };
+      into.set(a.userId, user);
     }
-    let grant = byNode.get(a.orgId);
+    user.assignments.push(a);
+    let grant = user.byNode.get(a.orgId);
     if (!grant) {
       grant = { here: 0, inherited: 0, environments: null };
-      byNode.set(a.orgId, grant);
+      user.byNode.set(a.orgId, grant);
     }
     if (a.environmentId !== null) {
       grant.environments ??= new Map();

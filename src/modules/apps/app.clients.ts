@@ -1,0 +1,70 @@
+import type { Clock } from '../../platform/clock.ts';
+import { constantTimeEqual } from '../../platform/crypto/constant-time.ts';
+import type { SecretBox } from '../../platform/crypto/secret-box.ts';
+import type { Db } from '../../platform/db/database.ts';
+import type { TenantIndex } from '../roles/index.ts';
+import { liveGrants } from './app.grants.ts';
+import { type AppRow, createAppRepository } from './app.repository.ts';
+import type { App } from './app.schema.ts';
+
+/** Additional data binding a sealed app secret to its client ID: copied to another row, it does not open. */
+export const secretContext = (clientId: string) => `apps:${clientId}`;
+
+/**
+ * The public view of a row: no secret, sealed or not, and a grace period only while it lasts.
+ * With the tenant's index, grants on deleted nodes are left out.
+ */
+export function presentApp(row: AppRow, now: Date, index?: TenantIndex): App {
+  const { secretSealed: _s, previousSecretSealed: _p, ...app } = row;
+  const graceEnds = app.previousSecretExpiresAt;
+  return {
+    ...app,
+    grants: index ? liveGrants(index, app.grants) : app.grants,
+    previousSecretExpiresAt: graceEnds && graceEnds > now ? graceEnds : null,
+  };
+}
+
+/** What the provider asks of apps: the client behind a client ID, and its client authentication. */
+export function createClientLookup(deps: { db: Db; clock: Clock; box: SecretBox }) {
+  const { clock, box } = deps;
+  const apps = createAppRepository(deps.db);
+  const openFor = (clientId: string, sealed: string) => box.open(sealed, secretContext(clientId));
+
+  async function findRow(clientId: string): Promise<AppRow | undefined> {
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 64) return undefined;
+    return apps.resolveClientId(clientId);
+  }
+
+  /**
+   * The app behind a client ID, whatever its tenant (client IDs are global; `tenantId` names the
+   * only master org whose users may sign in to it, APP-2). Its grants are as stored: one may name a
+   * business group deleted since, so check each node against the tenant's index before using it.
+   */
+  async function findByClientId(clientId: string): Promise<App | undefined> {
+    const row = await findRow(clientId);
+    return row ? presentApp(row, clock.now()) : undefined;
+  }
+
+  /**
+   * Client authentication: the current secret, or the previous one inside its grace period. Both
+   * are always compared, so timing does not tell which matched. False for unknown client IDs and
+   * public apps; never throws for a wrong secret.
+   */
+  async function verifySecret(clientId: string, secret: string): Promise<boolean> {
+    if (typeof secret !== 'string') return false;
+    const row = await findRow(clientId);
+    if (!row?.secretSealed) {
+      constantTimeEqual(secret, secret);
+      return false;
+    }
+    const current = constantTimeEqual(openFor(row.clientId, row.secretSealed), secret);
+    const previous =
+      row.previousSecretSealed !== null &&
+      constantTimeEqual(openFor(row.clientId, row.previousSecretSealed), secret);
+    const inGrace =
+      row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt.getTime() > clock.now().getTime();
+    return current || (previous && inGrace);
+  }
+
+  return { findByClientId, verifySecret };
+}

@@ -1,0 +1,1 @@
+export { createSessionService, type SessionService, type SessionState } from './session.service.ts';

@@ -1,0 +1,102 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { isUuid } from '../../platform/errors/index.ts';
+import type { Authorizer } from '../roles/index.ts';
+import { createSessionRepository } from './session.repository.ts';
+
+const MINUTE = 60_000;
+/** The idle clock is written at most this often per session: a use inside it changes nothing that matters. */
+const TOUCH_EVERY_MS = 30_000;
+/** How recent a sign-in must be for its session to be recorded (the provider saves it at the end of that flow). */
+const FRESH_SIGN_IN_MS = 5 * MINUTE;
+
+export type SessionState =
+  | {
+      live: true;
+      tenantId: string;
+      userId: string;
+      /** When the session ends unless used again (SESS-2). */
+      idleDeadline: Date;
+      /** When the session ends however active (SESS-3). */
+      absoluteDeadline: Date;
+    }
+  | { live: false };
+
+/**
+ * The session registry (SESS-2…SESS-4, SESS-7, USR-3): whether a provider session may still be
+ * used, judged at every use against the tenant's current timeouts, and slid by that use.
+ */
+export function createSessionService(deps: { db: Db; clock: Clock; authz: Authorizer }) {
+  const { db, clock, authz } = deps;
+  const sessions = createSessionRepository(db);
+
+  /**
+   * Records a signed-in session, or its new id after the provider rotated it. A session whose row
+   * is gone is only recorded again when its sign-in just happened: an ended session stays ended
+   * even if a request that loaded it before it ended saves it afterwards.
+   */
+  async function open(session: { uid: string; id: string; userId: string; loginAt: Date }): Promise<boolean> {
+    if (!isUuid(session.userId)) return false;
+    const existing = await sessions.findByUid(session.uid);
+    const now = clock.now();
+    if (existing) {
+      if (existing.sessionId !== session.id) await sessions.upsert({ ...existing, sessionId: session.id });
+      return true;
+    }
+    if (now.getTime() - session.loginAt.getTime() > FRESH_SIGN_IN_MS) return false;
+    const tenantId = await sessions.tenantOfUser(session.userId);
+    if (!tenantId || !(await authz.forTenant(tenantId)).isActive(session.userId)) return false;
+    await sessions.upsert({
+      sessionUid: session.uid,
+      sessionId: session.id,
+      tenantId,
+      userId: session.userId,
+      loginAt: session.loginAt,
+      lastSeenAt: now,
+    });
+    return true;
+  }
+
+  /**
+   * A use of the session: ended if its row is gone, its user is inactive, it has been idle for the
+   * tenant's timeout or open for its absolute lifetime; otherwise its idle clock moves.
+   */
+  async function use(sessionUid: string): Promise<SessionState> {
+    const row = await sessions.findByUid(sessionUid);
+    if (!row) return { live: false };
+    const index = await authz.forTenant(row.tenantId);
+    const now = clock.now().getTime();
+    const { sessionTimeoutMinutes, sessionMaxMinutes } = index.settings;
+    const idleDeadline = row.lastSeenAt.getTime() + sessionTimeoutMinutes * MINUTE;
+    const absoluteDeadline = row.loginAt.getTime() + sessionMaxMinutes * MINUTE;
+    if (!index.isActive(row.userId) || now >= idleDeadline || now >= absoluteDeadline) {
+      await sessions.deleteByUid(sessionUid);
+      return { live: false };
+    }
+    if (now - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await sessions.touch(sessionUid, new Date(now));
+    return {
+      live: true,
+      tenantId: row.tenantId,
+      userId: row.userId,
+      idleDeadline: new Date(Math.max(now, row.lastSeenAt.getTime()) + sessionTimeoutMinutes * MINUTE),
+      absoluteDeadline: new Date(absoluteDeadline),
+    };
+  }
+
+  return {
+    open,
+    use,
+    /** SESS-7: logging out ends the session (the provider destroys it by its id). */
+    endBySessionId: (sessionId: string) => sessions.deleteBySessionId(sessionId),
+    /** USR-3: a disabled or deleted user's sessions end, inside the transaction that disables them. */
+    endAllForUser: (tx: Tx, tenantId: string, userId: string) =>
+      createSessionRepository(tx).deleteForUser(tenantId, userId),
+    /** Removes rows that are over under any tenant's settings; run periodically. */
+    sweep: (limit = 1_000) => {
+      const now = clock.now().getTime();
+      return sessions.deleteStale(new Date(now - 180 * MINUTE), new Date(now - 43_200 * MINUTE), limit);
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

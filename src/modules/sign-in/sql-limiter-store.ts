@@ -1,0 +1,108 @@
+import { createRequire } from 'node:module';
+import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstract } from 'rate-limiter-flexible';
+import type { Clock } from '../../platform/clock.ts';
+import type { Db } from '../../platform/db/database.ts';
+
+// The package's typings declare this base class as an export of its index, which does not export
+// it (rate-limiter-flexible 11.4.0): load it from its own file.
+const RateLimiterStoreAbstract: typeof StoreAbstract = createRequire(import.meta.url)(
+  'rate-limiter-flexible/lib/RateLimiterStoreAbstract.js',
+);
+
+const TABLE = 'sign_in_attempts';
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+interface Counter {
+  points: number;
+  expiresAt: Date;
+}
+
+/** Deletes counters whose window has ended, at most once per interval, off the request's path. */
+export function createSweeper(db: Db, onError: (err: unknown) => void): (now: Date) => void {
+  let next = 0;
+  return (now) => {
+    if (now.getTime() < next) return;
+    next = now.getTime() + SWEEP_EVERY_MS;
+    void db(TABLE)
+      .where('expires_at', '<=', now)
+      .del()
+      .then(() => {}, onError);
+  };
+}
+
+export interface SqlLimiterOptions {
+  db: Db;
+  clock: Clock;
+  sweep: (now: Date) => void;
+  keyPrefix: string;
+  points: number;
+  /** Seconds; always positive (every counter here expires). */
+  duration: number;
+  blockDuration?: number;
+}
+
+/**
+ * rate-limiter-flexible's store contract over the migration-managed `sign_in_attempts` table, through
+ * our knex (PostgreSQL or embedded PGlite). The library's own RateLimiterPostgres cannot serve: it
+ * hands pg-style query objects to the raw connection, which PGlite does not accept, and it reads
+ * `Date.now()`, while here time comes from the injected clock. Each change is one atomic statement
+ * (`insert … on conflict … do update … returning`), so parallel attempts on any node all count.
+ */
+export class SqlLimiterStore extends RateLimiterStoreAbstract {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  readonly #sweep: (now: Date) => void;
+
+  constructor(options: SqlLimiterOptions) {
+    const { db, clock, sweep, ...limits } = options;
+    if (!(limits.duration > 0)) throw new Error('sign-in counters need a positive duration');
+    super({ ...limits, storeClient: db });
+    this.#db = db;
+    this.#clock = clock;
+    this.#sweep = sweep;
+  }
+
+  // The four methods below implement the library's (untyped) store contract.
+
+  async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<Counter> {
+    const now = this.#clock.now();
+    const expiresAt = new Date(now.getTime() + (msDuration > 0 ? msDuration : this.duration * 1000));
+    // A counter whose window has ended starts again; `forceExpire` (block, set) overwrites it.
+    const result = await this.#db.raw(
+      `insert into ${TABLE} as t (key, points, expires_at) values (?, ?, ?)
+       on conflict (key) do update set
+         points = case when ? or t.expires_at <= ? then excluded.points else t.points + excluded.points end,
+         expires_at = case when ? or t.expires_at <= ? then excluded.expires_at else t.expires_at end
+       returning points, expires_at`,
+      [rlKey, points, expiresAt, forceExpire, now, forceExpire, now],
+    );
+    this.#sweep(now);
+    return toCounter(result.rows[0]);
+  }
+
+  async _get(rlKey: string): Promise<Counter | null> {
+    const row = await this.#db(TABLE)
+      .where({ key: rlKey })
+      .andWhere('expires_at', '>', this.#clock.now())
+      .first('points', 'expires_at');
+    return row ? toCounter(row) : null;
+  }
+
+  async _delete(rlKey: string): Promise<boolean> {
+    return (await this.#db(TABLE).where({ key: rlKey }).del()) > 0;
+  }
+
+  _getRateLimiterRes(_rlKey: string, changedPoints: number, counter: Counter): RateLimiterRes {
+    const consumed = counter.points;
+    return new RateLimiterRes(
+      Math.max(this.points - consumed, 0),
+      Math.max(counter.expiresAt.getTime() - this.#clock.now().getTime(), 0),
+      consumed,
+      consumed === changedPoints,
+    );
+  }
+}
+
+function toCounter(row: { points: number | string; expires_at: Date | string }): Counter {
+  return { points: Number(row.points), expiresAt: new Date(row.expires_at) };
+}

@@ -1,0 +1,154 @@
+import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { Authorizer } from '../modules/roles/index.ts';
+import type { UserService } from '../modules/users/index.ts';
+import { createFindAccount } from './account.ts';
+import { orgClaims } from './claims.ts';
+import { CLIENT_METADATA } from './client-store.ts';
+import { createInteractionPolicy, createLoadExistingGrant, tenantOfClient } from './grants.ts';
+import { introspectionAllowed } from './introspection.ts';
+
+/** Provider endpoints live under `/oidc`; discovery stays at the issuer's well-known path. */
+export const OIDC_PREFIX = '/oidc';
+
+const MINUTE = 60;
+const DAY = 24 * 60 * MINUTE;
+
+export interface ConfigurationDeps {
+  adapter: (name: string) => Adapter;
+  jwks: { keys: ReadonlyArray<object> };
+  cookieKeys: string[];
+  users: Pick<UserService, 'tenantOf' | 'profileOf'>;
+  authz: Authorizer;
+  sessionTtl: (uid: string | undefined) => number;
+  /** Canopy's own pages, rendered inside the provider (Koa). */
+  pages: Pick<Configuration, 'renderError'> & {
+    logoutSource: NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource'];
+    postLogoutSuccessSource: NonNullable<
+      NonNullable<Configuration['features']>['rpInitiatedLogout']
+    >['postLogoutSuccessSource'];
+  };
+}
+
+/**
+ * Everything oidc-provider is told, in one place. The choices follow docs/design/sso.md: PKCE (S256)
+ * for every client, code flow only, opaque access tokens, rotating refresh tokens bound to the
+ * session, Canopy's pages for sign-in, consent, logout and errors, and tenant-isolated introspection.
+ */
+export function providerConfiguration(deps: ConfigurationDeps): Configuration {
+  const sameTenant = (
+    ctx: KoaContextWithOIDC,
+    client: Parameters<typeof introspectionAllowed>[1],
+    token: object,
+  ) => introspectionAllowed(ctx, client, token);
+  return {
+    adapter: deps.adapter,
+    jwks: deps.jwks as unknown as Configuration['jwks'],
+    cookies: {
+      keys: deps.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    findAccount: createFindAccount(deps),
+    // The org claims belong to `openid`: they are in the ID token, userinfo and introspection (SESS-5).
+    claims: {
+      openid: ['sub', 'org_id', 'org_domain', 'org_roles', 'roles', 'permissions'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+    },
+    scopes: ['openid', 'profile', 'email'],
+    conformIdTokenClaims: false,
+    extraClientMetadata: { properties: [...CLIENT_METADATA] },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    // Secrets are compared by their owners, never held in clear here: no HMAC-based client auth.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+    },
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    // Refresh tokens for every code-flow client, rotated at every use (reuse revokes the grant),
+    // and bound to the session (no offline_access scope is offered).
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: () => true,
+    loadExistingGrant: createLoadExistingGrant(deps),
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: createInteractionPolicy(deps),
+    },
+    extraTokenClaims: async (ctx, token) => {
+      const tenantId = tenantOfClient(ctx);
+      if (!tenantId) return undefined;
+      if (token.kind === 'ClientCredentials') assertServiceScopes(ctx, token.scope);
+      // A snapshot at issue (ROLE-6); introspection reports the current truth instead.
+      if (token.kind === 'AccessToken' && token.accountId) {
+        const index = await deps.authz.forTenant(tenantId);
+        return orgClaims(index, token.accountId) as unknown as Record<string, unknown>;
+      }
+      return undefined;
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: sameTenant },
+      revocation: { enabled: true, allowedPolicy: sameTenant },
+      userinfo: { enabled: true },
+      resourceIndicators: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: deps.pages.logoutSource,
+        postLogoutSuccessSource: deps.pages.postLogoutSuccessSource,
+      },
+    },
+    renderError: deps.pages.renderError,
+    routes: {
+      authorization: `${OIDC_PREFIX}/auth`,
+      token: `${OIDC_PREFIX}/token`,
+      userinfo: `${OIDC_PREFIX}/me`,
+      jwks: `${OIDC_PREFIX}/jwks`,
+      introspection: `${OIDC_PREFIX}/token/introspection`,
+      revocation: `${OIDC_PREFIX}/token/revocation`,
+      end_session: `${OIDC_PREFIX}/session/end`,
+      backchannel_authentication: `${OIDC_PREFIX}/backchannel`,
+      code_verification: `${OIDC_PREFIX}/device`,
+      device_authorization: `${OIDC_PREFIX}/device/auth`,
+      pushed_authorization_request: `${OIDC_PREFIX}/request`,
+      registration: `${OIDC_PREFIX}/reg`,
+      challenge: `${OIDC_PREFIX}/challenge`,
+      credential: `${OIDC_PREFIX}/credential`,
+    },
+    ttl: {
+      AccessToken: 15 * MINUTE,
+      AuthorizationCode: MINUTE,
+      ClientCredentials: 10 * MINUTE,
+      IdToken: 60 * MINUTE,
+      Interaction: 30 * MINUTE,
+      Grant: 30 * DAY,
+      RefreshToken: 30 * DAY,
+      // The session registry is the judge of idle and absolute timeouts; this is only storage life.
+      Session: (_ctx, session) => deps.sessionTtl(session.uid),
+    },
+  };
+}
+
+/** APP-1: a service app asks only for scopes among the permissions it was granted. */
+function assertServiceScopes(ctx: KoaContextWithOIDC, scope: string | undefined): void {
+  const client = ctx.oidc.client;
+  if (!scope || client?.['canopy_kind'] !== 'service') {
+    if (scope && client?.['canopy_kind'] === 'credentials') {
+      throw new errors.InvalidScope('client credentials of an org node or environment take no scope', scope);
+    }
+    return;
+  }
+  const allowed = new Set(String(client['canopy_scopes'] ?? '').split(' '));
+  const refused = scope.split(' ').filter((s) => !allowed.has(s));
+  if (refused.length > 0)
+    throw new errors.InvalidScope('requested scope is not granted to this app', refused[0]!);
+}

@@ -1,0 +1,75 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Authorizer } from '../modules/roles/index.ts';
+import type { UserService } from '../modules/users/index.ts';
+import { currentOrgClaims } from './account.ts';
+
+type Deps = { users: Pick<UserService, 'tenantOf' | 'profileOf'>; authz: Authorizer };
+
+interface TokenLike {
+  clientId?: string;
+  accountId?: string;
+  scope?: string;
+}
+
+/**
+ * SESS-6: only clients of the token's own master org get an answer; anyone else learns
+ * `active: false`. (The provider's default lets any confidential client introspect any token.)
+ */
+export async function introspectionAllowed(
+  ctx: KoaContextWithOIDC,
+  caller: { clientId: string; [key: string]: unknown },
+  token: TokenLike,
+): Promise<boolean> {
+  const callerTenant = caller['canopy_tenant_id'];
+  if (typeof callerTenant !== 'string') return false;
+  const issuedTo =
+    token.clientId === caller.clientId
+      ? caller
+      : token.clientId && (await ctx.oidc.provider.Client.find(token.clientId));
+  return Boolean(issuedTo) && (issuedTo as Record<string, unknown>)['canopy_tenant_id'] === callerTenant;
+}
+
+/**
+ * Runs after the introspection endpoint: what it reports about a user's token is the current truth
+ * (ROLE-6, USR-3) — their current roles from the in-memory index, or `active: false` once they are
+ * disabled or deleted. Client-credentials tokens name their org node and environment (CRED-3).
+ */
+export function introspectionCurrentTruth(deps: Deps) {
+  return async function reportCurrentTruth(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+    await next();
+    if (ctx.oidc?.route !== 'introspection') return;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (!body?.active) return;
+    const { AccessToken, RefreshToken, ClientCredentials } = ctx.oidc.entities as Record<
+      string,
+      TokenLike | undefined
+    >;
+    const userToken = AccessToken ?? RefreshToken;
+    if (userToken?.accountId) {
+      const claims = await currentOrgClaims(deps, userToken.accountId, userToken.scope);
+      ctx.body = claims ? { ...body, ...claims } : { active: false };
+      return;
+    }
+    if (ClientCredentials?.clientId) {
+      const client = await ctx.oidc.provider.Client.find(ClientCredentials.clientId);
+      const tenantId = client?.['canopy_tenant_id'] as string | undefined;
+      if (!client || !tenantId) {
+        ctx.body = { active: false };
+        return;
+      }
+      const index = await deps.authz.forTenant(tenantId);
+      const orgId = client['canopy_org_id'] as string | undefined;
+      if (orgId && !index.node(orgId)) {
+        ctx.body = { active: false }; // its business group was deleted, and its credentials with it
+        return;
+      }
+      ctx.body = {
+        ...body,
+        org_id: tenantId,
+        org_domain: index.settings.domain,
+        ...(client['canopy_org_id'] ? { org: client['canopy_org_id'] } : {}),
+        ...(client['canopy_environment_id'] ? { environment: client['canopy_environment_id'] } : {}),
+      };
+    }
+  };
+}

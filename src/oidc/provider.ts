@@ -1,0 +1,157 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Adapter, Configuration } from 'oidc-provider';
+import { Provider } from 'oidc-provider';
+import type { AppService } from '../modules/apps/index.ts';
+import type { CredentialService } from '../modules/environments/index.ts';
+import type { Authorizer } from '../modules/roles/index.ts';
+import type { SessionService } from '../modules/sessions/index.ts';
+import { KEYS_CHANGED, type SigningKeyService } from '../modules/signing-keys/index.ts';
+import type { UserService } from '../modules/users/index.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/database.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { SignalBus } from '../platform/signals.ts';
+import { createAdapterFactory } from './adapters/adapter-factory.ts';
+import { sweepExpired } from './adapters/sql-adapter.ts';
+import { type ClientKind, createClientStore } from './client-store.ts';
+import { type ConfigurationDeps, providerConfiguration } from './configuration.ts';
+import { introspectionCurrentTruth } from './introspection.ts';
+import { guardSessions, type SessionDeadlines, sessionTtl } from './session-guard.ts';
+
+export interface OidcDeps {
+  issuer: string;
+  trustProxy: boolean;
+  db: Db;
+  redis: Redis | undefined;
+  redisKeyPrefix: string;
+  clock: Clock;
+  logger: Logger;
+  signals: SignalBus;
+  cookieKeys: string[];
+  users: Pick<UserService, 'tenantOf' | 'profileOf'>;
+  authz: Authorizer;
+  sessions: SessionService;
+  apps: Pick<AppService, 'findByClientId' | 'verifySecret'>;
+  credentials: Pick<CredentialService, 'findClient' | 'verifySecret'>;
+  signingKeys: Pick<SigningKeyService, 'providerJwks'>;
+  pages: ConfigurationDeps['pages'];
+}
+
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * The OpenID provider: built from the configuration, the shared stores and the signing keys in
+ * the database, and rebuilt when the keys change (on every node: the change is signalled). The
+ * stores are shared by every build, so sessions, codes and tokens survive a rebuild.
+ */
+export async function createOidc(deps: OidcDeps) {
+  const Storage = createAdapterFactory({
+    db: deps.db,
+    clock: deps.clock,
+    redis: deps.redis,
+    prefix: deps.redisKeyPrefix,
+  });
+  const clients = createClientStore({ ...deps, now: () => deps.clock.now().getTime() });
+  const deadlines: SessionDeadlines = new Map();
+  const adapter = (name: string): Adapter => {
+    if (name === 'Client') return clients.adapter;
+    const store = new Storage(name);
+    return name === 'Session' ? guardSessions(store, deps.sessions, deadlines) : store;
+  };
+
+  async function build(): Promise<{
+    provider: Provider;
+    handle: (req: IncomingMessage, res: ServerResponse) => void;
+  }> {
+    const configuration: Configuration = providerConfiguration({
+      adapter,
+      jwks: await deps.signingKeys.providerJwks(),
+      cookieKeys: deps.cookieKeys,
+      users: deps.users,
+      authz: deps.authz,
+      sessionTtl: sessionTtl(deadlines, () => deps.clock.now().getTime()),
+      pages: deps.pages,
+    });
+    const provider = new Provider(deps.issuer, configuration);
+    provider.proxy = deps.trustProxy;
+    provider.use(introspectionCurrentTruth(deps));
+    provider.Client.prototype.compareClientSecret = function compareWithOwner(
+      this: Record<string, unknown>,
+      secret,
+    ) {
+      return clients.verifySecret(this['canopy_kind'] as ClientKind, this['clientId'] as string, secret);
+    };
+    provider.on('server_error', (_ctx, err) => deps.logger.error({ err: describe(err) }, 'provider error'));
+    return { provider, handle: provider.callback() };
+  }
+
+  let current = await build();
+  let kids = await publishedKids();
+  let sweeper: NodeJS.Timeout | undefined;
+  let builds = 0;
+
+  async function publishedKids(): Promise<string> {
+    return (await deps.signingKeys.providerJwks()).keys.map((k) => (k as { kid?: string }).kid).join(' ');
+  }
+
+  /** Rebuilds with the keys in the database; of overlapping rebuilds, the last one started wins. */
+  async function rebuild(reason: string): Promise<void> {
+    const mine = ++builds;
+    try {
+      const next = await build();
+      const nextKids = await publishedKids();
+      if (mine !== builds) return;
+      current = next;
+      kids = nextKids;
+      deps.logger.info({ reason }, 'provider rebuilt with the current signing keys');
+    } catch (err) {
+      deps.logger.error({ err: (err as Error).message, reason }, 'could not rebuild the provider');
+    }
+  }
+
+  return {
+    get provider(): Provider {
+      return current.provider;
+    },
+    /** The request handler of the current build. */
+    handle(req: IncomingMessage, res: ServerResponse): void {
+      current.handle(req, res);
+    },
+    async start(): Promise<void> {
+      await clients.start();
+      await deps.signals.subscribe(KEYS_CHANGED, () => {
+        void rebuild('signing keys changed');
+      });
+      // A change signalled while this node was not listening is caught on resync and by housekeeping.
+      deps.signals.onResync(() => {
+        void rebuild('resync');
+      });
+      sweeper = setInterval(() => {
+        void housekeeping();
+      }, SWEEP_EVERY_MS);
+      sweeper.unref();
+    },
+    close(): void {
+      if (sweeper) clearInterval(sweeper);
+    },
+  };
+
+  /** Sweeps expired rows, and rebuilds when the published keys changed (a missed signal, or a key retiring). */
+  async function housekeeping(): Promise<void> {
+    try {
+      await deps.sessions.sweep();
+      if (!deps.redis) await sweepExpired(deps.db, deps.clock, { batchSize: 1_000 });
+      if ((await publishedKids()) !== kids) await rebuild('published keys changed');
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, 'provider housekeeping failed');
+    }
+  }
+}
+
+export type Oidc = Awaited<ReturnType<typeof createOidc>>;
+
+function describe(err: unknown): Record<string, unknown> {
+  const e = err as Error & { error_detail?: string };
+  return { type: e?.name, message: e?.message, detail: e?.error_detail, stack: e?.stack };
+}

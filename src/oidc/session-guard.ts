@@ -1,0 +1,70 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { SessionService } from '../modules/sessions/index.ts';
+
+/** The latest deadline a session was judged to have, by session uid: read by the synchronous `ttl.Session`. */
+export type SessionDeadlines = Map<string, number>;
+
+const DEADLINES_KEPT = 50_000;
+
+/**
+ * Wraps the Session adapter so that the session registry decides whether a signed-in session
+ * still exists (SESS-2…SESS-4, SESS-7, USR-3). Every load of such a session is a use: an ended one
+ * is destroyed and reported missing (the next authorization asks for a sign-in, and every token
+ * bound to it is inactive); a live one slides its idle clock. Saves of a signed-in session record
+ * it; destroying it (logout) ends it.
+ */
+export function guardSessions(
+  inner: Adapter,
+  sessions: SessionService,
+  deadlines: SessionDeadlines,
+): Adapter {
+  async function vet(payload: Awaited<ReturnType<Adapter['find']>>): Promise<AdapterPayload | undefined> {
+    if (!payload) return undefined;
+    const { accountId, uid, jti } = payload as AdapterPayload & { jti?: string };
+    if (!accountId || !uid) return payload; // not signed in yet: nothing to judge
+    const state = await sessions.use(uid);
+    if (!state.live) {
+      deadlines.delete(uid);
+      if (jti) await inner.destroy(jti);
+      return undefined;
+    }
+    if (deadlines.size >= DEADLINES_KEPT) deadlines.clear();
+    deadlines.set(uid, Math.min(state.idleDeadline.getTime(), state.absoluteDeadline.getTime()));
+    return payload;
+  }
+
+  return {
+    find: async (id) => vet(await inner.find(id)),
+    findByUid: async (uid) => vet(await inner.findByUid(uid)),
+    findByUserCode: (code) => inner.findByUserCode(code),
+    consume: (id) => inner.consume(id),
+    revokeByGrantId: (grantId) => inner.revokeByGrantId(grantId),
+    async upsert(id, payload, expiresIn) {
+      const { accountId, uid, loginTs } = payload;
+      if (accountId && uid && typeof loginTs === 'number') {
+        const recorded = await sessions.open({
+          uid,
+          id,
+          userId: accountId,
+          loginAt: new Date(loginTs * 1000),
+        });
+        // An ended session saved late by a request that loaded it earlier is not brought back.
+        if (!recorded) return inner.destroy(id);
+      }
+      return inner.upsert(id, payload, expiresIn);
+    },
+    async destroy(id) {
+      await sessions.endBySessionId(id);
+      return inner.destroy(id);
+    },
+  };
+}
+
+/** `ttl.Session`: time left until the deadline last seen for this session, or a short default. */
+export function sessionTtl(deadlines: SessionDeadlines, now: () => number, fallbackSeconds = 3600) {
+  return (uid: string | undefined): number => {
+    const deadline = uid === undefined ? undefined : deadlines.get(uid);
+    if (deadline === undefined) return fallbackSeconds;
+    return Math.max(1, Math.ceil((deadline - now()) / 1000));
+  };
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+/**
+ * A random, meaningless per-browser value that CSRF tokens of pages without an interaction (such as
+ * `/signup`) are bound to. httpOnly and SameSite=Lax; on https it is `__Host-` prefixed (Secure,
+ * path=/, no Domain), so neither scripts nor sibling subdomains can read or plant it.
+ */
+export interface BrowserIdCookie {
+  readonly name: string;
+  readonly secure: boolean;
+}
+
+const VALUE = /^[A-Za-z0-9_-]{43}$/;
+
+export function browserIdCookie(publicUrl: string): BrowserIdCookie {
+  const secure = publicUrl.startsWith('https:');
+  return { name: secure ? '__Host-canopy_browser' : 'canopy_browser', secure };
+}
+
+/** The browser id the request carries, if it carries a well-formed one. */
+export function readBrowserId(req: Request, cookie: BrowserIdCookie): string | undefined {
+  for (const pair of (req.get('cookie') ?? '').split(';')) {
+    const at = pair.indexOf('=');
+    if (at > 0 && pair.slice(0, at).trim() === cookie.name) {
+      const value = pair.slice(at + 1).trim();
+      return VALUE.test(value) ? value : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The request's browser id, or a new one set on the response. */
+export function ensureBrowserId(req: Request, res: Response, cookie: BrowserIdCookie): string {
+  const existing = readBrowserId(req, cookie);
+  if (existing) return existing;
+  const id = randomBytes(32).toString('base64url');
+  res.cookie(cookie.name, id, { httpOnly: true, sameSite: 'lax', secure: cookie.secure, path: '/' });
+  return id;
+}

@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import type { Config } from '../config/schema.ts';
+import type { OrganizationService, SignupResult } from '../modules/organizations/index.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { RequestContext } from '../platform/context.ts';
+import type { Logger } from '../platform/logger.ts';
+import { STYLESHEET_PATH, serveStylesheet } from './assets.ts';
+import { browserIdCookie } from './browser-id.ts';
+import { createCsrf } from './csrf.ts';
+import { htmlErrorHandler } from './error-pages.ts';
+import { baseSecurityHeaders } from './security-headers.ts';
+import { signupRoutes } from './signup.routes.ts';
+
+export interface WebDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
+  organizations: Pick<OrganizationService, 'findByDomain'>;
+  /** Key material for CSRF tokens (≥ 32 bytes, the same on every node); HKDF-derived again inside. */
+  csrfKey: Buffer;
+  /** Token expiry reads this clock; the system clock by default. */
+  clock?: Clock;
+}
+
+/**
+ * Server-rendered pages: the stylesheet, `/` (→ `/signup` for now) and `/signup`. Errors in these
+ * routes answer an HTML error page; every other path falls through to the API's handlers.
+ */
+export function createWebRoutes(deps: WebDeps): Router {
+  const csrf = createCsrf({ key: deps.csrfKey, clock: deps.clock });
+  const router = Router();
+  router.get(STYLESHEET_PATH, serveStylesheet);
+  router.get('/', (_req, res) => {
+    res.set(baseSecurityHeaders()).redirect(303, '/signup');
+  });
+  router.use(
+    signupRoutes({
+      publicUrl: deps.config.server.publicUrl,
+      signUp: deps.signUp,
+      csrf,
+      browserCookie: browserIdCookie(deps.config.server.publicUrl),
+    }),
+  );
+  router.use(htmlErrorHandler());
+  return router;
+}

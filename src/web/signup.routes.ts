@@ -1,0 +1,110 @@
+import express, { type Request, type Response, Router } from 'express';
+import type { SignupResult } from '../modules/organizations/index.ts';
+import type { RequestContext } from '../platform/context.ts';
+import { AppError } from '../platform/errors/index.ts';
+import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from './browser-id.ts';
+import { CSRF_FIELD, type Csrf } from './csrf.ts';
+import { sendPage } from './page.ts';
+import { errorPage } from './templates/error.ts';
+import { messagePage } from './templates/message.ts';
+import { SIGNUP_LABELS, type SignupField, type SignupPageInput, signupPage } from './templates/signup.ts';
+
+export interface SignupRouteDeps {
+  publicUrl: string;
+  signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
+  csrf: Csrf;
+  browserCookie: BrowserIdCookie;
+}
+
+const signupPurpose = (browserId: string) => `signup:${browserId}`;
+const TEXT_FIELDS = ['companyName', 'domain', 'name', 'username', 'email'] as const;
+
+/**
+ * ORG-1 in a browser. GET shows the form; POST checks the CSRF token (bound to the browser-id
+ * cookie), then the password confirmation, then calls the sign-up service. Success answers 201
+ * with a page giving the org's sign-in address (`/login/<domain>`) and a "Sign in" link to it.
+ */
+export function signupRoutes(deps: SignupRouteDeps): Router {
+  const router = Router();
+  const form = (req: Request, res: Response, status: number, more: Partial<SignupPageInput> = {}) => {
+    const browserId = ensureBrowserId(req, res, deps.browserCookie);
+    const csrfToken = deps.csrf.issue(signupPurpose(browserId));
+    sendPage(res, status, signupPage({ csrfToken, publicUrl: deps.publicUrl, ...more }));
+  };
+
+  router.get('/signup', (req, res) => form(req, res, 200));
+
+  router.post('/signup', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    const body: Record<string, unknown> = req.body ?? {};
+    const browserId = readBrowserId(req, deps.browserCookie);
+    const check = browserId
+      ? deps.csrf.verify(body[CSRF_FIELD], signupPurpose(browserId))
+      : ({ ok: false, reason: 'missing' } as const);
+    if (!check.ok) {
+      req.log.warn({ reason: check.reason, hasBrowserId: !!browserId }, 'sign-up refused: CSRF check failed');
+      sendPage(res, 403, csrfFailurePage(req.id));
+      return;
+    }
+    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+    const values = Object.fromEntries(TEXT_FIELDS.map((name) => [name, text(name)]));
+    if (text('password') !== text('passwordConfirm')) {
+      form(req, res, 400, { values, errors: { passwordConfirm: 'does not match the password' } });
+      return;
+    }
+    try {
+      const ctx: RequestContext = { actor: { kind: 'anonymous' }, requestId: req.id };
+      const result = await deps.signUp(ctx, { ...values, password: text('password') });
+      sendPage(res, 201, createdPage(deps.publicUrl, result));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'organization.domain_taken') {
+        form(req, res, 409, { values, errors: { domain: 'is already in use by another company' } });
+      } else if (err.code === 'request.invalid_input') {
+        form(req, res, 400, { values, ...fieldErrors(err.details) });
+      } else {
+        throw err;
+      }
+    }
+  });
+  return router;
+}
+
+/** The service's `{ fields: [{ field, problem }] }` as the form's errors; unknown fields go on top. */
+function fieldErrors(details: Record<string, unknown> | undefined): Partial<SignupPageInput> {
+  const fields = Array.isArray(details?.fields)
+    ? (details.fields as { field: string; problem: string }[])
+    : [];
+  const errors: Partial<Record<SignupField, string>> = {};
+  const generalErrors: string[] = [];
+  for (const { field, problem } of fields) {
+    if (Object.hasOwn(SIGNUP_LABELS, field)) errors[field as SignupField] ??= problem;
+    else generalErrors.push('Something in the form was not right. Check it and try again.');
+  }
+  if (fields.length === 0) generalErrors.push('Something in the form was not right. Check it and try again.');
+  return { errors, generalErrors: [...new Set(generalErrors)] };
+}
+
+function csrfFailurePage(requestId: string) {
+  return errorPage({
+    status: 403,
+    title: 'This form has expired',
+    message:
+      'For your security, forms work for a limited time and only in the browser that opened them. ' +
+      'Open the form again and resubmit it.',
+    requestId,
+    link: { href: '/signup', text: 'Open the sign-up form again' },
+  });
+}
+
+function createdPage(publicUrl: string, result: SignupResult) {
+  const domain = result.organization.domain ?? '';
+  const path = `/login/${encodeURIComponent(domain)}`;
+  return messagePage({
+    title: 'Account created',
+    paragraphs: [
+      `${result.organization.name} is ready, with you as its administrator.`,
+      `Your company's sign-in address is ${publicUrl}${path}. Bookmark it and share it with your colleagues.`,
+    ],
+    link: { href: path, text: 'Sign in' },
+  });
+}
