@@ -25,6 +25,7 @@ export function createApp(container: Container): Express {
   app.use(
     interactionRoutes({
       provider: () => container.oidc.provider,
+      tenantFor: container.oidc.tenantFor,
       authz: container.authz,
       signIn: container.signIn,
       csrf: createCsrf({ key: container.webKey, clock: container.clock }),

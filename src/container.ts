@@ -17,7 +17,7 @@ import {
   syncBuiltInRoles,
 } from './modules/roles/index.ts';
 import { createSessionService } from './modules/sessions/index.ts';
-import { createSignInService } from './modules/sign-in/index.ts';
+import { createSignInService, signInPolicy } from './modules/sign-in/index.ts';
 import { createSigningKeyService } from './modules/signing-keys/index.ts';
 import { createUserService } from './modules/users/index.ts';
 import { providerPages } from './oidc/pages.ts';
@@ -115,6 +115,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       users,
       logger,
       redisKeyPrefix: config.storage.redisKeyPrefix,
+      policy: signInPolicy(config.signIn),
     });
 
     await signingKeys.ensureKeys();
@@ -129,6 +130,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       signals,
       cookieKeys,
       users,
+      organizations,
       authz,
       sessions,
       apps,

@@ -47,6 +47,30 @@ export const configSchema = z.strictObject({
       .max(100_000)
       .describe('Most business groups one master organization may hold'),
   }),
+  signIn: z.strictObject({
+    maxFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .describe('Failed sign-ins of one username before it is locked'),
+    failureWindowSeconds: z.number().int().min(60).max(604_800).describe('How long a failure counts'),
+    lockoutSeconds: z.number().int().min(1).max(86_400).describe('The first lockout; later ones double'),
+    maxLockoutSeconds: z.number().int().min(1).max(86_400).describe('The longest lockout'),
+    addressMaxFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe('Failed sign-ins from one address before it is blocked'),
+    addressWindowSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .describe('How long a failure of an address counts'),
+    addressBlockSeconds: z.number().int().min(1).max(86_400).describe('How long a blocked address waits'),
+  }),
   credentials: z.strictObject({
     rotationGraceHours: z
       .number()
@@ -76,5 +100,12 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   SECRETS_KEY: { path: ['security', 'secretsKey'], kind: 'string' },
   LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
   MAX_BUSINESS_GROUPS: { path: ['organizations', 'maxBusinessGroups'], kind: 'integer' },
+  SIGN_IN_MAX_FAILURES: { path: ['signIn', 'maxFailures'], kind: 'integer' },
+  SIGN_IN_FAILURE_WINDOW_SECONDS: { path: ['signIn', 'failureWindowSeconds'], kind: 'integer' },
+  SIGN_IN_LOCKOUT_SECONDS: { path: ['signIn', 'lockoutSeconds'], kind: 'integer' },
+  SIGN_IN_MAX_LOCKOUT_SECONDS: { path: ['signIn', 'maxLockoutSeconds'], kind: 'integer' },
+  SIGN_IN_ADDRESS_MAX_FAILURES: { path: ['signIn', 'addressMaxFailures'], kind: 'integer' },
+  SIGN_IN_ADDRESS_WINDOW_SECONDS: { path: ['signIn', 'addressWindowSeconds'], kind: 'integer' },
+  SIGN_IN_ADDRESS_BLOCK_SECONDS: { path: ['signIn', 'addressBlockSeconds'], kind: 'integer' },
   CREDENTIAL_ROTATION_GRACE_HOURS: { path: ['credentials', 'rotationGraceHours'], kind: 'integer' },
 };

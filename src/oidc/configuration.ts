@@ -5,8 +5,9 @@ import type { UserService } from '../modules/users/index.ts';
 import { createFindAccount } from './account.ts';
 import { orgClaims } from './claims.ts';
 import { CLIENT_METADATA } from './client-store.ts';
-import { createInteractionPolicy, createLoadExistingGrant, tenantOfClient } from './grants.ts';
+import { createInteractionPolicy, createLoadExistingGrant } from './grants.ts';
 import { introspectionAllowed } from './introspection.ts';
+import { consoleClient, type TenantResolver } from './tenancy.ts';
 
 /** Provider endpoints live under `/oidc`; discovery stays at the issuer's well-known path. */
 export const OIDC_PREFIX = '/oidc';
@@ -15,7 +16,9 @@ const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
 
 export interface ConfigurationDeps {
+  issuer: string;
   adapter: (name: string) => Adapter;
+  tenantFor: TenantResolver;
   jwks: { keys: ReadonlyArray<object> };
   cookieKeys: string[];
   users: Pick<UserService, 'tenantOf' | 'profileOf'>;
@@ -43,6 +46,9 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
   ) => introspectionAllowed(ctx, client, token);
   return {
     adapter: deps.adapter,
+    clients: [consoleClient(deps.issuer)],
+    // The console names the org signing in (its domain); apps belong to one org already.
+    extraParams: ['org'],
     jwks: deps.jwks as unknown as Configuration['jwks'],
     cookies: {
       keys: deps.cookieKeys,
@@ -84,13 +90,15 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       policy: createInteractionPolicy(deps),
     },
     extraTokenClaims: async (ctx, token) => {
-      const tenantId = tenantOfClient(ctx);
-      if (!tenantId) return undefined;
       if (token.kind === 'ClientCredentials') assertServiceScopes(ctx, token.scope);
       // A snapshot at issue (ROLE-6); introspection reports the current truth instead.
       if (token.kind === 'AccessToken' && token.accountId) {
-        const index = await deps.authz.forTenant(tenantId);
-        return orgClaims(index, token.accountId) as unknown as Record<string, unknown>;
+        const tenantId = await deps.users.tenantOf(token.accountId);
+        if (!tenantId) return undefined;
+        return orgClaims(await deps.authz.forTenant(tenantId), token.accountId) as unknown as Record<
+          string,
+          unknown
+        >;
       }
       return undefined;
     },

@@ -2,13 +2,9 @@ import { errors, type Grant, interactionPolicy, type KoaContextWithOIDC } from '
 import type { Authorizer } from '../modules/roles/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import { isNodeScope } from './claims.ts';
+import type { TenantResolver } from './tenancy.ts';
 
 const { Check, base } = interactionPolicy;
-
-/** The master org a client belongs to (every Canopy client carries it). */
-export function tenantOfClient(ctx: KoaContextWithOIDC): string | undefined {
-  return ctx.oidc.client?.['canopy_tenant_id'] as string | undefined;
-}
 
 function requestedNodeScopes(ctx: KoaContextWithOIDC): string[] {
   return (ctx.oidc.params?.scope as string | undefined)?.split(' ').filter(isNodeScope) ?? [];
@@ -18,17 +14,19 @@ function requestedNodeScopes(ctx: KoaContextWithOIDC): string[] {
  * `loadExistingGrant`: a node scope (`org:<id>`) must name a node of the client's master org, and
  * at most one. First-party apps need no consent: their grant is extended with whatever they ask.
  */
-export function createLoadExistingGrant(deps: { authz: Authorizer }) {
+export function createLoadExistingGrant(deps: { authz: Authorizer; tenantFor: TenantResolver }) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
     const { client, session, provider } = ctx.oidc;
     if (!client || !session) return undefined;
     const nodeScopes = requestedNodeScopes(ctx);
     if (nodeScopes.length > 1) throw new errors.InvalidScope('name at most one organization', nodeScopes[1]!);
-    const tenantId = tenantOfClient(ctx);
+    const tenantId = await deps.tenantFor(client, ctx.oidc.params);
+    if (!tenantId)
+      throw new errors.InvalidRequest('name an organization with the org parameter (its domain)');
     if (nodeScopes.length === 1) {
-      const index = tenantId ? await deps.authz.forTenant(tenantId) : undefined;
+      const index = await deps.authz.forTenant(tenantId);
       const nodeId = nodeScopes[0]!.slice('org:'.length).toLowerCase();
-      if (!index?.node(nodeId))
+      if (!index.node(nodeId))
         throw new errors.InvalidScope('no such organization for this client', nodeScopes[0]!);
     }
     const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
@@ -47,14 +45,18 @@ export function createLoadExistingGrant(deps: { authz: Authorizer }) {
  * The provider's prompts plus Canopy's: a session of another master org's user must sign in again
  * for this app (APP-2); a node scope not yet granted needs consent like any scope.
  */
-export function createInteractionPolicy(deps: { users: Pick<UserService, 'tenantOf'> }) {
+export function createInteractionPolicy(deps: {
+  users: Pick<UserService, 'tenantOf'>;
+  tenantFor: TenantResolver;
+}) {
   const policy = base();
   policy.get('login')!.checks.add(
     new Check('canopy_other_organization', 'this app belongs to another organization', async (ctx) => {
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return Check.NO_NEED_TO_PROMPT;
       const userTenant = await deps.users.tenantOf(accountId);
-      return userTenant === tenantOfClient(ctx) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      const appTenant = await deps.tenantFor(ctx.oidc.client, ctx.oidc.params);
+      return userTenant === appTenant ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   policy.get('consent')!.checks.add(

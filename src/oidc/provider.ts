@@ -4,6 +4,7 @@ import type { Adapter, Configuration } from 'oidc-provider';
 import { Provider } from 'oidc-provider';
 import type { AppService } from '../modules/apps/index.ts';
 import type { CredentialService } from '../modules/environments/index.ts';
+import type { OrganizationService } from '../modules/organizations/index.ts';
 import type { Authorizer } from '../modules/roles/index.ts';
 import type { SessionService } from '../modules/sessions/index.ts';
 import { KEYS_CHANGED, type SigningKeyService } from '../modules/signing-keys/index.ts';
@@ -18,6 +19,7 @@ import { type ClientKind, createClientStore } from './client-store.ts';
 import { type ConfigurationDeps, providerConfiguration } from './configuration.ts';
 import { introspectionCurrentTruth } from './introspection.ts';
 import { guardSessions, type SessionDeadlines, sessionTtl } from './session-guard.ts';
+import { createTenantResolver } from './tenancy.ts';
 
 export interface OidcDeps {
   issuer: string;
@@ -30,6 +32,7 @@ export interface OidcDeps {
   signals: SignalBus;
   cookieKeys: string[];
   users: Pick<UserService, 'tenantOf' | 'profileOf'>;
+  organizations: Pick<OrganizationService, 'findByDomain'>;
   authz: Authorizer;
   sessions: SessionService;
   apps: Pick<AppService, 'findByClientId' | 'verifySecret'>;
@@ -54,6 +57,7 @@ export async function createOidc(deps: OidcDeps) {
   });
   const clients = createClientStore({ ...deps, now: () => deps.clock.now().getTime() });
   const deadlines: SessionDeadlines = new Map();
+  const tenantFor = createTenantResolver(deps);
   const adapter = (name: string): Adapter => {
     if (name === 'Client') return clients.adapter;
     const store = new Storage(name);
@@ -65,6 +69,8 @@ export async function createOidc(deps: OidcDeps) {
     handle: (req: IncomingMessage, res: ServerResponse) => void;
   }> {
     const configuration: Configuration = providerConfiguration({
+      issuer: deps.issuer,
+      tenantFor,
       adapter,
       jwks: await deps.signingKeys.providerJwks(),
       cookieKeys: deps.cookieKeys,
@@ -114,6 +120,7 @@ export async function createOidc(deps: OidcDeps) {
     get provider(): Provider {
       return current.provider;
     },
+    tenantFor,
     /** The request handler of the current build. */
     handle(req: IncomingMessage, res: ServerResponse): void {
       current.handle(req, res);

@@ -22,6 +22,8 @@ export interface PageInput {
   body: SafeHtml;
   /** URLs a form on this page may end up at after redirects (their origins join `form-action`). */
   formActionUrls?: readonly string[];
+  /** Same-origin module scripts the page loads (the console); none by default. */
+  scripts?: readonly string[];
 }
 
 /** The one layout: header with the product name, main, footer. No scripts, no inline styles. */
@@ -35,6 +37,7 @@ export function renderPage(input: PageInput): Page {
 <title>${input.title} · ${PRODUCT_NAME}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${STYLESHEET_HREF}">
+${(input.scripts ?? []).map((src) => html`<script type="module" src="${src}"></script>`)}
 </head>
 <body>
 <header class="site-header">${PRODUCT_NAME}</header>
@@ -45,7 +48,10 @@ ${input.body}
 </body>
 </html>
 `;
-  return { html: document.toString(), headers: pageHeaders(input.formActionUrls) };
+  return {
+    html: document.toString(),
+    headers: pageHeaders(input.formActionUrls, (input.scripts ?? []).length > 0),
+  };
 }
 
 export function sendPage(res: Response, status: number, page: Page): void {

@@ -6,6 +6,7 @@ import type { RequestContext } from '../platform/context.ts';
 import type { Logger } from '../platform/logger.ts';
 import { STYLESHEET_PATH, serveStylesheet } from './assets.ts';
 import { browserIdCookie } from './browser-id.ts';
+import { consoleRoutes } from './console.routes.ts';
 import { createCsrf } from './csrf.ts';
 import { htmlErrorHandler } from './error-pages.ts';
 import { baseSecurityHeaders } from './security-headers.ts';
@@ -41,6 +42,7 @@ export function createWebRoutes(deps: WebDeps): Router {
       browserCookie: browserIdCookie(deps.config.server.publicUrl),
     }),
   );
+  router.use(consoleRoutes({ organizations: deps.organizations }));
   router.use(htmlErrorHandler());
   return router;
 }

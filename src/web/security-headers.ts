@@ -49,11 +49,16 @@ export function formActionSource(url: string): string {
   throw new Error(`form-action source has a refused scheme: ${parsed.protocol}`);
 }
 
-/** The page CSP; `formActionUrls` add sources to `form-action` (each reduced to an origin). */
-export function contentSecurityPolicy(formActionUrls: readonly string[] = []): string {
+/**
+ * The page CSP; `formActionUrls` add sources to `form-action` (each reduced to an origin). Pages
+ * with `scripts` (the console) may load same-origin scripts and call same-origin endpoints; no
+ * inline script is ever allowed.
+ */
+export function contentSecurityPolicy(formActionUrls: readonly string[] = [], scripts = false): string {
   const extra = [...new Set(formActionUrls.map(formActionSource))];
   return [
     "default-src 'none'",
+    ...(scripts ? ["script-src 'self'", "connect-src 'self'"] : []),
     "style-src 'self'",
     "img-src 'self' data:",
     ["form-action 'self'", ...extra].join(' '),
@@ -68,10 +73,10 @@ export function baseSecurityHeaders(): Record<string, string> {
 }
 
 /** Every header of an HTML page: helmet's, the CSP, the content type, and no caching (CSRF tokens). */
-export function pageHeaders(formActionUrls: readonly string[] = []): Record<string, string> {
+export function pageHeaders(formActionUrls: readonly string[] = [], scripts = false): Record<string, string> {
   return {
     ...HELMET_HEADERS,
-    'Content-Security-Policy': contentSecurityPolicy(formActionUrls),
+    'Content-Security-Policy': contentSecurityPolicy(formActionUrls, scripts),
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
   };

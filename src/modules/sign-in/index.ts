@@ -1,4 +1,4 @@
-export { DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './policy.ts';
+export { DEFAULT_SIGN_IN_POLICY, type SignInPolicy, signInPolicy } from './policy.ts';
 export {
   createSignInService,
   type SignInAttempt,

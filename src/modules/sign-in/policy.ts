@@ -44,6 +44,32 @@ export const DEFAULT_SIGN_IN_POLICY: Readonly<SignInPolicy> = Object.freeze({
   },
 });
 
+/** The policy from configuration (`signIn.*`); the escalation window stays a day. */
+export function signInPolicy(config: {
+  maxFailures: number;
+  failureWindowSeconds: number;
+  lockoutSeconds: number;
+  maxLockoutSeconds: number;
+  addressMaxFailures: number;
+  addressWindowSeconds: number;
+  addressBlockSeconds: number;
+}): SignInPolicy {
+  return {
+    username: {
+      maxFailures: config.maxFailures,
+      failureWindowSeconds: config.failureWindowSeconds,
+      lockoutSeconds: config.lockoutSeconds,
+      maxLockoutSeconds: Math.max(config.lockoutSeconds, config.maxLockoutSeconds),
+      escalationWindowSeconds: DEFAULT_SIGN_IN_POLICY.username.escalationWindowSeconds,
+    },
+    address: {
+      maxFailures: config.addressMaxFailures,
+      windowSeconds: config.addressWindowSeconds,
+      blockSeconds: config.addressBlockSeconds,
+    },
+  };
+}
+
 /** The length of the n-th lockout (n ≥ 1) in a row: doubling, capped. */
 export function lockoutSeconds(policy: SignInPolicy, n: number): number {
   const { lockoutSeconds: first, maxLockoutSeconds: max } = policy.username;

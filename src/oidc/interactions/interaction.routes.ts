@@ -14,9 +14,11 @@ import {
   sendPage,
 } from '../../web/index.ts';
 import { isNodeScope } from '../claims.ts';
+import type { TenantResolver } from '../tenancy.ts';
 
 export interface InteractionDeps {
   provider(): Provider;
+  tenantFor: TenantResolver;
   authz: Authorizer;
   signIn: SignInService;
   csrf: Csrf;
@@ -39,8 +41,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== req.params.uid) throw new errors.SessionNotFound('interaction mismatch');
     const client = await provider.Client.find(String(details.params.client_id));
-    const tenantId = client?.['canopy_tenant_id'] as string | undefined;
-    if (!client || !tenantId) throw new errors.InvalidClient('unknown client');
+    if (!client) throw new errors.InvalidClient('unknown client');
+    const tenantId = await deps.tenantFor(client, details.params);
+    if (!tenantId) throw new errors.InvalidRequest('unknown organization');
     const index = await deps.authz.forTenant(tenantId);
     const org = { orgName: index.root.name, domain: index.settings.domain };
     const redirectUri = typeof details.params.redirect_uri === 'string' ? [details.params.redirect_uri] : [];

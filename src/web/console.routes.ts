@@ -1,0 +1,57 @@
+import { type Request, type Response, Router } from 'express';
+import type { OrganizationService } from '../modules/organizations/index.ts';
+import { CONSOLE_SCRIPT_HREF, CONSOLE_SCRIPT_PATH, serveConsoleScript } from './assets.ts';
+import { html } from './html.ts';
+import { renderPage, sendPage } from './page.ts';
+import { baseSecurityHeaders } from './security-headers.ts';
+import { errorPage } from './templates/error.ts';
+import { messagePage } from './templates/message.ts';
+
+const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Tenant entry points: `/login/:domain` (ORG-3, SESS-1) hands over to the console, which signs the
+ * user in through the provider with the org named; `/console/` is the console's page.
+ */
+export function consoleRoutes(deps: { organizations: Pick<OrganizationService, 'findByDomain'> }): Router {
+  const router = Router();
+  router.get(CONSOLE_SCRIPT_PATH, serveConsoleScript);
+
+  router.get('/login/:domain', async (req: Request, res: Response) => {
+    const domain = String(req.params.domain).toLowerCase();
+    const org = DOMAIN.test(domain) ? await deps.organizations.findByDomain(domain) : undefined;
+    if (!org) {
+      // The old domain of a renamed org lands here too (ORG-3): it no longer names anyone.
+      return sendPage(
+        res,
+        404,
+        errorPage({
+          status: 404,
+          title: 'No such organization',
+          message: 'No organization signs in at this address. Check the address with your administrator.',
+          requestId: req.id,
+        }),
+      );
+    }
+    res.set(baseSecurityHeaders()).redirect(303, `/console/?org=${encodeURIComponent(org.domain!)}`);
+  });
+
+  router.get('/console/', (_req, res) => {
+    const body = html`<div id="console" aria-live="polite"><p>Loading…</p></div>
+<noscript><p>The console needs JavaScript.</p></noscript>`;
+    sendPage(res, 200, renderPage({ title: 'Console', body, scripts: [CONSOLE_SCRIPT_HREF] }));
+  });
+
+  router.get('/console/signed-out', (_req, res) => {
+    sendPage(
+      res,
+      200,
+      messagePage({
+        title: 'You are signed out',
+        paragraphs: ['Your Canopy session has ended in this browser, for every app.'],
+        link: { href: '/console/', text: 'Sign in again' },
+      }),
+    );
+  });
+  return router;
+}
