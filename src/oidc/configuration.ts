@@ -1,5 +1,4 @@
 import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import { errors } from 'oidc-provider';
 import type { Authorizer } from '../modules/roles/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import { createFindAccount } from './account.ts';
@@ -7,6 +6,7 @@ import { orgClaims } from './claims.ts';
 import { CLIENT_METADATA } from './client-store.ts';
 import { createInteractionPolicy, createLoadExistingGrant } from './grants.ts';
 import { introspectionAllowed } from './introspection.ts';
+import { createResourceIndicators } from './resources.ts';
 import { consoleClient, type TenantResolver } from './tenancy.ts';
 
 /** Provider endpoints live under `/oidc`; discovery stays at the issuer's well-known path. */
@@ -90,7 +90,6 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       policy: createInteractionPolicy(deps),
     },
     extraTokenClaims: async (ctx, token) => {
-      if (token.kind === 'ClientCredentials') assertServiceScopes(ctx, token.scope);
       // A snapshot at issue (ROLE-6); introspection reports the current truth instead.
       if (token.kind === 'AccessToken' && token.accountId) {
         const tenantId = await deps.users.tenantOf(token.accountId);
@@ -108,7 +107,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       introspection: { enabled: true, allowedPolicy: sameTenant },
       revocation: { enabled: true, allowedPolicy: sameTenant },
       userinfo: { enabled: true },
-      resourceIndicators: { enabled: false },
+      resourceIndicators: createResourceIndicators(deps),
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: deps.pages.logoutSource,
@@ -144,19 +143,4 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       Session: (_ctx, session) => deps.sessionTtl(session.uid),
     },
   };
-}
-
-/** APP-1: a service app asks only for scopes among the permissions it was granted. */
-function assertServiceScopes(ctx: KoaContextWithOIDC, scope: string | undefined): void {
-  const client = ctx.oidc.client;
-  if (!scope || client?.['canopy_kind'] !== 'service') {
-    if (scope && client?.['canopy_kind'] === 'credentials') {
-      throw new errors.InvalidScope('client credentials of an org node or environment take no scope', scope);
-    }
-    return;
-  }
-  const allowed = new Set(String(client['canopy_scopes'] ?? '').split(' '));
-  const refused = scope.split(' ').filter((s) => !allowed.has(s));
-  if (refused.length > 0)
-    throw new errors.InvalidScope('requested scope is not granted to this app', refused[0]!);
 }

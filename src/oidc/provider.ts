@@ -18,6 +18,7 @@ import { sweepExpired } from './adapters/sql-adapter.ts';
 import { type ClientKind, createClientStore } from './client-store.ts';
 import { type ConfigurationDeps, providerConfiguration } from './configuration.ts';
 import { introspectionCurrentTruth } from './introspection.ts';
+import { providerPageSecurity } from './page-security.ts';
 import { guardSessions, type SessionDeadlines, sessionTtl } from './session-guard.ts';
 import { createTenantResolver } from './tenancy.ts';
 
@@ -81,6 +82,7 @@ export async function createOidc(deps: OidcDeps) {
     });
     const provider = new Provider(deps.issuer, configuration);
     provider.proxy = deps.trustProxy;
+    provider.use(providerPageSecurity);
     provider.use(introspectionCurrentTruth(deps));
     provider.Client.prototype.compareClientSecret = function compareWithOwner(
       this: Record<string, unknown>,

@@ -14,6 +14,7 @@ import {
   sendPage,
 } from '../../web/index.ts';
 import { isNodeScope } from '../claims.ts';
+import { ORG_RESOURCE } from '../resources.ts';
 import type { TenantResolver } from '../tenancy.ts';
 
 export interface InteractionDeps {
@@ -71,9 +72,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     );
   }
 
+  /** What consent is asked for: OIDC scopes, and the node scope carried by Canopy's org resource. */
   function requestedScopes(details: Details): string[] {
-    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingNodeScopes?: string[] };
-    return [...new Set([...(missing.missingOIDCScope ?? []), ...(missing.missingNodeScopes ?? [])])];
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    return [
+      ...new Set([
+        ...(missing.missingOIDCScope ?? []),
+        ...(missing.missingResourceScopes?.[ORG_RESOURCE] ?? []),
+      ]),
+    ];
   }
 
   router.get('/interaction/:uid', async (req, res) => {
@@ -141,9 +151,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       ? ((await provider.Grant.find(details.grantId)) ??
         new provider.Grant({ accountId, clientId: c.client.clientId }))
       : new provider.Grant({ accountId, clientId: c.client.clientId });
-    const missing = details.prompt.details as { missingOIDCClaims?: string[] };
+    const missing = details.prompt.details as {
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    // The node scope is granted on its resource server and among the OIDC scopes, where the claims look.
     grant.addOIDCScope(requestedScopes(details).join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
     const grantId = await grant.save();
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
