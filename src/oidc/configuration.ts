@@ -23,7 +23,7 @@ export interface ConfigurationDeps {
   cookieKeys: string[];
   users: Pick<UserService, 'tenantOf' | 'profileOf'>;
   authz: Authorizer;
-  sessionTtl: (uid: string | undefined) => number;
+  sessionTtl: (session: { uid?: string; accountId?: string }) => number;
   /** Canopy's own pages, rendered inside the provider (Koa). */
   pages: Pick<Configuration, 'renderError'> & {
     logoutSource: NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource'];
@@ -140,7 +140,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       Grant: 30 * DAY,
       RefreshToken: 30 * DAY,
       // The session registry is the judge of idle and absolute timeouts; this is only storage life.
-      Session: (_ctx, session) => deps.sessionTtl(session.uid),
+      Session: (_ctx, session) => deps.sessionTtl(session),
     },
   };
 }

@@ -1,7 +1,11 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { SessionService } from '../modules/sessions/index.ts';
 
-/** The latest deadline a session was judged to have, by session uid: read by the synchronous `ttl.Session`. */
+/**
+ * When each session ends at the latest (its absolute deadline), by session uid: read by the
+ * synchronous `ttl.Session`. The stored record lives that long; idleness is the registry's to judge
+ * at every use, so the record need not be written again when the idle clock moves.
+ */
 export type SessionDeadlines = Map<string, number>;
 
 const DEADLINES_KEPT = 50_000;
@@ -29,7 +33,7 @@ export function guardSessions(
       return undefined;
     }
     if (deadlines.size >= DEADLINES_KEPT) deadlines.clear();
-    deadlines.set(uid, Math.min(state.idleDeadline.getTime(), state.absoluteDeadline.getTime()));
+    deadlines.set(uid, state.absoluteDeadline.getTime());
     return payload;
   }
 
@@ -40,14 +44,9 @@ export function guardSessions(
     consume: (id) => inner.consume(id),
     revokeByGrantId: (grantId) => inner.revokeByGrantId(grantId),
     async upsert(id, payload, expiresIn) {
-      const { accountId, uid, loginTs } = payload;
-      if (accountId && uid && typeof loginTs === 'number') {
-        const recorded = await sessions.open({
-          uid,
-          id,
-          userId: accountId,
-          loginAt: new Date(loginTs * 1000),
-        });
+      const { accountId, uid } = payload;
+      if (accountId && uid) {
+        const recorded = await sessions.open({ uid, id, userId: accountId });
         // An ended session saved late by a request that loaded it earlier is not brought back.
         if (!recorded) return inner.destroy(id);
       }
@@ -60,11 +59,19 @@ export function guardSessions(
   };
 }
 
-/** `ttl.Session`: time left until the deadline last seen for this session, or a short default. */
-export function sessionTtl(deadlines: SessionDeadlines, now: () => number, fallbackSeconds = 3600) {
-  return (uid: string | undefined): number => {
-    const deadline = uid === undefined ? undefined : deadlines.get(uid);
-    if (deadline === undefined) return fallbackSeconds;
+const HOUR = 3600;
+/** The longest absolute lifetime a tenant may set (SESS-3): a signed-in session never outlives it. */
+const LONGEST_SESSION = 43_200 * 60;
+
+/**
+ * `ttl.Session`: a signed-in session is stored until its absolute deadline (the longest allowed one
+ * until the registry has judged it once); a session nobody has signed in to yet, for an hour.
+ */
+export function sessionTtl(deadlines: SessionDeadlines, now: () => number) {
+  return (session: { uid?: string; accountId?: string }): number => {
+    if (!session.accountId) return HOUR;
+    const deadline = session.uid === undefined ? undefined : deadlines.get(session.uid);
+    if (deadline === undefined) return LONGEST_SESSION;
     return Math.max(1, Math.ceil((deadline - now()) / 1000));
   };
 }

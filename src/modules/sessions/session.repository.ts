@@ -7,13 +7,14 @@ export interface SessionRow {
   userId: string;
   loginAt: Date;
   lastSeenAt: Date;
+  endedAt: Date | null;
 }
 
 // Sessions are found by the provider's session uid, which names its tenant: the registry's
 // lookups by uid are the unscoped way in; everything else is scoped by tenant.
 export function createSessionRepository(db: Db | Tx) {
   return {
-    async upsert(row: SessionRow): Promise<void> {
+    async upsert(row: Omit<SessionRow, 'endedAt'>): Promise<void> {
       await db('sessions')
         .insert({
           session_uid: row.sessionUid,
@@ -37,6 +38,7 @@ export function createSessionRepository(db: Db | Tx) {
             userId: r.user_id,
             loginAt: r.login_at,
             lastSeenAt: r.last_seen_at,
+            endedAt: r.ended_at,
           }
         : undefined;
     },
@@ -44,27 +46,32 @@ export function createSessionRepository(db: Db | Tx) {
     async touch(sessionUid: string, at: Date): Promise<void> {
       await db('sessions')
         .where({ session_uid: sessionUid })
+        .whereNull('ended_at')
         .where('last_seen_at', '<', at)
         .update({ last_seen_at: at });
     },
 
-    async deleteByUid(sessionUid: string): Promise<void> {
-      await db('sessions').where({ session_uid: sessionUid }).delete();
+    async endByUid(sessionUid: string, at: Date): Promise<void> {
+      await db('sessions').where({ session_uid: sessionUid }).whereNull('ended_at').update({ ended_at: at });
     },
 
-    async deleteBySessionId(sessionId: string): Promise<void> {
-      await db('sessions').where({ session_id: sessionId }).delete();
+    async endBySessionId(sessionId: string, at: Date): Promise<void> {
+      await db('sessions').where({ session_id: sessionId }).whereNull('ended_at').update({ ended_at: at });
     },
 
-    async deleteForUser(tenantId: string, userId: string): Promise<number> {
-      return db('sessions').where({ tenant_id: tenantId, user_id: userId }).delete();
+    async endForUser(tenantId: string, userId: string, at: Date): Promise<number> {
+      return db('sessions')
+        .where({ tenant_id: tenantId, user_id: userId })
+        .whereNull('ended_at')
+        .update({ ended_at: at });
     },
 
-    /** Rows idle or old beyond any tenant's limits (180 min idle, 30 days absolute): always over. */
+    /** Rows no session can use any more: ended, or past any tenant's limits (180 min idle, 30 days). */
     async deleteStale(idleBefore: Date, loginBefore: Date, limit: number): Promise<number> {
       const stale = db('sessions')
         .where('last_seen_at', '<', idleBefore)
         .orWhere('login_at', '<', loginBefore)
+        .orWhere('ended_at', '<', idleBefore)
         .limit(limit)
         .select('session_uid');
       return db('sessions').whereIn('session_uid', stale).delete();

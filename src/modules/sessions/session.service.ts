@@ -7,8 +7,6 @@ import { createSessionRepository } from './session.repository.ts';
 const MINUTE = 60_000;
 /** The idle clock is written at most this often per session: a use inside it changes nothing that matters. */
 const TOUCH_EVERY_MS = 30_000;
-/** How recent a sign-in must be for its session to be recorded (the provider saves it at the end of that flow). */
-const FRESH_SIGN_IN_MS = 5 * MINUTE;
 
 export type SessionState =
   | {
@@ -31,46 +29,46 @@ export function createSessionService(deps: { db: Db; clock: Clock; authz: Author
   const sessions = createSessionRepository(db);
 
   /**
-   * Records a signed-in session, or its new id after the provider rotated it. A session whose row
-   * is gone is only recorded again when its sign-in just happened: an ended session stays ended
-   * even if a request that loaded it before it ended saves it afterwards.
+   * Records a signed-in session when the provider first saves it, or its new id after the provider
+   * rotated it. The sign-in time is this clock's: the one every later judgement uses. A session
+   * that has ended stays ended, even if a request that loaded it earlier saves it afterwards.
    */
-  async function open(session: { uid: string; id: string; userId: string; loginAt: Date }): Promise<boolean> {
+  async function open(session: { uid: string; id: string; userId: string }): Promise<boolean> {
     if (!isUuid(session.userId)) return false;
     const existing = await sessions.findByUid(session.uid);
-    const now = clock.now();
     if (existing) {
+      if (existing.endedAt) return false;
       if (existing.sessionId !== session.id) await sessions.upsert({ ...existing, sessionId: session.id });
       return true;
     }
-    if (now.getTime() - session.loginAt.getTime() > FRESH_SIGN_IN_MS) return false;
     const tenantId = await sessions.tenantOfUser(session.userId);
     if (!tenantId || !(await authz.forTenant(tenantId)).isActive(session.userId)) return false;
+    const now = clock.now();
     await sessions.upsert({
       sessionUid: session.uid,
       sessionId: session.id,
       tenantId,
       userId: session.userId,
-      loginAt: session.loginAt,
+      loginAt: now,
       lastSeenAt: now,
     });
     return true;
   }
 
   /**
-   * A use of the session: ended if its row is gone, its user is inactive, it has been idle for the
+   * A use of the session: over if its row is gone or ended, its user is inactive, it has been idle for the
    * tenant's timeout or open for its absolute lifetime; otherwise its idle clock moves.
    */
   async function use(sessionUid: string): Promise<SessionState> {
     const row = await sessions.findByUid(sessionUid);
-    if (!row) return { live: false };
+    if (!row || row.endedAt) return { live: false };
     const index = await authz.forTenant(row.tenantId);
     const now = clock.now().getTime();
     const { sessionTimeoutMinutes, sessionMaxMinutes } = index.settings;
     const idleDeadline = row.lastSeenAt.getTime() + sessionTimeoutMinutes * MINUTE;
     const absoluteDeadline = row.loginAt.getTime() + sessionMaxMinutes * MINUTE;
     if (!index.isActive(row.userId) || now >= idleDeadline || now >= absoluteDeadline) {
-      await sessions.deleteByUid(sessionUid);
+      await sessions.endByUid(sessionUid, new Date(now));
       return { live: false };
     }
     if (now - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await sessions.touch(sessionUid, new Date(now));
@@ -87,10 +85,10 @@ export function createSessionService(deps: { db: Db; clock: Clock; authz: Author
     open,
     use,
     /** SESS-7: logging out ends the session (the provider destroys it by its id). */
-    endBySessionId: (sessionId: string) => sessions.deleteBySessionId(sessionId),
+    endBySessionId: (sessionId: string) => sessions.endBySessionId(sessionId, clock.now()),
     /** USR-3: a disabled or deleted user's sessions end, inside the transaction that disables them. */
     endAllForUser: (tx: Tx, tenantId: string, userId: string) =>
-      createSessionRepository(tx).deleteForUser(tenantId, userId),
+      createSessionRepository(tx).endForUser(tenantId, userId, clock.now()),
     /** Removes rows that are over under any tenant's settings; run periodically. */
     sweep: (limit = 1_000) => {
       const now = clock.now().getTime();
