@@ -91,6 +91,15 @@ export async function createOidc(deps: OidcDeps) {
       return clients.verifySecret(this['canopy_kind'] as ClientKind, this['clientId'] as string, secret);
     };
     provider.on('server_error', (_ctx, err) => deps.logger.error({ err: describe(err) }, 'provider error'));
+    // SESS-7: once a logout has destroyed the stored session, the registry records that it ended
+    // (before the response leaves), so a request that loaded the session earlier cannot revive it.
+    provider.use(async (ctx, next) => {
+      await next();
+      const session = ctx.oidc?.entities.Session as { uid?: string; destroyed?: boolean } | undefined;
+      if (ctx.oidc?.route === 'end_session_confirm' && session?.uid && session.destroyed) {
+        await deps.sessions.end(session.uid);
+      }
+    });
     return { provider, handle: provider.callback() };
   }
 

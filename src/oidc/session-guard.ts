@@ -15,7 +15,7 @@ const DEADLINES_KEPT = 50_000;
  * still exists (SESS-2…SESS-4, SESS-7, USR-3). Every load of such a session is a use: an ended one
  * is destroyed and reported missing (the next authorization asks for a sign-in, and every token
  * bound to it is inactive); a live one slides its idle clock. Saves of a signed-in session record
- * it; destroying it (logout) ends it.
+ * it.
  */
 export function guardSessions(
   inner: Adapter,
@@ -52,10 +52,9 @@ export function guardSessions(
       }
       return inner.upsert(id, payload, expiresIn);
     },
-    async destroy(id) {
-      await sessions.endBySessionId(id);
-      return inner.destroy(id);
-    },
+    // The provider also destroys a session's previous id when it rotates it; only a logout ends the
+    // session in the registry (see the `end_session.success` listener in provider.ts).
+    destroy: (id) => inner.destroy(id),
   };
 }
 

@@ -111,12 +111,23 @@ describe('SESS-1 SESS-7 refresh and logout', () => {
     const action = formAction(confirm.html, /\/oidc\/session\/end\/confirm$/);
     assert.ok(action, 'the form posts to the provider');
 
+    const endedSessions = async () => {
+      const [row] = await s.container.database
+        .knex('sessions')
+        .where({ user_id: t.user.id })
+        .whereNotNull('ended_at')
+        .count({ n: '*' });
+      return Number(row!.n);
+    };
+    const endedBefore = await endedSessions();
     const done = await visit(browser, s, new URL(action, s.issuer), { xsrf, logout: 'yes' });
     assert.ok(done.left, `back to the app after signing out, got ${done.status}:\n${done.html}`);
     assert.equal(done.location.origin + done.location.pathname, web.postLogoutRedirectUri);
     assert.equal(done.location.searchParams.get('state'), state);
 
     assert.equal(await active(tokens.access_token), false, 'access token of the app inactive');
+    // The registry records the end, so the session cannot come back through a late save.
+    assert.equal(await endedSessions(), endedBefore + 1, 'the session is ended in the registry');
     assert.equal(
       await active(second.tokens.access_token, other),
       false,

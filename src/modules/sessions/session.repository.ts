@@ -55,10 +55,6 @@ export function createSessionRepository(db: Db | Tx) {
       await db('sessions').where({ session_uid: sessionUid }).whereNull('ended_at').update({ ended_at: at });
     },
 
-    async endBySessionId(sessionId: string, at: Date): Promise<void> {
-      await db('sessions').where({ session_id: sessionId }).whereNull('ended_at').update({ ended_at: at });
-    },
-
     async endForUser(tenantId: string, userId: string, at: Date): Promise<number> {
       return db('sessions')
         .where({ tenant_id: tenantId, user_id: userId })

@@ -84,8 +84,8 @@ export function createSessionService(deps: { db: Db; clock: Clock; authz: Author
   return {
     open,
     use,
-    /** SESS-7: logging out ends the session (the provider destroys it by its id). */
-    endBySessionId: (sessionId: string) => sessions.endBySessionId(sessionId, clock.now()),
+    /** SESS-7: logging out ends the session. */
+    end: (sessionUid: string) => sessions.endByUid(sessionUid, clock.now()),
     /** USR-3: a disabled or deleted user's sessions end, inside the transaction that disables them. */
     endAllForUser: (tx: Tx, tenantId: string, userId: string) =>
       createSessionRepository(tx).endForUser(tenantId, userId, clock.now()),
