@@ -13,6 +13,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'in-memory authorizer on a 10k-node tree with 200k role assignments, against recursive SQL; incremental updates',
     run: async (args) => (await import('./authz/main.ts')).run(args),
   },
+  oidc: {
+    description:
+      'client-credentials tokens and introspections per second through a Canopy server, against a bare oidc-provider',
+    run: async (args) => (await import('./oidc/main.ts')).run(args),
+  },
 };
 
 function usage(): string {

@@ -31,7 +31,7 @@ import { migrateToLatest } from './platform/db/migrate.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createRedisClients, type RedisClients } from './platform/redis.ts';
-import { createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
+import { CLIENTS_CHANGED, createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
 
 export interface ContainerOptions {
   logger?: Logger;
@@ -90,6 +90,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       box,
       access,
       audit,
+      signals,
       rotationGraceHours: config.credentials.rotationGraceHours,
     });
     const environments = createEnvironmentService({ ...core, credentials });
@@ -118,6 +119,16 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       policy: signInPolicy(config.signIn),
     });
 
+    // Secrets remembered for client authentication are dropped when any node changes them.
+    await signals.subscribe(CLIENTS_CHANGED, (raw) => {
+      const change = JSON.parse(raw) as { clientId?: string; all?: boolean };
+      if (change.clientId) {
+        apps.forgetClient(change.clientId);
+        credentials.forgetClient(change.clientId);
+      } else {
+        credentials.forgetAllClients();
+      }
+    });
     await signingKeys.ensureKeys();
     const oidc = await createOidc({
       issuer: config.server.publicUrl,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { type App, type AppService, CLIENTS_CHANGED } from '../modules/apps/index.ts';
+import type { App, AppService } from '../modules/apps/index.ts';
 import type { CredentialService, VerifiedClient } from '../modules/environments/index.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { SignalBus } from '../platform/signals.ts';
+import { CLIENTS_CHANGED, type SignalBus } from '../platform/signals.ts';
 
 /** Custom client metadata the provider carries for Canopy (declared in `extraClientMetadata`). */
 export const CLIENT_METADATA = [
@@ -70,11 +70,9 @@ export function createClientStore(deps: {
     /** Subscribes to change signals; call once at start. */
     async start() {
       await deps.signals.subscribe(CLIENTS_CHANGED, (raw) => {
-        try {
-          cache.delete((JSON.parse(raw) as { clientId: string }).clientId);
-        } catch {
-          cache.clear();
-        }
+        const change = JSON.parse(raw) as { clientId?: string };
+        if (change.clientId) cache.delete(change.clientId);
+        else cache.clear();
       });
       deps.signals.onResync(() => cache.clear());
     },

@@ -89,7 +89,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: createInteractionPolicy(deps),
     },
-    extraTokenClaims: async (ctx, token) => {
+    extraTokenClaims: async (_ctx, token) => {
       // A snapshot at issue (ROLE-6); introspection reports the current truth instead.
       if (token.kind === 'AccessToken' && token.accountId) {
         const tenantId = await deps.users.tenantOf(token.accountId);

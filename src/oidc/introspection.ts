@@ -59,7 +59,8 @@ export function introspectionCurrentTruth(deps: Deps) {
       }
       const index = await deps.authz.forTenant(tenantId);
       const orgId = client['canopy_org_id'] as string | undefined;
-      if (orgId && !index.node(orgId)) {
+      const environmentId = client['canopy_environment_id'] as string | undefined;
+      if ((orgId && !index.node(orgId)) || (environmentId && index.environmentOrg(environmentId) !== orgId)) {
         ctx.body = { active: false }; // its business group was deleted, and its credentials with it
         return;
       }

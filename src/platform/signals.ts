@@ -1,6 +1,9 @@
 import type { Logger } from './logger.ts';
 import type { RedisClients } from './redis.ts';
 
+/** Published with `{ clientId }` when a client's metadata or secret changes (apps, credentials). */
+export const CLIENTS_CHANGED = 'clients.changed';
+
 /**
  * Cross-node notifications ("tenant X changed"). Local subscribers always hear a publish at once;
  * with Redis, every other node hears it through pub/sub. Without Redis there is one node.

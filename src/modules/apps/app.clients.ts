@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock.ts';
-import { constantTimeEqual } from '../../platform/crypto/constant-time.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
+import { createSecretVerifier } from '../../platform/crypto/secret-verifier.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { TenantIndex } from '../roles/index.ts';
 import { liveGrants } from './app.grants.ts';
@@ -45,26 +45,30 @@ export function createClientLookup(deps: { db: Db; clock: Clock; box: SecretBox 
     return row ? presentApp(row, clock.now()) : undefined;
   }
 
+  // Client authentication runs on every token and introspection request: secrets are read and
+  // opened once a minute at most, then compared as digests (see createSecretVerifier).
+  const verifier = createSecretVerifier<true>({
+    now: () => clock.now().getTime(),
+    async load(clientId) {
+      const row = await findRow(clientId);
+      if (!row?.secretSealed) return undefined;
+      return {
+        current: openFor(row.clientId, row.secretSealed),
+        previous: row.previousSecretSealed === null ? null : openFor(row.clientId, row.previousSecretSealed),
+        previousExpiresAt: row.previousSecretExpiresAt,
+        data: true,
+      };
+    },
+  });
+
   /**
-   * Client authentication: the current secret, or the previous one inside its grace period. Both
-   * are always compared, so timing does not tell which matched. False for unknown client IDs and
-   * public apps; never throws for a wrong secret.
+   * Client authentication: the current secret, or the previous one inside its grace period, in
+   * constant time. False for unknown client IDs and public apps; never throws for a wrong secret.
    */
   async function verifySecret(clientId: string, secret: string): Promise<boolean> {
-    if (typeof secret !== 'string') return false;
-    const row = await findRow(clientId);
-    if (!row?.secretSealed) {
-      constantTimeEqual(secret, secret);
-      return false;
-    }
-    const current = constantTimeEqual(openFor(row.clientId, row.secretSealed), secret);
-    const previous =
-      row.previousSecretSealed !== null &&
-      constantTimeEqual(openFor(row.clientId, row.previousSecretSealed), secret);
-    const inGrace =
-      row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt.getTime() > clock.now().getTime();
-    return current || (previous && inGrace);
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 64) return false;
+    return (await verifier.verify(clientId, secret)) === true;
   }
 
-  return { findByClientId, verifySecret };
+  return { findByClientId, verifySecret, forgetClient: verifier.forget };
 }

@@ -6,7 +6,7 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, invalidInput, parseInput } from '../../platform/errors/index.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { SignalBus } from '../../platform/signals.ts';
+import { CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, TenantIndex } from '../roles/index.ts';
 import { createClientLookup, presentApp, secretContext } from './app.clients.ts';
@@ -15,8 +15,7 @@ import { type AppFieldsRow, type AppRow, createAppRepository } from './app.repos
 import { type App, isConfidential } from './app.schema.ts';
 import { appPatchSchema, newAppSchema } from './app.validation.ts';
 
-/** Published with `{ clientId }` whenever an app's client metadata or secret changes. */
-export const CLIENTS_CHANGED = 'clients.changed';
+export { CLIENTS_CHANGED };
 
 const HOUR_MS = 3_600_000;
 const MAX_GRACE_HOURS = 720;
@@ -232,6 +231,8 @@ export function createAppService(deps: AppServiceDeps) {
     findByClientId: clients.findByClientId,
     /** For the provider's client authentication: constant-time, never throws for a wrong secret. */
     verifySecret: clients.verifySecret,
+    /** Drops what this node remembers of a client's secrets (their owner changed them). */
+    forgetClient: clients.forgetClient,
   };
 }
 

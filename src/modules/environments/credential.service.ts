@@ -1,10 +1,11 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { RequestContext } from '../../platform/context.ts';
-import { constantTimeEqual } from '../../platform/crypto/constant-time.ts';
 import { newClientId, newClientSecret } from '../../platform/crypto/random.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
+import { createSecretVerifier } from '../../platform/crypto/secret-verifier.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { AppError, assertId, assertThat } from '../../platform/errors/index.ts';
+import { CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access } from '../roles/index.ts';
 import { type CredentialRow, createCredentialRepository } from './credential.repository.ts';
@@ -31,9 +32,10 @@ export function createCredentialService(deps: {
   box: SecretBox;
   access: Access;
   audit: AuditService;
+  signals: SignalBus;
   rotationGraceHours: number;
 }) {
-  const { db, clock, box, access, audit } = deps;
+  const { db, clock, box, access, audit, signals } = deps;
   const credentials = createCredentialRepository(db);
   const sealFor = (clientId: string, secret: string) => box.seal(secret, `client_credentials:${clientId}`);
   const openFor = (clientId: string, sealed: string) => box.open(sealed, `client_credentials:${clientId}`);
@@ -125,7 +127,7 @@ export function createCredentialService(deps: {
     target: { orgId: string; environmentId: string | null },
     graceHours: number,
   ): Promise<ClientCredentials> {
-    return db.transaction(async (tx) => {
+    const replaced = await db.transaction(async (tx) => {
       const repo = createCredentialRepository(tx);
       const current = await repo.findFor(tenantId, target, { forUpdate: true });
       assertThat(current, 'credentials.not_found');
@@ -147,33 +149,47 @@ export function createCredentialService(deps: {
       const updated = await repo.findFor(tenantId, target);
       return present(updated!);
     });
+    await announce({ clientId: replaced.clientId });
+    return replaced;
   }
 
+  /** After a commit that changed or removed secrets: this node forgets them, and tells the others. */
+  async function announce(change: { clientId: string } | { all: true }): Promise<void> {
+    if ('all' in change) verifier.clear();
+    else verifier.forget(change.clientId);
+    await signals.publish(CLIENTS_CHANGED, JSON.stringify(change)).catch(() => {
+      // The change is committed; other nodes drop what they remember within a minute anyway.
+    });
+  }
+
+  // Client authentication runs on every token request: secrets are read and opened once a minute at
+  // most, then compared as digests in constant time (see createSecretVerifier).
+  const verifier = createSecretVerifier<VerifiedClient>({
+    now: () => clock.now().getTime(),
+    async load(clientId) {
+      const row = await credentials.resolveClientId(clientId);
+      if (!row) return undefined;
+      return {
+        current: openFor(row.clientId, row.secretSealed),
+        previous: row.previousSecretSealed === null ? null : openFor(row.clientId, row.previousSecretSealed),
+        previousExpiresAt: row.previousSecretExpiresAt,
+        data: {
+          clientId: row.clientId,
+          tenantId: row.tenantId,
+          organizationId: row.orgId,
+          environmentId: row.environmentId,
+        },
+      };
+    },
+  });
+
   /**
-   * Client authentication (CRED-3, CRED-6): the current secret, or the previous one inside its grace
-   * period. Both candidates are always compared, so timing does not tell which one matched.
+   * Client authentication (CRED-3, CRED-6): the current secret, or the previous one inside its
+   * grace period, compared in constant time.
    */
   async function verifySecret(clientId: string, secret: string): Promise<VerifiedClient | null> {
-    const row = await credentials.resolveClientId(clientId);
-    if (!row) {
-      constantTimeEqual(secret, secret);
-      return null;
-    }
-    const current = constantTimeEqual(openFor(row.clientId, row.secretSealed), secret);
-    const previousValid =
-      row.previousSecretSealed !== null &&
-      row.previousSecretExpiresAt !== null &&
-      row.previousSecretExpiresAt.getTime() > clock.now().getTime();
-    const previous =
-      row.previousSecretSealed !== null &&
-      constantTimeEqual(openFor(row.clientId, row.previousSecretSealed), secret);
-    if (!current && !(previous && previousValid)) return null;
-    return {
-      clientId: row.clientId,
-      tenantId: row.tenantId,
-      organizationId: row.orgId,
-      environmentId: row.environmentId,
-    };
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 64) return null;
+    return (await verifier.verify(clientId, secret)) ?? null;
   }
 
   /** For the provider: who a client ID belongs to (the client ID names its tenant). */
@@ -189,7 +205,19 @@ export function createCredentialService(deps: {
       : undefined;
   }
 
-  return { issueInTx, read, rotateEnvironmentSecret, resetOrgSecret, verifySecret, findClient };
+  return {
+    issueInTx,
+    read,
+    rotateEnvironmentSecret,
+    resetOrgSecret,
+    verifySecret,
+    findClient,
+    /** Drops what this node remembers of a client's secrets (changed here or on another node). */
+    forgetClient: verifier.forget,
+    forgetAllClients: verifier.clear,
+    /** Business groups and environments take their credentials with them: every node forgets. */
+    announceRemoved: () => announce({ all: true }),
+  };
 }
 
 export type CredentialService = ReturnType<typeof createCredentialService>;

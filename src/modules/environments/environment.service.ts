@@ -150,6 +150,7 @@ export function createEnvironmentService(deps: {
         before,
       });
     });
+    await credentials.announceRemoved();
   }
 
   return { createDefaultsInTx, list, get, create, rename, remove };

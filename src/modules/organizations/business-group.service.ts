@@ -196,6 +196,7 @@ export function createBusinessGroupService(deps: {
         before: group,
       });
     });
+    await credentials.announceRemoved();
   }
 
   return { create, setEntitlements, remove };
