@@ -69,16 +69,7 @@ export function createEnvironmentService(deps: {
   }
 
   async function list(ctx: RequestContext, tenantId: string, orgId: string): Promise<Environment[]> {
-    const index = await access.tenantIndexFor(ctx, tenantId);
-    assertThat(index.node(orgId), 'organization.not_found');
-    const { actor } = ctx;
-    if (actor.kind === 'user' && !index.holdsAnyRole(actor.userId, orgId)) {
-      throw new AppError(
-        'auth.permission_denied',
-        { organizationId: orgId },
-        { message: 'You hold no role on this organization' },
-      );
-    }
+    await access.requireMember(ctx, tenantId, orgId);
     return environments.listForOrg(tenantId, orgId);
   }
 

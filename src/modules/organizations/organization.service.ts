@@ -58,16 +58,7 @@ export function createOrganizationService(deps: {
 
   /** A node's details, for anyone holding a role on it (ORG-9: nothing flows upward). */
   async function get(ctx: RequestContext, tenantId: string, orgId: string): Promise<Organization> {
-    const index = await access.tenantIndexFor(ctx, tenantId);
-    assertThat(index.node(orgId), 'organization.not_found');
-    const { actor } = ctx;
-    if (actor.kind === 'user' && !index.holdsAnyRole(actor.userId, orgId)) {
-      throw new AppError(
-        'auth.permission_denied',
-        { organizationId: orgId },
-        { message: 'You hold no role on this organization' },
-      );
-    }
+    await access.requireMember(ctx, tenantId, orgId);
     return findOrThrow(tenantId, orgId);
   }
 

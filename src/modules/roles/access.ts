@@ -48,6 +48,22 @@ export function createAccess(authz: Authorizer) {
     return index;
   }
 
+  /** Any role on the node will do (ORG-9, ORG-10: seeing a node's details needs a role there, not above or beside it). */
+  async function requireMember(ctx: RequestContext, tenantId: string, orgId: string): Promise<TenantIndex> {
+    const index = await tenantIndexFor(ctx, tenantId);
+    assertThat(index.node(orgId), 'organization.not_found');
+    const { actor } = ctx;
+    if (actor.kind === 'operator') return index;
+    if (actor.kind !== 'user' || !index.holdsAnyRole(actor.userId, orgId)) {
+      throw new AppError(
+        'auth.permission_denied',
+        { organizationId: orgId },
+        { message: 'You hold no role on this organization' },
+      );
+    }
+    return index;
+  }
+
   /** The acting user's permission mask on a node (operators hold everything). */
   function maskOf(
     ctx: RequestContext,
@@ -60,7 +76,7 @@ export function createAccess(authz: Authorizer) {
     return actor.kind === 'user' ? index.mask(actor.userId, orgId, environmentId) : 0;
   }
 
-  return { tenantIndexFor, require, maskOf };
+  return { tenantIndexFor, require, requireMember, maskOf };
 }
 
 export type Access = ReturnType<typeof createAccess>;
