@@ -19,7 +19,7 @@ export function createLoadExistingGrant(deps: { tenantFor: TenantResolver }) {
     }
     const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
     let grant = grantId ? await provider.Grant.find(grantId) : undefined;
-    if (client['canopy_first_party'] === true && session.accountId) {
+    if (client.canopy_first_party === true && session.accountId) {
       grant ??= new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       const scope = ctx.oidc.params?.scope as string | undefined;
       if (scope) grant.addOIDCScope(scope);

@@ -20,13 +20,13 @@ export async function introspectionAllowed(
   caller: { clientId: string; [key: string]: unknown },
   token: TokenLike,
 ): Promise<boolean> {
-  const callerTenant = caller['canopy_tenant_id'];
+  const callerTenant = caller.canopy_tenant_id;
   if (typeof callerTenant !== 'string') return false;
   const issuedTo =
     token.clientId === caller.clientId
       ? caller
       : token.clientId && (await ctx.oidc.provider.Client.find(token.clientId));
-  return Boolean(issuedTo) && (issuedTo as Record<string, unknown>)['canopy_tenant_id'] === callerTenant;
+  return Boolean(issuedTo) && (issuedTo as Record<string, unknown>).canopy_tenant_id === callerTenant;
 }
 
 /**
@@ -52,14 +52,14 @@ export function introspectionCurrentTruth(deps: Deps) {
     }
     if (ClientCredentials?.clientId) {
       const client = await ctx.oidc.provider.Client.find(ClientCredentials.clientId);
-      const tenantId = client?.['canopy_tenant_id'] as string | undefined;
+      const tenantId = client?.canopy_tenant_id as string | undefined;
       if (!client || !tenantId) {
         ctx.body = { active: false };
         return;
       }
       const index = await deps.authz.forTenant(tenantId);
-      const orgId = client['canopy_org_id'] as string | undefined;
-      const environmentId = client['canopy_environment_id'] as string | undefined;
+      const orgId = client.canopy_org_id as string | undefined;
+      const environmentId = client.canopy_environment_id as string | undefined;
       if ((orgId && !index.node(orgId)) || (environmentId && index.environmentOrg(environmentId) !== orgId)) {
         ctx.body = { active: false }; // its business group was deleted, and its credentials with it
         return;
@@ -68,8 +68,8 @@ export function introspectionCurrentTruth(deps: Deps) {
         ...body,
         org_id: tenantId,
         org_domain: index.settings.domain,
-        ...(client['canopy_org_id'] ? { org: client['canopy_org_id'] } : {}),
-        ...(client['canopy_environment_id'] ? { environment: client['canopy_environment_id'] } : {}),
+        ...(client.canopy_org_id ? { org: client.canopy_org_id } : {}),
+        ...(client.canopy_environment_id ? { environment: client.canopy_environment_id } : {}),
       };
     }
   };

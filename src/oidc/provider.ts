@@ -88,7 +88,7 @@ export async function createOidc(deps: OidcDeps) {
       this: Record<string, unknown>,
       secret,
     ) {
-      return clients.verifySecret(this['canopy_kind'] as ClientKind, this['clientId'] as string, secret);
+      return clients.verifySecret(this.canopy_kind as ClientKind, this.clientId as string, secret);
     };
     provider.on('server_error', (_ctx, err) => deps.logger.error({ err: describe(err) }, 'provider error'));
     // SESS-7: once a logout has destroyed the stored session, the registry records that it ended

@@ -72,11 +72,11 @@ export function createResourceIndicators(deps: { authz: Authorizer; tenantFor: T
 /** APP-1: a service app asks only for permissions it was granted; other clients ask for none. */
 function serviceScopes(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }): string[] {
   const requested = scopesOf(ctx);
-  if (client['canopy_kind'] !== 'service') {
+  if (client.canopy_kind !== 'service') {
     throw new errors.InvalidScope('this client takes no scope for client credentials', requested[0] ?? '');
   }
   const allowed = new Set(
-    String(client['canopy_scopes'] ?? '')
+    String(client.canopy_scopes ?? '')
       .split(' ')
       .filter(Boolean),
   );

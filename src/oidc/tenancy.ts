@@ -12,9 +12,9 @@ type ClientLike = { clientId?: string; [key: string]: unknown } | undefined;
  */
 export function createTenantResolver(deps: { organizations: Pick<OrganizationService, 'findByDomain'> }) {
   return async function tenantFor(client: ClientLike, params: Record<string, unknown> | undefined) {
-    const own = client?.['canopy_tenant_id'];
+    const own = client?.canopy_tenant_id;
     if (typeof own === 'string') return own;
-    if (client?.['canopy_kind'] !== 'console') return undefined;
+    if (client?.canopy_kind !== 'console') return undefined;
     const domain = params?.org;
     if (typeof domain !== 'string' || domain.length > 63) return undefined;
     return (await deps.organizations.findByDomain(domain))?.id;
