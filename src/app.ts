@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { createApiRouter } from './api/index.ts';
 import type { Container } from './container.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { providerEndpoints } from './oidc/routes.ts';
@@ -20,6 +21,7 @@ export function createApp(container: Container): Express {
       registry: container.metrics.registry,
     }),
   );
+  app.use('/api/v1', createApiRouter(container));
   // The provider reads its own bodies: its paths go to it before any body parser.
   app.use(providerEndpoints(container.oidc));
   app.use(

@@ -71,6 +71,14 @@ export const configSchema = z.strictObject({
       .describe('How long a failure of an address counts'),
     addressBlockSeconds: z.number().int().min(1).max(86_400).describe('How long a blocked address waits'),
   }),
+  api: z.strictObject({
+    rateLimitPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .describe('Admin API requests one caller (token or address) may make per minute'),
+  }),
   credentials: z.strictObject({
     rotationGraceHours: z
       .number()
@@ -107,5 +115,6 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   SIGN_IN_ADDRESS_MAX_FAILURES: { path: ['signIn', 'addressMaxFailures'], kind: 'integer' },
   SIGN_IN_ADDRESS_WINDOW_SECONDS: { path: ['signIn', 'addressWindowSeconds'], kind: 'integer' },
   SIGN_IN_ADDRESS_BLOCK_SECONDS: { path: ['signIn', 'addressBlockSeconds'], kind: 'integer' },
+  API_RATE_LIMIT_PER_MINUTE: { path: ['api', 'rateLimitPerMinute'], kind: 'integer' },
   CREDENTIAL_ROTATION_GRACE_HOURS: { path: ['credentials', 'rotationGraceHours'], kind: 'integer' },
 };

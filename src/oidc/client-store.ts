@@ -13,6 +13,7 @@ export const CLIENT_METADATA = [
   'canopy_org_id',
   'canopy_environment_id',
   'canopy_scopes',
+  'canopy_grants',
 ] as const;
 
 export type ClientKind = App['kind'] | 'credentials';
@@ -97,8 +98,9 @@ function appMetadata(app: App): AdapterPayload {
   if (app.kind === 'service') {
     return {
       ...base,
-      // The scopes a service app may ask for: the permissions it was granted (APP-1).
+      // The scopes a service app may ask for: the permissions it was granted (APP-1), and where.
       canopy_scopes: [...new Set(app.grants.flatMap((g) => g.permissions))].join(' '),
+      canopy_grants: app.grants,
       client_secret: PLACEHOLDER_SECRET,
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['client_credentials'],

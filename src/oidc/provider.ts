@@ -15,6 +15,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { SignalBus } from '../platform/signals.ts';
 import { createAdapterFactory } from './adapters/adapter-factory.ts';
 import { sweepExpired } from './adapters/sql-adapter.ts';
+import { createBearerResolver } from './bearer.ts';
 import { type ClientKind, createClientStore } from './client-store.ts';
 import { type ConfigurationDeps, providerConfiguration } from './configuration.ts';
 import { introspectionCurrentTruth } from './introspection.ts';
@@ -132,6 +133,8 @@ export async function createOidc(deps: OidcDeps) {
       return current.provider;
     },
     tenantFor,
+    /** The admin API's bearer tokens: who a token speaks for. */
+    resolveBearer: createBearerResolver({ provider: () => current.provider, users: deps.users }),
     /** The request handler of the current build. */
     handle(req: IncomingMessage, res: ServerResponse): void {
       current.handle(req, res);

@@ -1,7 +1,14 @@
+/** A node (and everything below it) and the permissions granted there. */
+export interface AppGrantOf {
+  organizationId: string;
+  permissions: readonly string[];
+}
+
 /** Who is acting. Services authorize and audit from this; nothing else identifies a caller. */
 export type Actor =
   | { kind: 'user'; tenantId: string; userId: string }
-  | { kind: 'app'; tenantId: string; clientId: string }
+  /** A service app (client credentials): what its grants allow, narrowed to its token's scopes. */
+  | { kind: 'app'; tenantId: string; clientId: string; grants: ReadonlyArray<AppGrantOf> }
   /** The operator at the command line: trusted, outside any tenant. */
   | { kind: 'operator'; name: string }
   | { kind: 'anonymous' };
@@ -13,4 +20,11 @@ export interface RequestContext {
 
 export function operatorContext(requestId: string, name = 'cli'): RequestContext {
   return { actor: { kind: 'operator', name }, requestId };
+}
+
+/** The master org a request acts in: a user's or an app's own. */
+export function tenantOf(ctx: RequestContext): string {
+  const { actor } = ctx;
+  if (actor.kind === 'user' || actor.kind === 'app') return actor.tenantId;
+  throw new Error('this request acts in no tenant');
 }

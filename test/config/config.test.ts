@@ -74,6 +74,7 @@ const SAMPLES: Record<string, { raw: string; value: unknown }> = {
   LOG_LEVEL: { raw: 'debug', value: 'debug' },
   MAX_BUSINESS_GROUPS: { raw: '5000', value: 5000 },
   CREDENTIAL_ROTATION_GRACE_HOURS: { raw: '48', value: 48 },
+  API_RATE_LIMIT_PER_MINUTE: { raw: '120', value: 120 },
   SIGN_IN_MAX_FAILURES: { raw: '7', value: 7 },
   SIGN_IN_FAILURE_WINDOW_SECONDS: { raw: '3600', value: 3600 },
   SIGN_IN_LOCKOUT_SECONDS: { raw: '600', value: 600 },

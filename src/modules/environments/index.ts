@@ -3,6 +3,7 @@ export {
   createCredentialService,
   type VerifiedClient,
 } from './credential.service.ts';
+export { credentialsDto, environmentDto } from './environment.dto.ts';
 export type { ClientCredentials, Environment, EnvironmentType } from './environment.schema.ts';
 export { ENVIRONMENT_TYPES } from './environment.schema.ts';
 export {

@@ -1,4 +1,6 @@
 export { type BusinessGroupService, createBusinessGroupService } from './business-group.service.ts';
+export { hierarchyNodeDto, organizationDto, orgParams } from './organization.dto.ts';
+export { organizationRoutes } from './organization.routes.ts';
 export type { Entitlements, Organization } from './organization.schema.ts';
 export {
   DEFAULT_SESSION_MAX_MINUTES,

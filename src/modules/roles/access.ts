@@ -1,8 +1,8 @@
-import type { RequestContext } from '../../platform/context.ts';
+import type { AppGrantOf, RequestContext } from '../../platform/context.ts';
 import { AppError, assertId, assertThat } from '../../platform/errors/index.ts';
 import type { Authorizer } from './authorizer/authorizer.ts';
 import type { TenantIndex } from './authorizer/tenant-index.ts';
-import type { Permission } from './permissions.ts';
+import { isPermission, maskOf as maskOfPermissions, type Permission } from './permissions.ts';
 
 /**
  * The one permission check services call. Answers from the in-memory index. Callers outside the
@@ -34,8 +34,10 @@ export function createAccess(authz: Authorizer) {
       assertThat(index.environmentOrg(environmentId) === orgId, 'environment.not_found');
     const { actor } = ctx;
     if (actor.kind === 'operator') return index;
-    // Connected apps receive node-scoped grants with the admin API; until then they hold nothing.
-    const allowed = actor.kind === 'user' && index.can(actor.userId, permission, orgId, environmentId);
+    const allowed =
+      actor.kind === 'user'
+        ? index.can(actor.userId, permission, orgId, environmentId)
+        : actor.kind === 'app' && appMayAct(index, actor.grants, permission, orgId);
     if (!allowed) {
       throw new AppError(
         'auth.permission_denied',
@@ -64,6 +66,18 @@ export function createAccess(authz: Authorizer) {
     return index;
   }
 
+  /** A service app's grants apply to their node and every node below it (APP-1). */
+  function appMayAct(
+    index: TenantIndex,
+    grants: readonly AppGrantOf[],
+    permission: Permission,
+    orgId: string,
+  ) {
+    return grants.some(
+      (g) => g.permissions.includes(permission) && index.isSelfOrAncestor(g.organizationId, orgId),
+    );
+  }
+
   /** The acting user's permission mask on a node (operators hold everything). */
   function maskOf(
     ctx: RequestContext,
@@ -73,7 +87,10 @@ export function createAccess(authz: Authorizer) {
   ): number | 'all' {
     const { actor } = ctx;
     if (actor.kind === 'operator') return 'all';
-    return actor.kind === 'user' ? index.mask(actor.userId, orgId, environmentId) : 0;
+    if (actor.kind === 'user') return index.mask(actor.userId, orgId, environmentId);
+    if (actor.kind !== 'app') return 0;
+    const covering = actor.grants.filter((g) => index.isSelfOrAncestor(g.organizationId, orgId));
+    return maskOfPermissions(covering.flatMap((g) => g.permissions.filter(isPermission)));
   }
 
   return { tenantIndexFor, require, requireMember, maskOf };

@@ -5,6 +5,7 @@ export const errorCodes = {
   'request.invalid_input': { status: 400, message: 'The request is invalid' },
   'request.not_found': { status: 404, message: 'No such resource' },
   'request.too_large': { status: 413, message: 'The request body is too large' },
+  'request.rate_limited': { status: 429, message: 'Too many requests: slow down and retry later' },
   'auth.unauthenticated': { status: 401, message: 'Authentication is required' },
   'auth.permission_denied': { status: 403, message: 'Missing permission' },
 

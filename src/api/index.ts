@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import express, { Router } from 'express';
+import type { Container } from '../container.ts';
+import { organizationRoutes } from '../modules/organizations/index.ts';
+import { AppError } from '../platform/errors/index.ts';
+import { openApiDocument } from '../platform/http/openapi.ts';
+import { type AnyRoute, mountRoutes } from '../platform/http/route.ts';
+import { authenticate } from './authenticate.ts';
+import { meRoutes } from './me.routes.ts';
+import { rateLimit } from './rate-limit.ts';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Every admin API operation, from the modules that own them. */
+export function apiRoutes(c: Container): AnyRoute[] {
+  return [...meRoutes(c), ...organizationRoutes(c)];
+}
+
+/**
+ * `/api/v1`: JSON in and out, a bearer token on every request but the OpenAPI document, rate
+ * limits per caller and address, and the one error envelope (`{ code, message, details?, requestId }`).
+ */
+export function createApiRouter(c: Container): Router {
+  const routes = apiRoutes(c);
+  const document = openApiDocument(routes, { version: VERSION, serverUrl: c.config.server.publicUrl });
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  router.use(express.json({ limit: '64kb', strict: true }));
+  router.use(authenticate(c.oidc.resolveBearer));
+  router.use(
+    rateLimit({
+      perMinute: c.config.api.rateLimitPerMinute,
+      redis: c.redis,
+      prefix: c.config.storage.redisKeyPrefix,
+    }),
+  );
+  mountRoutes(router, routes);
+  router.use((_req, _res, next) => next(new AppError('request.not_found')));
+  return router;
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { Container } from '../container.ts';
+import { hierarchyNodeDto } from '../modules/organizations/index.ts';
+import { tenantOf } from '../platform/context.ts';
+import { defineRoute } from '../platform/http/route.ts';
+
+const meDto = z.object({
+  kind: z.enum(['user', 'app']),
+  user: z
+    .object({ id: z.uuid(), username: z.string(), name: z.string(), email: z.string(), status: z.string() })
+    .optional(),
+  app: z.object({ clientId: z.string() }).optional(),
+  organization: z.object({ id: z.uuid(), name: z.string(), domain: z.string() }),
+  hierarchy: z
+    .array(hierarchyNodeDto)
+    .describe('ORG-10: the nodes the caller holds a role on, with their ancestors'),
+});
+
+/** `GET /me`: the caller, their master org and the tree they may see. */
+export function meRoutes(c: Pick<Container, 'users' | 'organizations' | 'authz'>) {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/me',
+      tag: 'Me',
+      summary: 'Who is calling, in which organization, and what they may see',
+      status: 200,
+      response: meDto,
+      handler: async ({ ctx }) => {
+        const tenantId = tenantOf(ctx);
+        const index = await c.authz.forTenant(tenantId);
+        const organization = { id: tenantId, name: index.root.name, domain: index.settings.domain };
+        if (ctx.actor.kind === 'app') {
+          return { kind: 'app', app: { clientId: ctx.actor.clientId }, organization, hierarchy: [] };
+        }
+        const userId = ctx.actor.kind === 'user' ? ctx.actor.userId : '';
+        return {
+          kind: 'user',
+          user: await c.users.get(ctx, tenantId, userId),
+          organization,
+          hierarchy: await c.organizations.hierarchy(ctx, tenantId),
+        };
+      },
+    }),
+  ];
+}
