@@ -10,6 +10,8 @@ import * as apps from './20261128000800_apps.ts';
 import * as signingKeys from './20261128000900_signing_keys.ts';
 import * as sessions from './20261128001000_sessions.ts';
 import * as signInAttempts from './20261128001100_sign_in_attempts.ts';
+import * as invitations from './20261128001200_invitations.ts';
+import * as usageDaily from './20261128001300_usage_daily.ts';
 
 // Static imports and extension-less names: the names recorded in knex_migrations never depend on
 // how the files are run. Add each new migration here, in order.
@@ -25,6 +27,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128000900_signing_keys': signingKeys,
   '20261128001000_sessions': sessions,
   '20261128001100_sign_in_attempts': signInAttempts,
+  '20261128001200_invitations': invitations,
+  '20261128001300_usage_daily': usageDaily,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -71,6 +71,16 @@ export const configSchema = z.strictObject({
       .describe('How long a failure of an address counts'),
     addressBlockSeconds: z.number().int().min(1).max(86_400).describe('How long a blocked address waits'),
   }),
+  mail: z.strictObject({
+    smtpUrl: z
+      .url({ protocol: /^smtps?$/, error: 'must be a URL starting with smtp:// or smtps://' })
+      .nullable()
+      .describe('SMTP server for outgoing mail; without it, mail is written to the log and DATA_DIR/outbox'),
+    from: z.string().min(3).max(255).describe('Sender of outgoing mail'),
+  }),
+  invitations: z.strictObject({
+    ttlDays: z.number().int().min(1).max(90).describe('Days an invitation link stays valid (INV-2)'),
+  }),
   api: z.strictObject({
     rateLimitPerMinute: z
       .number()
@@ -115,6 +125,9 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   SIGN_IN_ADDRESS_MAX_FAILURES: { path: ['signIn', 'addressMaxFailures'], kind: 'integer' },
   SIGN_IN_ADDRESS_WINDOW_SECONDS: { path: ['signIn', 'addressWindowSeconds'], kind: 'integer' },
   SIGN_IN_ADDRESS_BLOCK_SECONDS: { path: ['signIn', 'addressBlockSeconds'], kind: 'integer' },
+  SMTP_URL: { path: ['mail', 'smtpUrl'], kind: 'string' },
+  MAIL_FROM: { path: ['mail', 'from'], kind: 'string' },
+  INVITATION_TTL_DAYS: { path: ['invitations', 'ttlDays'], kind: 'integer' },
   API_RATE_LIMIT_PER_MINUTE: { path: ['api', 'rateLimitPerMinute'], kind: 'integer' },
   CREDENTIAL_ROTATION_GRACE_HOURS: { path: ['credentials', 'rotationGraceHours'], kind: 'integer' },
 };

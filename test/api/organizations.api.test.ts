@@ -52,7 +52,7 @@ describe('admin API: organizations', () => {
   test('without a token, or with a bad one, the API answers 401; unknown paths 404; the document is public', async () => {
     const none = await api.call('get', '/me');
     assert.equal(none.status, 401);
-    assert.match(none.headers['www-authenticate'], /^Bearer/);
+    assert.match(none.headers['www-authenticate'] ?? '', /^Bearer/);
     assert.equal((await api.call('get', '/me', { token: 'not-a-token' })).status, 401);
     assert.equal((await api.call('get', '/nope', { token })).status, 404);
     const doc = await api.call('get', '/openapi.json');
