@@ -10,7 +10,7 @@ import { createAssignmentRepository, ownedNodeIds, userStatus } from './assignme
 import type { Authorizer } from './authorizer/authorizer.ts';
 import type { TenantIndex } from './authorizer/tenant-index.ts';
 import { ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
-import { ENVIRONMENT_SCOPABLE_MASK, maskOf, permissionsOf } from './permissions.ts';
+import { ALL_MASK, ENVIRONMENT_SCOPABLE_MASK, maskOf, permissionsOf } from './permissions.ts';
 import { createRoleRepository } from './role.repository.ts';
 import { assignmentInputSchema, type Role, type RoleAssignment } from './role.schema.ts';
 
@@ -41,6 +41,8 @@ export function createAssignmentService(deps: {
     return environmentId ? mask & ENVIRONMENT_SCOPABLE_MASK : mask;
   }
 
+  const appMask = (mask: number | 'all') => (mask === 'all' ? ALL_MASK : mask);
+
   /** ROLE-5: `roles.assign` on the node, and every permission in play held there by the actor. */
   async function requireGrantor(
     ctx: RequestContext,
@@ -50,11 +52,14 @@ export function createAssignmentService(deps: {
   ): Promise<TenantIndex> {
     const index = await access.require(ctx, tenantId, 'roles.assign', grant.organizationId);
     if (ctx.actor.kind === 'operator') return index;
-    const actorId = ctx.actor.kind === 'user' ? ctx.actor.userId : '';
     // An inheriting grant reaches every descendant, so it needs permissions the actor holds there too.
-    const held = grant.inherit
-      ? index.inheritableMask(actorId, grant.organizationId)
-      : index.mask(actorId, grant.organizationId, grant.environmentId ?? undefined);
+    // (A service app's grants always reach every descendant of their node.)
+    const held =
+      ctx.actor.kind === 'user'
+        ? grant.inherit
+          ? index.inheritableMask(ctx.actor.userId, grant.organizationId)
+          : index.mask(ctx.actor.userId, grant.organizationId, grant.environmentId ?? undefined)
+        : appMask(access.maskOf(ctx, index, grant.organizationId));
     const missing = permissionsOf(grantedMask(role, grant.environmentId) & ~held);
     assertThat(missing.length === 0, 'role_assignment.privilege_escalation', { missingPermissions: missing });
     return index;
