@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createTransport } from 'nodemailer';
+import type { Logger } from './logger.ts';
+
+/** One plain-text message. Its content may carry secrets (an invitation link): it is never logged. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface Mailer {
+  /** Sends the message, or writes it to the outbox; rejects when it could do neither. */
+  send(message: MailMessage): Promise<void>;
+  /** Where messages go: `smtp`, or `outbox` (the embedded default). */
+  readonly mode: 'smtp' | 'outbox';
+}
+
+export interface MailerOptions {
+  /** `smtp://…` or `smtps://…`; without it, messages are written to `DATA_DIR/outbox/`. */
+  smtpUrl: string | null;
+  from: string;
+  /** DATA_DIR: without SMTP, messages go to its `outbox/`, one `.eml` file each, readable by the owner only. */
+  dataDir: string;
+  logger: Logger;
+}
+
+// A hung SMTP server must not hang the request that sends an invitation for minutes.
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
+/** Header values come from user input (org names): no line breaks may reach a header. */
+const oneLine = (value: string) => value.replace(/[\r\n]+/g, ' ').trim();
+
+/**
+ * Outgoing mail. Over SMTP when `SMTP_URL` is set (nodemailer); otherwise each message is composed
+ * the same way and written as an `.eml` file to `DATA_DIR/outbox/` (mode 0600), and the log says
+ * that a message was written and where — never its content, which may be a one-time link.
+ */
+export function createMailer(options: MailerOptions): Mailer {
+  const { logger } = options;
+  if (options.smtpUrl) {
+    const transport = createTransport({ url: options.smtpUrl, ...SMTP_TIMEOUTS });
+    return {
+      mode: 'smtp',
+      async send(message) {
+        const info = await transport.sendMail({
+          from: options.from,
+          to: message.to,
+          subject: oneLine(message.subject),
+          text: message.text,
+        });
+        logger.debug({ messageId: info.messageId }, 'mail sent');
+      },
+    };
+  }
+  const outboxDir = path.join(options.dataDir, 'outbox');
+  const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  return {
+    mode: 'outbox',
+    async send(message) {
+      const info = await composer.sendMail({
+        from: options.from,
+        to: message.to,
+        subject: oneLine(message.subject),
+        text: message.text,
+      });
+      await mkdir(outboxDir, { recursive: true, mode: 0o700 });
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(6).toString('hex')}.eml`;
+      const file = path.join(outboxDir, name);
+      await writeFile(file, info.message as Buffer, { mode: 0o600, flag: 'wx' });
+      logger.info({ file }, 'no SMTP_URL configured: mail written to the outbox');
+    },
+  };
+}
