@@ -12,6 +12,8 @@ import * as sessions from './20261128001000_sessions.ts';
 import * as signInAttempts from './20261128001100_sign_in_attempts.ts';
 import * as invitations from './20261128001200_invitations.ts';
 import * as usageDaily from './20261128001300_usage_daily.ts';
+import * as auditLogKeyset from './20261128001310_audit_log_keyset.ts';
+import * as localAccounts from './20261128001400_local_accounts.ts';
 
 // Static imports and extension-less names: the names recorded in knex_migrations never depend on
 // how the files are run. Add each new migration here, in order.
@@ -29,6 +31,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128001100_sign_in_attempts': signInAttempts,
   '20261128001200_invitations': invitations,
   '20261128001300_usage_daily': usageDaily,
+  '20261128001310_audit_log_keyset': auditLogKeyset,
+  '20261128001400_local_accounts': localAccounts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

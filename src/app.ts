@@ -6,7 +6,8 @@ import { providerEndpoints } from './oidc/routes.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
 import { healthRoutes } from './platform/http/health.ts';
 import { requestContext } from './platform/http/request-context.ts';
-import { createCsrf, createWebRoutes } from './web/index.ts';
+import { browserIdCookie, createCsrf, createWebRoutes } from './web/index.ts';
+import { invitationPageRoutes } from './web/invitation.routes.ts';
 
 /** The Express app, without listening: tests drive it in-process. */
 export function createApp(container: Container): Express {
@@ -41,6 +42,15 @@ export function createApp(container: Container): Express {
       organizations: container.organizations,
       csrfKey: container.webKey,
       clock: container.clock,
+    }),
+  );
+  // INV-3: the public invitation acceptance page, `/invitations/:token`.
+  app.use(
+    invitationPageRoutes({
+      invitations: container.invitations,
+      csrf: createCsrf({ key: container.webKey, clock: container.clock }),
+      browserCookie: browserIdCookie(container.config.server.publicUrl),
+      publicUrl: container.config.server.publicUrl,
     }),
   );
   app.use(notFoundHandler());

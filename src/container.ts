@@ -1,8 +1,10 @@
 import { hkdfSync } from 'node:crypto';
 import type { Config } from './config/schema.ts';
+import { createAnalyticsService, createUsageRecorder } from './modules/analytics/index.ts';
 import { createAppService } from './modules/apps/index.ts';
-import { createAuditService } from './modules/audit/index.ts';
+import { createAuditLogReader, createAuditService } from './modules/audit/index.ts';
 import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
+import { createInvitationService } from './modules/invitations/index.ts';
 import {
   createBusinessGroupService,
   createOrganizationService,
@@ -29,6 +31,7 @@ import { resolveSecretsKey } from './platform/crypto/secrets-key.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
+import { createMailer } from './platform/mail.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createRedisClients, type RedisClients } from './platform/redis.ts';
 import { CLIENTS_CHANGED, createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
@@ -108,6 +111,28 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     const signUp = createSignupService({ ...core, users, assignments, environments, credentials });
     const apps = createAppService({ db, clock, box, access, audit, signals, logger });
     const signingKeys = createSigningKeyService({ db, clock, box, audit, signals, logger });
+    // ── Invitations (INV-1…INV-4): mail over SMTP_URL, or to DATA_DIR/outbox/ without it. ──
+    const mailer = createMailer({
+      smtpUrl: config.mail.smtpUrl,
+      from: config.mail.from,
+      dataDir: config.storage.dataDir,
+      logger,
+    });
+    const invitations = createInvitationService({
+      ...core,
+      users,
+      assignments,
+      mailer,
+      logger,
+      publicUrl: config.server.publicUrl,
+      ttlDays: config.invitations.ttlDays,
+    });
+    // ── end of invitations ──
+
+    // AUD-2, ANL-1: audit log reads; usage counted in memory, written in batches (stopped in close()).
+    const auditLog = createAuditLogReader({ db, access });
+    const usage = createUsageRecorder({ db, clock, logger });
+    const analytics = createAnalyticsService({ db, clock, access });
     const signIn = createSignInService({
       db,
       clock,
@@ -117,6 +142,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       logger,
       redisKeyPrefix: config.storage.redisKeyPrefix,
       policy: signInPolicy(config.signIn),
+      usage,
     });
 
     // Secrets remembered for client authentication are dropped when any node changes them.
@@ -148,8 +174,10 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       credentials,
       signingKeys,
       pages: providerPages(),
+      usage,
     });
     await oidc.start();
+    usage.start();
 
     const closeRedis = redis;
     return {
@@ -176,8 +204,14 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       signals,
       webKey,
       oidc,
+      mailer,
+      invitations,
+      auditLog,
+      usage,
+      analytics,
       async close() {
         oidc.close();
+        await usage.close();
         await closeRedis?.close();
         await database.close();
       },

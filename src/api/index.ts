@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import express, { Router } from 'express';
 import type { Container } from '../container.ts';
+import { analyticsRoutes } from '../modules/analytics/index.ts';
+import { appRoutes } from '../modules/apps/index.ts';
+import { auditRoutes } from '../modules/audit/index.ts';
+import { environmentRoutes } from '../modules/environments/index.ts';
+import { invitationRoutes } from '../modules/invitations/index.ts';
 import { organizationRoutes } from '../modules/organizations/index.ts';
+import { assignmentRoutes, roleRoutes } from '../modules/roles/index.ts';
+import { userRoutes } from '../modules/users/index.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { openApiDocument } from '../platform/http/openapi.ts';
 import { type AnyRoute, mountRoutes } from '../platform/http/route.ts';
@@ -15,7 +22,18 @@ const VERSION = (
 
 /** Every admin API operation, from the modules that own them. */
 export function apiRoutes(c: Container): AnyRoute[] {
-  return [...meRoutes(c), ...organizationRoutes(c)];
+  return [
+    ...meRoutes(c),
+    ...organizationRoutes(c),
+    ...userRoutes(c),
+    ...roleRoutes(c),
+    ...assignmentRoutes(c),
+    ...environmentRoutes(c),
+    ...invitationRoutes(c),
+    ...appRoutes(c),
+    ...auditRoutes(c),
+    ...analyticsRoutes(c),
+  ];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { UsageEvent } from '../modules/analytics/index.ts';
 import type { Authorizer } from '../modules/roles/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import { currentOrgClaims } from './account.ts';
@@ -71,6 +72,64 @@ export function introspectionCurrentTruth(deps: Deps) {
         ...(client.canopy_org_id ? { org: client.canopy_org_id } : {}),
         ...(client.canopy_environment_id ? { environment: client.canopy_environment_id } : {}),
       };
+    }
+  };
+}
+
+// --- Usage analytics (ANL-1) ---------------------------------------------------------------------
+
+type UsageSink = { record(event: UsageEvent): void };
+type ClientLike = { clientId: string; [key: string]: unknown };
+
+/**
+ * Whose usage a client's tokens are (ANL-1): org and environment credentials count for their node
+ * and environment; apps for their master org and their client ID; the console (no tenant of its
+ * own) for the signed-in user's master org.
+ */
+export function usageOwner(
+  client: ClientLike,
+  accountTenantId?: string,
+): Omit<UsageEvent, 'metric'> | undefined {
+  const own = client.canopy_tenant_id;
+  const tenantId = typeof own === 'string' ? own : accountTenantId;
+  if (!tenantId) return undefined;
+  if (client.canopy_kind === 'credentials') {
+    const orgId = typeof client.canopy_org_id === 'string' ? client.canopy_org_id : tenantId;
+    const environmentId = client.canopy_environment_id;
+    return { tenantId, orgId, environmentId: typeof environmentId === 'string' ? environmentId : null };
+  }
+  return { tenantId, orgId: tenantId, clientId: client.clientId };
+}
+
+/**
+ * Counts every introspection answered (ANL-1): for an active token, as usage of the token's client;
+ * otherwise of the caller's (a token of another tenant counts nowhere but the caller's own). Only
+ * in memory; counting never changes or fails the answer.
+ */
+export function introspectionUsage(deps: { usage: UsageSink; users: Pick<UserService, 'tenantOf'> }) {
+  return async function countIntrospection(ctx: KoaContextWithOIDC, next: () => Promise<void>) {
+    await next();
+    if (ctx.oidc?.route !== 'introspection' || ctx.status !== 200 || !ctx.oidc.client) return;
+    try {
+      const { AccessToken, RefreshToken, ClientCredentials } = ctx.oidc.entities as Record<
+        string,
+        TokenLike | undefined
+      >;
+      const token = AccessToken ?? RefreshToken ?? ClientCredentials;
+      const active = (ctx.body as { active?: unknown } | undefined)?.active === true;
+      let client: ClientLike | undefined = ctx.oidc.client as unknown as ClientLike;
+      if (active && token?.clientId && token.clientId !== client.clientId) {
+        client = (await ctx.oidc.provider.Client.find(token.clientId)) as unknown as ClientLike | undefined;
+      }
+      if (!client) return;
+      const accountTenant =
+        active && token?.accountId && typeof client.canopy_tenant_id !== 'string'
+          ? await deps.users.tenantOf(token.accountId)
+          : undefined;
+      const owner = usageOwner(client, accountTenant);
+      if (owner) deps.usage.record({ ...owner, metric: 'introspection' });
+    } catch {
+      // Analytics are best effort: the introspection answer stands.
     }
   };
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
-import type { Adapter, Configuration } from 'oidc-provider';
+import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { Provider } from 'oidc-provider';
+import type { UsageEvent } from '../modules/analytics/index.ts';
 import type { AppService } from '../modules/apps/index.ts';
 import type { CredentialService } from '../modules/environments/index.ts';
 import type { OrganizationService } from '../modules/organizations/index.ts';
@@ -18,7 +19,7 @@ import { sweepExpired } from './adapters/sql-adapter.ts';
 import { createBearerResolver } from './bearer.ts';
 import { type ClientKind, createClientStore } from './client-store.ts';
 import { type ConfigurationDeps, providerConfiguration } from './configuration.ts';
-import { introspectionCurrentTruth } from './introspection.ts';
+import { introspectionCurrentTruth, introspectionUsage, usageOwner } from './introspection.ts';
 import { providerPageSecurity } from './page-security.ts';
 import { guardSessions, type SessionDeadlines, sessionTtl } from './session-guard.ts';
 import { createTenantResolver } from './tenancy.ts';
@@ -41,6 +42,8 @@ export interface OidcDeps {
   credentials: Pick<CredentialService, 'findClient' | 'verifySecret'>;
   signingKeys: Pick<SigningKeyService, 'providerJwks'>;
   pages: ConfigurationDeps['pages'];
+  /** Usage analytics (ANL-1): tokens issued and introspections, counted in memory. */
+  usage?: { record(event: UsageEvent): void };
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -92,6 +95,7 @@ export async function createOidc(deps: OidcDeps) {
       return clients.verifySecret(this.canopy_kind as ClientKind, this.clientId as string, secret);
     };
     provider.on('server_error', (_ctx, err) => deps.logger.error({ err: describe(err) }, 'provider error'));
+    if (deps.usage) countUsage(provider, { ...deps, usage: deps.usage });
     // SESS-7: once a logout has destroyed the stored session, the registry records that it ended
     // (before the response leaves), so a request that loaded the session earlier cannot revive it.
     provider.use(async (ctx, next) => {
@@ -171,6 +175,35 @@ export async function createOidc(deps: OidcDeps) {
 }
 
 export type Oidc = Awaited<ReturnType<typeof createOidc>>;
+
+/**
+ * ANL-1: every token the token endpoint issues (code, refresh, client credentials) and every
+ * introspection answered are counted in memory; the recorder writes the counts in batches.
+ */
+function countUsage(
+  provider: Provider,
+  deps: Pick<OidcDeps, 'users' | 'logger'> & { usage: NonNullable<OidcDeps['usage']> },
+): void {
+  provider.use(introspectionUsage(deps));
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const client = ctx.oidc.client as unknown as Parameters<typeof usageOwner>[0] | undefined;
+    if (!client) return;
+    const record = (accountTenantId?: string) => {
+      try {
+        const owner = usageOwner(client, accountTenantId);
+        if (owner) deps.usage.record({ ...owner, metric: 'token_issued' });
+      } catch (err) {
+        deps.logger.warn({ err: (err as Error).message }, 'could not count an issued token'); // never fails a token
+      }
+    };
+    const accountId = (ctx.oidc.entities.Grant as { accountId?: string } | undefined)?.accountId;
+    // Only the console has no tenant of its own: its tokens count for the user's master org.
+    if (typeof client.canopy_tenant_id === 'string' || !accountId) return record();
+    deps.users.tenantOf(accountId).then(record, (err: Error) => {
+      deps.logger.warn({ err: err.message }, 'could not count an issued token');
+    });
+  });
+}
 
 function describe(err: unknown): Record<string, unknown> {
   const e = err as Error & { error_detail?: string };

@@ -177,7 +177,7 @@ describe('connected apps', () => {
       ],
       [web(''), ['name']],
       [web('A', { kind: 'desktop' }), ['kind']],
-      [web('A', { clientSecret: 'chosen' }), ['(body)']],
+      [web('A', { clientSecret: 'chosen' }), ['clientSecret']],
     ];
     for (const [input, fields] of cases) {
       const err = await rejectsWith(c.apps.create(t.owner, t.tenantId, input), 'request.invalid_input');

@@ -1,3 +1,5 @@
+export { appDto, appWithSecretDto } from './app.dto.ts';
+export { appRoutes } from './app.routes.ts';
 export type { App, AppGrant, AppKind } from './app.schema.ts';
 export { APP_KINDS, isConfidential, isUserFacing } from './app.schema.ts';
 export { type AppService, type AppServiceDeps, CLIENTS_CHANGED, createAppService } from './app.service.ts';

@@ -50,7 +50,8 @@ export function createAuditRepository(db: Db | Tx) {
 
     async list(tenantId: string, query: AuditQuery): Promise<AuditRow[]> {
       const q = db('audit_log').where({ tenant_id: tenantId });
-      if (query.orgIds) q.whereIn('org_id', query.orgIds as string[]);
+      // One array parameter however large the subtree (an IN list would bind one parameter per node).
+      if (query.orgIds) q.whereRaw('org_id = any(?::uuid[])', [query.orgIds as string[]]);
       if (query.action) q.where({ action: query.action });
       if (query.actorId) q.where({ actor_id: query.actorId });
       if (query.from) q.where('occurred_at', '>=', query.from);

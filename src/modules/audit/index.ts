@@ -1,3 +1,11 @@
+export { auditEntryDto, auditLogPageDto, auditLogQuery } from './audit.dto.ts';
+export {
+  type AuditLogFilter,
+  type AuditLogPage,
+  type AuditLogReader,
+  createAuditLogReader,
+} from './audit.reader.ts';
 export type { AuditQuery, AuditRow } from './audit.repository.ts';
+export { auditRoutes } from './audit.routes.ts';
 export { type AuditEntry, type AuditService, createAuditService } from './audit.service.ts';
 export { redact } from './redact.ts';

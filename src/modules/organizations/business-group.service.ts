@@ -134,15 +134,16 @@ export function createBusinessGroupService(deps: {
   async function setEntitlements(ctx: RequestContext, tenantId: string, groupId: string, input: unknown) {
     const patch = parseInput(entitlementsSchema, input);
     const index = await access.tenantIndexFor(ctx, tenantId);
-    const parentId = index.node(groupId)?.parent?.id;
     assertThat(index.node(groupId), 'organization.not_found');
+    const parentId = index.node(groupId)?.parent?.id;
+    // Whoever may not manage properties here learns nothing more (not even that this is the master).
+    await access.require(ctx, tenantId, 'orgs.properties.manage', parentId ?? groupId);
     assertThat(
       parentId,
       'organization.not_master',
       undefined,
       'The master organization holds every entitlement',
     );
-    await access.require(ctx, tenantId, 'orgs.properties.manage', parentId);
     return authz.change(tenantId, { tree: true }, async (tx) => {
       const repo = createOrganizationRepository(tx);
       const group = await repo.findById(tenantId, groupId, { forUpdate: true });

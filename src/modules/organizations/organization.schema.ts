@@ -53,13 +53,24 @@ export const settingsPatchSchema = z
 
 const MAX_PROPERTY_BYTES = 1024;
 
+/** Size as JSON; nesting too deep for the serializer's stack is certainly over any limit of ours. */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value), 'utf8');
+  } catch (err) {
+    if (err instanceof RangeError) return Number.POSITIVE_INFINITY;
+    throw err;
+  }
+}
+
 /** ORG-7: at most 50 keys; each value, as JSON, at most 1 KiB. */
 export const propertiesSchema = z
-  .record(z.string().min(1, 'property names must not be empty').max(128), z.json())
+  // Values are any JSON (a body is JSON already); their size is what is bounded.
+  .record(z.string().min(1, 'property names must not be empty').max(128), z.unknown())
   .refine((p) => Object.keys(p).length <= 50, 'may hold at most 50 properties')
   .superRefine((props, ctx) => {
     for (const [key, value] of Object.entries(props)) {
-      if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_PROPERTY_BYTES) {
+      if (jsonBytes(value) > MAX_PROPERTY_BYTES) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'value must be at most 1 KiB' });
       }
     }

@@ -55,8 +55,11 @@ export function createAccess(authz: Authorizer) {
     const index = await tenantIndexFor(ctx, tenantId);
     assertThat(index.node(orgId), 'organization.not_found');
     const { actor } = ctx;
-    if (actor.kind === 'operator') return index;
-    if (actor.kind !== 'user' || !index.holdsAnyRole(actor.userId, orgId)) {
+    const member =
+      actor.kind === 'operator' ||
+      (actor.kind === 'user' && index.holdsAnyRole(actor.userId, orgId)) ||
+      (actor.kind === 'app' && actor.grants.some((g) => index.isSelfOrAncestor(g.organizationId, orgId)));
+    if (!member) {
       throw new AppError(
         'auth.permission_denied',
         { organizationId: orgId },

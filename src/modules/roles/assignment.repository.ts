@@ -81,6 +81,22 @@ export function createAssignmentRepository(db: Db | Tx) {
       return (rows as AssignmentRow[]).map(toAssignment);
     },
 
+    /** One page of the assignments on a node, and how many there are in all. */
+    async pageForNode(
+      tenantId: string,
+      orgId: string,
+      page: { limit: number; offset: number },
+    ): Promise<{ assignments: RoleAssignment[]; total: number }> {
+      const base = db('role_assignments').where({ tenant_id: tenantId, org_id: orgId });
+      const rows = await base
+        .clone()
+        .orderBy([{ column: 'created_at' }, { column: 'id' }])
+        .limit(page.limit)
+        .offset(page.offset);
+      const [counted] = await base.clone().count({ n: '*' });
+      return { assignments: (rows as AssignmentRow[]).map(toAssignment), total: Number(counted?.n ?? 0) };
+    },
+
     /**
      * Of `orgIds`, those where the user holds Organization Administrators (directly or through an
      * ancestor; it always inherits), ignoring the assignment `exceptAssignmentId`.

@@ -10,7 +10,14 @@ import { createAssignmentRepository, ownedNodeIds, userStatus } from './assignme
 import type { Authorizer } from './authorizer/authorizer.ts';
 import type { TenantIndex } from './authorizer/tenant-index.ts';
 import { ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
-import { ALL_MASK, ENVIRONMENT_SCOPABLE_MASK, maskOf, permissionsOf } from './permissions.ts';
+import {
+  ALL_MASK,
+  bitOf,
+  ENVIRONMENT_SCOPABLE_MASK,
+  maskOf,
+  type Permission,
+  permissionsOf,
+} from './permissions.ts';
 import { createRoleRepository } from './role.repository.ts';
 import { assignmentInputSchema, type Role, type RoleAssignment } from './role.schema.ts';
 
@@ -76,6 +83,32 @@ export function createAssignmentService(deps: {
       );
     }
     return { environmentId, inherit: isAdministrators || (input.inherit ?? false) };
+  }
+
+  /**
+   * ROLE-5 for a grant not made yet (an invitation's roles): the role exists in the tenant, the
+   * grant is well-formed for it, and the actor may make it on that node. Returns the grant as it
+   * would be made, without its user. Throws as `assign` would.
+   */
+  async function authorizeGrant(
+    ctx: RequestContext,
+    tenantId: string,
+    input: { roleId: string; organizationId: string; environmentId?: string | null; inherit?: boolean },
+  ): Promise<Omit<Grant, 'userId' | 'source'>> {
+    const index = await access.tenantIndexFor(ctx, tenantId);
+    assertId(input.roleId, 'role.not_found');
+    const role = await roles.findById(tenantId, input.roleId);
+    assertThat(role, 'role.not_found');
+    const shaped = { roleId: role.id, organizationId: input.organizationId, ...shapeGrant(role, input) };
+    if (shaped.environmentId) {
+      assertThat(
+        index.environmentOrg(shaped.environmentId) === shaped.organizationId,
+        'environment.not_found',
+      );
+    }
+    // The check reads the grant's node, environment and inheritance only: there is no user yet.
+    await requireGrantor(ctx, tenantId, role, { ...shaped, userId: '' });
+    return shaped;
   }
 
   /** Inserts a grant inside the caller's transaction, unchecked: sign-up and group creation use it. */
@@ -154,23 +187,41 @@ export function createAssignmentService(deps: {
     });
   }
 
-  /** A user's assignments: all of them for themselves and for `users.manage` holders; otherwise those on nodes where the caller may assign roles. */
+  /**
+   * A user's assignments: all of them for themselves and for holders of `users.manage` on the
+   * master; those on nodes where the caller holds `roles.assign` for a caller holding it somewhere;
+   * nobody else may look (USR-4), and is refused before learning whether the user exists.
+   */
   async function listForUser(
     ctx: RequestContext,
     tenantId: string,
     userId: string,
   ): Promise<RoleAssignment[]> {
     const index = await access.tenantIndexFor(ctx, tenantId);
+    const { actor } = ctx;
+    const holds = (permission: Permission, orgId: string) => {
+      const mask = access.maskOf(ctx, index, orgId);
+      return mask === 'all' || (mask & bitOf(permission)) !== 0;
+    };
+    const seesAll = (actor.kind === 'user' && actor.userId === userId) || holds('users.manage', tenantId);
+    if (!seesAll) {
+      const assignsSomewhere =
+        actor.kind === 'user'
+          ? index.assignmentsOf(actor.userId).some((a) => holds('roles.assign', a.orgId))
+          : actor.kind === 'app' && actor.grants.some((g) => g.permissions.includes('roles.assign'));
+      if (!assignsSomewhere) {
+        throw new AppError(
+          'auth.permission_denied',
+          { permission: 'users.manage', organizationId: tenantId },
+          { message: "Missing permission users.manage (or roles.assign somewhere) to see a user's roles" },
+        );
+      }
+    }
     assertId(userId, 'user.not_found');
     const status = await userStatus(db, tenantId, userId);
     assertThat(status, 'user.not_found');
     const all = await assignments.listForUser(tenantId, userId);
-    const { actor } = ctx;
-    if (actor.kind === 'operator' || (actor.kind === 'user' && actor.userId === userId)) return all;
-    if (actor.kind === 'user' && index.can(actor.userId, 'users.manage', tenantId)) return all;
-    return all.filter(
-      (a) => actor.kind === 'user' && index.can(actor.userId, 'roles.assign', a.organizationId),
-    );
+    return seesAll ? all : all.filter((a) => holds('roles.assign', a.organizationId));
   }
 
   async function listForNode(
@@ -180,6 +231,28 @@ export function createAssignmentService(deps: {
   ): Promise<RoleAssignment[]> {
     await access.require(ctx, tenantId, 'roles.assign', orgId);
     return assignments.listForNode(tenantId, orgId);
+  }
+
+  /** `listForUser` a page at a time; `total` counts what the caller may see. */
+  async function pageForUser(
+    ctx: RequestContext,
+    tenantId: string,
+    userId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ assignments: RoleAssignment[]; total: number }> {
+    const visible = await listForUser(ctx, tenantId, userId);
+    return { assignments: visible.slice(page.offset, page.offset + page.limit), total: visible.length };
+  }
+
+  /** `listForNode` a page at a time: a node may hold thousands of assignments. */
+  async function pageForNode(
+    ctx: RequestContext,
+    tenantId: string,
+    orgId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ assignments: RoleAssignment[]; total: number }> {
+    await access.require(ctx, tenantId, 'roles.assign', orgId);
+    return assignments.pageForNode(tenantId, orgId, page);
   }
 
   /** Inside a transaction: does the user hold Organization Administrators on the node? (ORG-4) */
@@ -193,7 +266,17 @@ export function createAssignmentService(deps: {
     return held.has(orgId);
   }
 
-  return { assign, remove, listForUser, listForNode, grantInTx, isAdministratorInTx };
+  return {
+    assign,
+    remove,
+    listForUser,
+    listForNode,
+    pageForUser,
+    pageForNode,
+    grantInTx,
+    authorizeGrant,
+    isAdministratorInTx,
+  };
 }
 
 export type AssignmentService = ReturnType<typeof createAssignmentService>;

@@ -1,4 +1,5 @@
 export { type Access, createAccess } from './access.ts';
+export { assignmentRoutes } from './assignment.routes.ts';
 export { type AssignmentService, createAssignmentService } from './assignment.service.ts';
 export { type Authorizer, type ChangeScope, createAuthorizer } from './authorizer/authorizer.ts';
 export { createSnapshotRepository } from './authorizer/snapshot.repository.ts';
@@ -19,6 +20,8 @@ export {
   type Permission,
   permissionsOf,
 } from './permissions.ts';
+export { assignmentDto, permissionDto, roleDto } from './role.dto.ts';
 export { syncBuiltInRoles } from './role.repository.ts';
+export { roleRoutes } from './role.routes.ts';
 export type { Role, RoleAssignment } from './role.schema.ts';
 export { createRoleService, type RoleService } from './role.service.ts';

@@ -37,6 +37,23 @@ export function createRoleRepository(db: Db | Tx) {
       return (rows as RoleRow[]).map(toRole);
     },
 
+    /** One page of `list`, and how many there are in all. */
+    async page(
+      tenantId: string,
+      page: { limit: number; offset: number },
+    ): Promise<{ roles: Role[]; total: number }> {
+      const rows = await visibleTo(tenantId)
+        .orderBy([
+          { column: 'tenant_id', order: 'asc', nulls: 'first' },
+          { column: 'name' },
+          { column: 'id' },
+        ])
+        .limit(page.limit)
+        .offset(page.offset);
+      const [counted] = await visibleTo(tenantId).count({ n: '*' });
+      return { roles: (rows as RoleRow[]).map(toRole), total: Number(counted?.n ?? 0) };
+    },
+
     async findById(tenantId: string, id: string): Promise<Role | undefined> {
       const row = await visibleTo(tenantId).andWhere({ id }).first();
       return row ? toRole(row) : undefined;

@@ -49,13 +49,40 @@ export function createRoleService(deps: {
     assertThat(!BUILT_IN_NAMES.has(name.toLowerCase()), 'role.name_taken');
   }
 
+  /** Custom roles are tenant data: shown to callers holding something in the tenant, not to a user with no role (USR-4). */
+  async function requireReader(ctx: RequestContext, tenantId: string): Promise<void> {
+    const index = await access.tenantIndexFor(ctx, tenantId);
+    const { actor } = ctx;
+    const holdsSomething =
+      actor.kind === 'operator' ||
+      (actor.kind === 'user' && index.assignmentsOf(actor.userId).length > 0) ||
+      (actor.kind === 'app' && actor.grants.length > 0);
+    if (!holdsSomething) {
+      throw new AppError(
+        'auth.permission_denied',
+        { organizationId: tenantId },
+        { message: 'You hold no role in this organization' },
+      );
+    }
+  }
+
   async function list(ctx: RequestContext, tenantId: string): Promise<Role[]> {
-    await access.tenantIndexFor(ctx, tenantId);
+    await requireReader(ctx, tenantId);
     return roles.list(tenantId);
   }
 
+  /** Built-in roles first, then custom ones by name, a page at a time. */
+  async function page(
+    ctx: RequestContext,
+    tenantId: string,
+    query: { limit: number; offset: number },
+  ): Promise<{ roles: Role[]; total: number }> {
+    await requireReader(ctx, tenantId);
+    return roles.page(tenantId, query);
+  }
+
   async function get(ctx: RequestContext, tenantId: string, roleId: string): Promise<Role> {
-    await access.tenantIndexFor(ctx, tenantId);
+    await requireReader(ctx, tenantId);
     return findOrThrow(tenantId, roleId);
   }
 
@@ -137,7 +164,7 @@ export function createRoleService(deps: {
     });
   }
 
-  return { list, get, create, update, remove };
+  return { list, page, get, create, update, remove };
 }
 
 export type RoleService = ReturnType<typeof createRoleService>;

@@ -4,6 +4,7 @@ import { verifyPassword } from '../../platform/crypto/password.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { RedisClients } from '../../platform/redis.ts';
+import type { UsageEvent } from '../analytics/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { UserService } from '../users/index.ts';
 import { DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './policy.ts';
@@ -15,6 +16,8 @@ export interface SignInAttempt {
   password: string;
   /** The caller's address, for per-address throttling. */
   ip: string;
+  /** The app the user is signing in to, when known (usage analytics, ANL-1). */
+  clientId?: string;
 }
 
 /** Failures never say whether the username exists (SESS-8). */
@@ -34,6 +37,8 @@ export interface SignInServiceDeps {
   policy?: SignInPolicy;
   /** Prefix of the Redis keys: the installation's `storage.redisKeyPrefix` (default `canopy:`). */
   redisKeyPrefix?: string;
+  /** Usage analytics (ANL-1): counts successes and failures in memory, written in batches. */
+  usage?: { record(event: UsageEvent): void };
 }
 
 /** Longest username kept in an audit entry: whatever was typed, bounded. */
@@ -87,6 +92,12 @@ export function createSignInService(deps: SignInServiceDeps) {
           ip: attempt.ip,
           ...(result.ok ? {} : { reason: result.reason }),
         },
+      });
+      deps.usage?.record({
+        tenantId: attempt.tenantId,
+        orgId: attempt.tenantId,
+        clientId: attempt.clientId ?? null,
+        metric: result.ok ? 'sign_in_success' : 'sign_in_failure',
       });
       return result;
     },

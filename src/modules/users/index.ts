@@ -1,3 +1,5 @@
+export { userDto, userListQuery, userPageDto, userParams } from './user.dto.ts';
+export { userRoutes } from './user.routes.ts';
 export {
   emailSchema,
   type NewLocalUser,

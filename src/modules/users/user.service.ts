@@ -61,10 +61,14 @@ export function createUserService(deps: UserServiceDeps) {
     return user;
   }
 
-  /** Same answer for a user id of another tenant as for one that never existed. */
+  /**
+   * Same answer for a user id of another tenant as for one that never existed. Reading oneself
+   * needs no permission, but an active account all the same (USR-3: a disabled user's token is dead).
+   */
   async function get(ctx: RequestContext, tenantId: string, userId: string): Promise<User> {
     const self = ctx.actor.kind === 'user' && ctx.actor.userId === userId && ctx.actor.tenantId === tenantId;
-    if (!self) await access.require(ctx, tenantId, 'users.manage', tenantId);
+    if (self) await access.tenantIndexFor(ctx, tenantId);
+    else await access.require(ctx, tenantId, 'users.manage', tenantId);
     return findOrThrow(tenantId, userId);
   }
 

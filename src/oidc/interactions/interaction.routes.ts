@@ -122,6 +122,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       username,
       password,
       ip: req.ip ?? '',
+      clientId: c.client.clientId,
     });
     if (result.ok) {
       const outcome: InteractionResults = { login: { accountId: result.userId, amr: ['pwd'] } };

@@ -74,6 +74,17 @@ export const errorCodes = {
     message:
       'You cannot give an app, or take the secret of an app holding, permissions you do not hold there',
   },
+
+  'invitation.not_found': { status: 404, message: 'Invitation not found' },
+  'invitation.not_pending': { status: 409, message: 'The invitation has already been accepted or cancelled' },
+  'invitation.expired': { status: 410, message: 'The invitation has expired: ask for a new one' },
+  'invitation.used': { status: 410, message: 'The invitation has already been accepted' },
+  'invitation.cancelled': { status: 410, message: 'The invitation was cancelled' },
+  'invitation.local_accounts_disabled': {
+    status: 409,
+    message:
+      'This organization no longer creates local accounts: its people sign in through its identity provider',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

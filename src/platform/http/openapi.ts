@@ -15,8 +15,10 @@ const ERROR_SCHEMA = {
   },
 };
 
-/** Every route can answer these. */
+/** Every route can answer these (a malformed or oversized JSON body is refused before any route). */
 const COMMON_ERRORS: ErrorCode[] = [
+  'request.invalid_input',
+  'request.too_large',
   'auth.unauthenticated',
   'auth.permission_denied',
   'request.not_found',
@@ -93,7 +95,8 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { version: st
       ...(route.body
         ? {
             requestBody: {
-              required: true,
+              // Optional when an empty object is a valid body (e.g. every field has a default).
+              required: !route.body.safeParse({}).success,
               content: { 'application/json': { schema: schemaOf(route.body, 'input') } },
             },
           }

@@ -1,0 +1,98 @@
+import { tenantOf } from '../../platform/context.ts';
+import { defineRoute } from '../../platform/http/route.ts';
+import { userDto, userListQuery, userPageDto, userParams } from './user.dto.ts';
+import { profileUpdateSchema } from './user.schema.ts';
+import type { UserService } from './user.service.ts';
+
+const tag = 'Users';
+const lifecycle =
+  'Ends all of their sessions and makes every token issued to them inactive at once (USR-3). ' +
+  'The owner of a node cannot be disabled or deleted: transfer ownership first (ORG-5).';
+
+/** Users of the caller's master org: list, read, profile and lifecycle (USR-1…USR-4). */
+export function userRoutes(deps: { users: UserService }) {
+  const { users } = deps;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/users',
+      tag,
+      summary: 'List the users of your organization, page by page, optionally searching',
+      description: 'Deleted users are not listed.',
+      permission: 'users.manage on the master',
+      query: userListQuery,
+      status: 200,
+      response: userPageDto,
+      handler: async ({ ctx, query }) => {
+        const { users: items, total } = await users.list(ctx, tenantOf(ctx), query);
+        return { items, total, limit: query.limit, offset: query.offset };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/users/:userId',
+      tag,
+      summary: 'Read a user',
+      description: 'Everyone may read their own user (USR-4).',
+      permission: 'users.manage on the master, unless it is yourself',
+      params: userParams,
+      status: 200,
+      response: userDto,
+      errors: ['user.not_found'],
+      handler: ({ ctx, params }) => users.get(ctx, tenantOf(ctx), params.userId),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/users/:userId',
+      tag,
+      summary: "Change a user's name or email",
+      permission: 'users.manage on the master',
+      params: userParams,
+      body: profileUpdateSchema,
+      status: 200,
+      response: userDto,
+      errors: ['user.not_found'],
+      handler: ({ ctx, params, body }) => users.updateProfile(ctx, tenantOf(ctx), params.userId, body),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users/:userId/disable',
+      tag,
+      summary: 'Disable a user',
+      description: `${lifecycle} Disabling a disabled user changes nothing.`,
+      permission: 'users.manage on the master',
+      params: userParams,
+      status: 200,
+      response: userDto,
+      errors: ['user.not_found', 'organization.owner_protected'],
+      handler: ({ ctx, params }) => users.disable(ctx, tenantOf(ctx), params.userId),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users/:userId/enable',
+      tag,
+      summary: 'Enable a disabled user',
+      description: 'Tokens that ended when the user was disabled stay ended: the user signs in again.',
+      permission: 'users.manage on the master',
+      params: userParams,
+      status: 200,
+      response: userDto,
+      errors: ['user.not_found'],
+      handler: ({ ctx, params }) => users.enable(ctx, tenantOf(ctx), params.userId),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/users/:userId',
+      tag,
+      summary: 'Delete a user',
+      description: `${lifecycle} Deletion is soft: the user is kept for audit and the username stays taken.`,
+      permission: 'users.manage on the master',
+      params: userParams,
+      status: 204,
+      errors: ['user.not_found', 'organization.owner_protected'],
+      handler: async ({ ctx, params }) => {
+        await users.delete(ctx, tenantOf(ctx), params.userId);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../src/app.ts';
+import { ApiClient, userToken } from '../helpers/api.ts';
+import { createApiTestEnv } from '../helpers/api-world.ts';
+import { watchWrites } from '../helpers/db-snapshot.ts';
+import { addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
+import type { TestEnv } from '../helpers/test-container.ts';
+
+// Issue 4 §8: rate limits on the admin API, per caller and per address (api.rateLimitPerMinute).
+
+const LIMIT = 5;
+
+describe('admin API rate limits', () => {
+  let env: TestEnv;
+  let app: Express;
+  let api: ApiClient;
+  let t: Tenant;
+  let owner: string;
+  let colleague: string;
+  before(async () => {
+    // Behind a proxy the address is the client's (X-Forwarded-For): distinct addresses in one test.
+    env = await createApiTestEnv({ api: { rateLimitPerMinute: LIMIT }, server: { trustProxy: true } });
+    app = createApp(env.container);
+    api = new ApiClient(app);
+    t = await signUpTenant(env.container);
+    owner = await userToken(env.container, t.user.id);
+    colleague = await userToken(env.container, (await addUser(env.container, t.tenantId)).id);
+  });
+  after(() => env.close());
+
+  const from = (address: string, token: string) =>
+    request(app).get('/api/v1/me').set('x-forwarded-for', address).set('authorization', `Bearer ${token}`);
+
+  test('a caller beyond the limit gets 429 with Retry-After and the error envelope; others are unaffected', async () => {
+    // One minute's worth, from this test's own address (the socket's: no forwarded header).
+    for (let i = 0; i < LIMIT; i++)
+      assert.equal((await api.call('get', '/me', { token: owner })).status, 200);
+
+    const refused = await api.call('get', '/me', { token: owner }); // checked against the document too
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.code, 'request.rate_limited');
+    assert.equal(typeof refused.body.message, 'string');
+    assert.equal(typeof refused.body.requestId, 'string');
+    const retryAfter = Number(refused.headers['retry-after']);
+    assert.ok(
+      Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
+      `Retry-After: ${retryAfter}`,
+    );
+
+    // A refused change is not made.
+    const { result: patch, changed } = await watchWrites(env.container.database.knex, () =>
+      api.call('patch', `/organizations/${t.tenantId}`, { token: owner, body: { name: 'Too fast' } }),
+    );
+    assert.equal(patch.status, 429);
+    assert.equal(changed, '');
+
+    // Another caller from another address is served as usual…
+    assert.equal((await from('203.0.113.7', colleague)).status, 200);
+    // …while the limited caller stays limited from anywhere, and the busy address for anyone.
+    const elsewhere = await from('203.0.113.8', owner);
+    assert.equal(elsewhere.status, 429);
+    assert.equal(elsewhere.body.code, 'request.rate_limited');
+    assert.ok(elsewhere.headers['retry-after']);
+    assert.equal((await api.call('get', '/me', { token: colleague })).status, 429);
+  });
+});
