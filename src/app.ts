@@ -39,6 +39,7 @@ export function createApp(container: Container): Express {
       config: container.config,
       logger: container.logger,
       signUp: container.signUp,
+      signupThrottle: container.signupThrottle,
       organizations: container.organizations,
       csrfKey: container.webKey,
       clock: container.clock,

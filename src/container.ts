@@ -30,6 +30,7 @@ import { createSecretBox } from './platform/crypto/secret-box.ts';
 import { resolveSecretsKey } from './platform/crypto/secrets-key.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
+import { createThrottle } from './platform/http/throttle.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer } from './platform/mail.ts';
 import { createMetrics } from './platform/metrics.ts';
@@ -109,6 +110,14 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       maxBusinessGroups: config.organizations.maxBusinessGroups,
     });
     const signUp = createSignupService({ ...core, users, assignments, environments, credentials });
+    // Each sign-up creates a tenant: the web form and the API share one low limit per address.
+    const signupThrottle = createThrottle({
+      name: 'signup',
+      points: config.organizations.signupsPerAddressPerHour,
+      durationSeconds: 3600,
+      redis,
+      prefix: config.storage.redisKeyPrefix,
+    });
     const apps = createAppService({ db, clock, box, access, audit, signals, logger });
     const signingKeys = createSigningKeyService({ db, clock, box, audit, signals, logger });
     // ── Invitations (INV-1…INV-4): mail over SMTP_URL, or to DATA_DIR/outbox/ without it. ──
@@ -197,6 +206,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       organizations,
       businessGroups,
       signUp,
+      signupThrottle,
       apps,
       signingKeys,
       signIn,

@@ -6,7 +6,7 @@ import { appRoutes } from '../modules/apps/index.ts';
 import { auditRoutes } from '../modules/audit/index.ts';
 import { environmentRoutes } from '../modules/environments/index.ts';
 import { invitationRoutes } from '../modules/invitations/index.ts';
-import { organizationRoutes } from '../modules/organizations/index.ts';
+import { organizationRoutes, signupRoutes } from '../modules/organizations/index.ts';
 import { assignmentRoutes, roleRoutes } from '../modules/roles/index.ts';
 import { userRoutes } from '../modules/users/index.ts';
 import { AppError } from '../platform/errors/index.ts';
@@ -36,18 +36,32 @@ export function apiRoutes(c: Container): AnyRoute[] {
   ];
 }
 
+/** Operations open to anyone, each with its own abuse limit: sign-up. */
+export function publicApiRoutes(c: Container): AnyRoute[] {
+  return signupRoutes({
+    signUp: c.signUp,
+    signupThrottle: c.signupThrottle,
+    publicUrl: c.config.server.publicUrl,
+  });
+}
+
 /**
- * `/api/v1`: JSON in and out, a bearer token on every request but the OpenAPI document, rate
+ * `/api/v1`: JSON in and out, a bearer token on every request but the public ones, rate
  * limits per caller and address, and the one error envelope (`{ code, message, details?, requestId }`).
  */
 export function createApiRouter(c: Container): Router {
   const routes = apiRoutes(c);
-  const document = openApiDocument(routes, { version: VERSION, serverUrl: c.config.server.publicUrl });
+  const open = publicApiRoutes(c);
+  const document = openApiDocument([...open, ...routes], {
+    version: VERSION,
+    serverUrl: c.config.server.publicUrl,
+  });
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
   router.use(express.json({ limit: '64kb', strict: true }));
+  mountRoutes(router, open);
   router.use(authenticate(c.oidc.resolveBearer));
   router.use(
     rateLimit({

@@ -46,6 +46,12 @@ export const configSchema = z.strictObject({
       .min(1)
       .max(100_000)
       .describe('Most business groups one master organization may hold'),
+    signupsPerAddressPerHour: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe('Sign-ups (web form and API) one source address may make in an hour'),
   }),
   signIn: z.strictObject({
     maxFailures: z
@@ -118,6 +124,7 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   SECRETS_KEY: { path: ['security', 'secretsKey'], kind: 'string' },
   LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
   MAX_BUSINESS_GROUPS: { path: ['organizations', 'maxBusinessGroups'], kind: 'integer' },
+  SIGNUPS_PER_ADDRESS_PER_HOUR: { path: ['organizations', 'signupsPerAddressPerHour'], kind: 'integer' },
   SIGN_IN_MAX_FAILURES: { path: ['signIn', 'maxFailures'], kind: 'integer' },
   SIGN_IN_FAILURE_WINDOW_SECONDS: { path: ['signIn', 'failureWindowSeconds'], kind: 'integer' },
   SIGN_IN_LOCKOUT_SECONDS: { path: ['signIn', 'lockoutSeconds'], kind: 'integer' },

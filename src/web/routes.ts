@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.ts';
 import type { OrganizationService, SignupResult } from '../modules/organizations/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { RequestContext } from '../platform/context.ts';
+import type { Throttle } from '../platform/http/throttle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { STYLESHEET_PATH, serveStylesheet } from './assets.ts';
 import { browserIdCookie } from './browser-id.ts';
@@ -16,6 +17,7 @@ export interface WebDeps {
   config: Readonly<Config>;
   logger: Logger;
   signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
+  signupThrottle: Throttle;
   organizations: Pick<OrganizationService, 'findByDomain'>;
   /** Key material for CSRF tokens (≥ 32 bytes, the same on every node); HKDF-derived again inside. */
   csrfKey: Buffer;
@@ -38,6 +40,7 @@ export function createWebRoutes(deps: WebDeps): Router {
     signupRoutes({
       publicUrl: deps.config.server.publicUrl,
       signUp: deps.signUp,
+      throttle: deps.signupThrottle,
       csrf,
       browserCookie: browserIdCookie(deps.config.server.publicUrl),
     }),

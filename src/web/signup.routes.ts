@@ -2,6 +2,7 @@ import express, { type Request, type Response, Router } from 'express';
 import type { SignupResult } from '../modules/organizations/index.ts';
 import type { RequestContext } from '../platform/context.ts';
 import { AppError } from '../platform/errors/index.ts';
+import type { Throttle } from '../platform/http/throttle.ts';
 import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from './browser-id.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import { sendPage } from './page.ts';
@@ -12,6 +13,8 @@ import { SIGNUP_LABELS, type SignupField, type SignupPageInput, signupPage } fro
 export interface SignupRouteDeps {
   publicUrl: string;
   signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
+  /** Per source address; over the limit the error page answers 429. */
+  throttle: Throttle;
   csrf: Csrf;
   browserCookie: BrowserIdCookie;
 }
@@ -51,6 +54,7 @@ export function signupRoutes(deps: SignupRouteDeps): Router {
       form(req, res, 400, { values, errors: { passwordConfirm: 'does not match the password' } });
       return;
     }
+    await deps.throttle(res, `ip:${req.ip ?? ''}`);
     try {
       const ctx: RequestContext = { actor: { kind: 'anonymous' }, requestId: req.id };
       const result = await deps.signUp(ctx, { ...values, password: text('password') });

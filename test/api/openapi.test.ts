@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import request from 'supertest';
-import { apiRoutes } from '../../src/api/index.ts';
+import { apiRoutes, publicApiRoutes } from '../../src/api/index.ts';
 import { createApp } from '../../src/app.ts';
 import { errorCodes } from '../../src/platform/errors/index.ts';
 import type { AnyRoute } from '../../src/platform/http/route.ts';
@@ -11,7 +11,7 @@ import { createApiTestEnv } from '../helpers/api-world.ts';
 import type { TestEnv } from '../helpers/test-container.ts';
 
 // Issue 4 §7: the OpenAPI 3.1 document at /api/v1/openapi.json covers every route of
-// `apiRoutes(c)` with its statuses, and is a well-formed document (shape, unique operation ids,
+// `apiRoutes(c)` and `publicApiRoutes(c)` with its statuses, and is a well-formed document (shape, unique operation ids,
 // every $ref resolves, every path parameter declared, every schema a valid JSON Schema 2020-12).
 
 type Json = Record<string, unknown>;
@@ -124,7 +124,7 @@ describe('admin API: the OpenAPI document', () => {
   let routes: AnyRoute[];
   before(async () => {
     env = await createApiTestEnv();
-    routes = apiRoutes(env.container);
+    routes = [...publicApiRoutes(env.container), ...apiRoutes(env.container)];
     const res = await request(createApp(env.container)).get('/api/v1/openapi.json'); // no token: public
     assert.equal(res.status, 200);
     doc = res.body;
@@ -137,7 +137,7 @@ describe('admin API: the OpenAPI document', () => {
     assert.ok(validate(doc), ajv.errorsText(validate.errors));
   });
 
-  test('lists every route of apiRoutes with its status and every error status it may answer', () => {
+  test('lists every route (apiRoutes and publicApiRoutes) with its status and every error status it may answer', () => {
     const problems: string[] = [];
     for (const route of routes) {
       const op = doc.paths[templateOf(route)]?.[route.method];

@@ -73,6 +73,7 @@ const SAMPLES: Record<string, { raw: string; value: unknown }> = {
   SECRETS_KEY: { raw: 'ab'.repeat(32), value: 'ab'.repeat(32) },
   LOG_LEVEL: { raw: 'debug', value: 'debug' },
   MAX_BUSINESS_GROUPS: { raw: '5000', value: 5000 },
+  SIGNUPS_PER_ADDRESS_PER_HOUR: { raw: '3', value: 3 },
   CREDENTIAL_ROTATION_GRACE_HOURS: { raw: '48', value: 48 },
   API_RATE_LIMIT_PER_MINUTE: { raw: '120', value: 120 },
   SMTP_URL: { raw: 'smtp://mail.example.com:587', value: 'smtp://mail.example.com:587' },

@@ -18,6 +18,7 @@ export function webApp(c: Container, clock: Clock, overrides: Partial<WebDeps> =
       config: c.config,
       logger: c.logger,
       signUp: c.signUp,
+      signupThrottle: c.signupThrottle,
       organizations: c.organizations,
       csrfKey: CSRF_KEY,
       clock,

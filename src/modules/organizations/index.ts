@@ -12,4 +12,5 @@ export {
   type HierarchyNode,
   type OrganizationService,
 } from './organization.service.ts';
+export { signupRoutes } from './signup.routes.ts';
 export { createSignupService, type SignupResult } from './signup.service.ts';

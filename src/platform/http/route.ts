@@ -43,7 +43,7 @@ export interface RouteSpec<
   response?: R;
   /** Error codes this operation may answer besides the ones every route can (401, 403, 404, 429, 500). */
   errors?: ErrorCode[];
-  /** Served without a bearer token (the OpenAPI document). */
+  /** Served without a bearer token, to anonymous callers (sign-up); mounted before authentication. */
   public?: boolean;
   handler(
     input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>,
@@ -69,7 +69,7 @@ function asJson(value: unknown): unknown {
 export function mountRoutes(router: Router, routes: readonly AnyRoute[]): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response) => {
-      const ctx = req.ctx;
+      const ctx = req.ctx ?? (route.public ? { actor: { kind: 'anonymous' }, requestId: req.id } : undefined);
       if (!ctx) throw new AppError('auth.unauthenticated');
       const params = route.params ? parseInput(route.params, req.params) : {};
       const query = route.query ? parseInput(route.query, req.query) : {};

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { RequestContext } from '../../platform/context.ts';
+import { defineRoute } from '../../platform/http/route.ts';
+import type { Throttle } from '../../platform/http/throttle.ts';
+import { environmentDto } from '../environments/index.ts';
+import { userDto } from '../users/index.ts';
+import { signupSchema } from './organization.schema.ts';
+import type { SignupResult } from './signup.service.ts';
+
+const signupResultDto = z.object({
+  organization: z.object({ id: z.uuid(), name: z.string(), domain: z.string() }),
+  user: userDto,
+  environments: z.array(environmentDto),
+  signInUrl: z.url().describe("The company's sign-in address, `/login/{domain}` (ORG-3)"),
+});
+
+/**
+ * ORG-1 without a browser: the same service and throttle as the `/signup` form. Anonymous, so it
+ * is mounted before bearer authentication; it answers no token (the new user signs in for one).
+ */
+export function signupRoutes(deps: {
+  signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
+  signupThrottle: Throttle;
+  publicUrl: string;
+}) {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/signup',
+      tag: 'Sign-up',
+      summary: 'Sign a company up: its master organization and first administrator',
+      description: 'ORG-1. No token needed; limited per source address (`SIGNUPS_PER_ADDRESS_PER_HOUR`).',
+      public: true,
+      body: signupSchema,
+      status: 201,
+      response: signupResultDto,
+      errors: ['organization.domain_taken'],
+      handler: async ({ req, res, body }) => {
+        await deps.signupThrottle(res, `ip:${req.ip ?? ''}`);
+        const result = await deps.signUp({ actor: { kind: 'anonymous' }, requestId: req.id }, body);
+        const domain = result.organization.domain ?? '';
+        return {
+          organization: { id: result.organization.id, name: result.organization.name, domain },
+          user: result.user,
+          environments: result.environments,
+          signInUrl: `${deps.publicUrl}/login/${encodeURIComponent(domain)}`,
+        };
+      },
+    }),
+  ];
+}
