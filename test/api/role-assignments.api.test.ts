@@ -2,16 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Container } from '../../src/container.ts';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
-import { ApiClient, appToken, userToken } from '../helpers/api.ts';
+import { ApiClient, type ApiResponse, appToken, expectError, idsOf, userToken } from '../helpers/api.ts';
 import { addBusinessGroup, addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 
 const ADMINS = ORGANIZATION_ADMINISTRATORS.id;
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!.id;
 const ANALYTICS_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'analytics-viewer')!.id;
-
-type Res = Awaited<ReturnType<ApiClient['call']>>;
-const ids = (res: Res) => res.body.items.map((x: { id: string }) => x.id) as string[];
 
 describe('admin API: role assignments', () => {
   let env: TestEnv;
@@ -28,10 +25,6 @@ describe('admin API: role assignments', () => {
   });
   after(() => env.close());
 
-  const expectError = (res: Res, status: number, code: string, what = '') => {
-    assert.equal(res.status, status, `${what} ${JSON.stringify(res.body)}`);
-    assert.equal(res.body.code, code, what);
-  };
   const assign = (body: Record<string, unknown>, token = owner) =>
     api.call('post', '/role-assignments', { token, body });
   const createRole = (name: string, permissions: string[], token = owner) =>
@@ -63,9 +56,9 @@ describe('admin API: role assignments', () => {
     const mine = await api.call('get', `/users/${user.id}/role-assignments`, {
       token: await userToken(c, user.id),
     });
-    assert.deepEqual(ids(mine).sort(), [made.body.id, scoped.body.id].sort());
+    assert.deepEqual(idsOf(mine).sort(), [made.body.id, scoped.body.id].sort());
     const onNode = await api.call('get', `/organizations/${group.id}/role-assignments`, { token: owner });
-    assert.ok(ids(onNode).includes(made.body.id) && ids(onNode).includes(scoped.body.id));
+    assert.ok(idsOf(onNode).includes(made.body.id) && idsOf(onNode).includes(scoped.body.id));
     const again = await assign({ userId: user.id, roleId: AUDIT_VIEWER, organizationId: group.id });
     expectError(again, 409, 'role_assignment.exists');
     const adminsOnEnv = await assign({
@@ -80,7 +73,7 @@ describe('admin API: role assignments', () => {
       204,
     );
     const left = await api.call('get', `/users/${user.id}/role-assignments`, { token: owner });
-    assert.deepEqual(ids(left), [scoped.body.id]);
+    assert.deepEqual(idsOf(left), [scoped.body.id]);
   });
 
   test('ROLE-3 assignments per node and per user are paged, with the total', async () => {
@@ -101,9 +94,9 @@ describe('admin API: role assignments', () => {
       for (let offset = 0; offset < all.body.total; offset += 2) {
         const page = await api.call('get', `${path}?limit=2&offset=${offset}`, { token: owner });
         assert.deepEqual([page.body.total, page.body.limit, page.body.offset], [all.body.total, 2, offset]);
-        pages.push(...ids(page));
+        pages.push(...idsOf(page));
       }
-      assert.deepEqual(pages, ids(all), path);
+      assert.deepEqual(pages, idsOf(all), path);
       assert.equal(all.body.total, path.startsWith('/users') ? 3 : 8, path);
       expectError(await api.call('get', `${path}?offset=-2`, { token: owner }), 400, 'request.invalid_input');
     }
@@ -130,7 +123,7 @@ describe('admin API: role assignments', () => {
     const removal = await api.call('delete', `/role-assignments/${ownerGrant.id}`, { token });
     expectError(removal, 403, 'role_assignment.privilege_escalation');
     const seen = await api.call('get', `/organizations/${t.tenantId}/role-assignments?limit=200`, { token });
-    assert.ok(ids(seen).includes(ownerGrant.id));
+    assert.ok(idsOf(seen).includes(ownerGrant.id));
   });
 
   test("ROLE-5 USR-3 a user's assignments: all for users.manage holders, those where roles.assign is held for others", async () => {
@@ -146,14 +139,14 @@ describe('admin API: role assignments', () => {
     const leftAdmin = await addUser(c, t.tenantId);
     await assign({ userId: leftAdmin.id, roleId: ADMINS, organizationId: left.id });
     const partial = await api.call('get', path, { token: await userToken(c, leftAdmin.id) });
-    assert.deepEqual([ids(partial), partial.body.total], [[grants[0]!.body.id], 1]);
+    assert.deepEqual([idsOf(partial), partial.body.total], [[grants[0]!.body.id], 1]);
     const { app } = await c.apps.create(t.owner, t.tenantId, {
       name: 'Access review',
       kind: 'service',
       grants: [{ organizationId: t.tenantId, permissions: ['users.manage', 'audit.view'] }],
     });
     const full = await api.call('get', path, { token: await appToken(c, app.clientId, 'users.manage') });
-    assert.deepEqual(ids(full).sort(), grants.map((g) => g.body.id).sort());
+    assert.deepEqual(idsOf(full).sort(), grants.map((g) => g.body.id).sort());
     const refused = await api.call('get', path, { token: await appToken(c, app.clientId, 'audit.view') });
     expectError(refused, 403, 'auth.permission_denied');
     assert.equal(refused.body.details.permission, 'users.manage');
@@ -166,7 +159,7 @@ describe('admin API: role assignments', () => {
     expectError(res, 409, 'organization.owner_protected');
     assert.ok(res.body.details.ownedOrganizationIds.includes(t.tenantId));
     const still = await api.call('get', `/users/${t.user.id}/role-assignments`, { token: owner });
-    assert.ok(ids(still).includes(grant.id));
+    assert.ok(idsOf(still).includes(grant.id));
   });
 
   test('ROLE-3 bad assignment input is a 400 naming the field', async () => {
@@ -193,7 +186,7 @@ describe('admin API: role assignments', () => {
     const theirUser = await addUser(c, b.tenantId);
     const [theirGrant] = await c.assignments.listForUser(b.owner, b.tenantId, b.user.id);
     const mine = await addUser(c, t.tenantId);
-    const cases: Array<[Res, string]> = [
+    const cases: Array<[ApiResponse, string]> = [
       [await api.call('get', `/users/${theirUser.id}/role-assignments`, { token: owner }), 'user.not_found'],
       [
         await api.call('get', `/organizations/${b.tenantId}/role-assignments`, { token: owner }),

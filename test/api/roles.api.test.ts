@@ -6,14 +6,11 @@ import {
   ORGANIZATION_ADMINISTRATORS,
   PERMISSION_CATALOGUE,
 } from '../../src/modules/roles/index.ts';
-import { ApiClient, userToken } from '../helpers/api.ts';
+import { ApiClient, expectError, idsOf, userToken } from '../helpers/api.ts';
 import { addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 
 const ADMINS = ORGANIZATION_ADMINISTRATORS.id;
-
-type Res = Awaited<ReturnType<ApiClient['call']>>;
-const ids = (res: Res) => res.body.items.map((x: { id: string }) => x.id) as string[];
 
 describe('admin API: permissions and roles', () => {
   let env: TestEnv;
@@ -30,10 +27,6 @@ describe('admin API: permissions and roles', () => {
   });
   after(() => env.close());
 
-  const expectError = (res: Res, status: number, code: string, what = '') => {
-    assert.equal(res.status, status, `${what} ${JSON.stringify(res.body)}`);
-    assert.equal(res.body.code, code, what);
-  };
   const assign = (body: Record<string, unknown>, token = owner) =>
     api.call('post', '/role-assignments', { token, body });
   const createRole = (name: string, permissions: string[], token = owner) =>
@@ -68,7 +61,7 @@ describe('admin API: permissions and roles', () => {
     );
     const page = await api.call('get', `/roles?limit=2&offset=${BUILT_IN_ROLES.length + 1}`, { token });
     assert.deepEqual([page.body.total, page.body.limit, page.body.offset], [all.body.total, 2, 6]);
-    assert.deepEqual(ids(page), ids(all).slice(-2));
+    assert.deepEqual(idsOf(page), idsOf(all).slice(-2));
     expectError(await api.call('get', '/roles?limit=500', { token }), 400, 'request.invalid_input');
     for (const [method, body] of [
       ['patch', { name: 'Mine' }],
@@ -150,7 +143,7 @@ describe('admin API: permissions and roles', () => {
       expectError(res, 404, 'role.not_found');
     expectError(await api.call('get', '/roles/not-a-uuid', { token: owner }), 404, 'role.not_found');
     const roles = await api.call('get', '/roles?limit=200', { token: owner });
-    assert.ok(!ids(roles).includes(theirs.body.id));
+    assert.ok(!idsOf(roles).includes(theirs.body.id));
     assert.equal((await c.roles.get(b.owner, b.tenantId, theirs.body.id)).name, 'Theirs');
   });
 });

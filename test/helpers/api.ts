@@ -97,3 +97,14 @@ export class ApiClient {
     );
   }
 }
+
+export type ApiResponse = Awaited<ReturnType<ApiClient['call']>>;
+
+/** The ids of a list page, in order. */
+export const idsOf = (res: ApiResponse) => res.body.items.map((x: { id: string }) => x.id) as string[];
+
+/** An error answer: its status and code, the body shown when it is not. */
+export function expectError(res: ApiResponse, status: number, code: string, what = ''): void {
+  assert.equal(res.status, status, `${what} ${JSON.stringify(res.body)}`);
+  assert.equal(res.body.code, code, what);
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageOf, pageQuery } from '../../platform/http/paging.ts';
 import { idParam } from '../../platform/http/route.ts';
 import { INVITATION_STATES } from './invitation.schema.ts';
 
@@ -38,19 +39,12 @@ export const invitationParams = z.object({
   invitationId: idParam.describe('Id of an invitation of your organization'),
 });
 
-export const invitationListQuery = z.object({
+export const invitationListQuery = pageQuery.extend({
   orgId: idParam.optional().describe('Only the invitations to this org node'),
   status: z
     .enum([...INVITATION_STATES, 'all'])
     .default('pending')
     .describe('`pending` (the default): live links only'),
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, 1–200'),
-  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0).describe('Items to skip'),
 });
 
-export const invitationPageDto = z.object({
-  items: z.array(invitationDto),
-  total: z.number().int().describe('Invitations matching the filters, over all pages'),
-  limit: z.number().int(),
-  offset: z.number().int(),
-});
+export const invitationPageDto = pageOf(invitationDto, 'Invitations matching the filters, over all pages');

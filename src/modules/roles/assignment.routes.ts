@@ -1,4 +1,5 @@
 import { tenantOf } from '../../platform/context.ts';
+import { pageQuery } from '../../platform/http/paging.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import type { AssignmentService } from './assignment.service.ts';
 import {
@@ -7,7 +8,6 @@ import {
   assignmentPageDto,
   assignmentParams,
   assignmentUserParams,
-  pageQuery,
 } from './role.dto.ts';
 import { assignmentInputSchema } from './role.schema.ts';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageOf } from '../../platform/http/paging.ts';
 import { idParam } from '../../platform/http/route.ts';
 
 // What the admin API answers about permissions, roles and role assignments.
@@ -29,21 +30,6 @@ export const assignmentDto = z.object({
   source: z.string().describe('`manual`, or what granted it (an identity provider group mapping)'),
   createdAt: z.iso.datetime(),
 });
-
-/** `limit`/`offset` paging of a list that can grow. */
-export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size, 1–200'),
-  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0).describe('Items to skip'),
-});
-
-function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({
-    items: z.array(item),
-    total: z.number().int().describe('Items over all pages'),
-    limit: z.number().int(),
-    offset: z.number().int(),
-  });
-}
 
 export const rolePageDto = pageOf(roleDto);
 export const assignmentPageDto = pageOf(assignmentDto);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { tenantOf } from '../../platform/context.ts';
+import { pageQuery } from '../../platform/http/paging.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { PERMISSION_CATALOGUE } from './permissions.ts';
-import { pageQuery, permissionDto, roleDto, rolePageDto, roleParams } from './role.dto.ts';
+import { permissionDto, roleDto, rolePageDto, roleParams } from './role.dto.ts';
 import { customRolePatchSchema, customRoleSchema } from './role.schema.ts';
 import type { RoleService } from './role.service.ts';
 
