@@ -2,37 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Container } from '../../src/container.ts';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
-import { CONSOLE_CLIENT_ID } from '../../src/oidc/tenancy.ts';
-import { ApiClient, appToken, userToken } from '../helpers/api.ts';
+import { ApiClient, appToken, sessionBoundToken, userToken } from '../helpers/api.ts';
 import { addBusinessGroup, addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!;
 const USER_FIELDS = ['createdAt', 'email', 'id', 'local', 'name', 'status', 'updatedAt', 'username'];
-
-/** A console token bound to a provider session, as a real sign-in hands out (USR-3 ends that session). */
-async function sessionBoundToken(c: Container, userId: string): Promise<string> {
-  const provider = c.oidc.provider;
-  const client = await provider.Client.find(CONSOLE_CLIENT_ID);
-  assert.ok(client);
-  const grant = new provider.Grant({ accountId: userId, clientId: CONSOLE_CLIENT_ID });
-  grant.addOIDCScope('openid');
-  const grantId = await grant.save();
-  const session = new provider.Session();
-  session.loginAccount({ accountId: userId });
-  session.ensureClientContainer(CONSOLE_CLIENT_ID);
-  session.grantIdFor(CONSOLE_CLIENT_ID, grantId);
-  await session.save(3600);
-  return new provider.AccessToken({
-    accountId: userId,
-    client,
-    grantId,
-    gty: 'authorization_code',
-    scope: 'openid',
-    sessionUid: session.uid,
-    expiresWithSession: true,
-  }).save();
-}
 
 describe('admin API: users', () => {
   let env: TestEnv;

@@ -26,6 +26,43 @@ export async function userToken(c: Container, userId: string, clientId = CONSOLE
   }).save();
 }
 
+/** A console sign-in: a grant and the provider session holding it, as the sign-in flow leaves them. */
+export async function openConsoleSession(c: Container, userId: string) {
+  const provider = c.oidc.provider;
+  const grant = new provider.Grant({ accountId: userId, clientId: CONSOLE_CLIENT_ID });
+  grant.addOIDCScope('openid');
+  const grantId = await grant.save();
+  const session = new provider.Session();
+  session.loginAccount({ accountId: userId });
+  session.ensureClientContainer(CONSOLE_CLIENT_ID);
+  session.grantIdFor(CONSOLE_CLIENT_ID, grantId);
+  await session.save(3600);
+  return { userId, grantId, sessionUid: session.uid };
+}
+
+/**
+ * A console token bound to a provider session, as a real sign-in hands out: the session's idle
+ * clock and its end (SESS-2, SESS-7, USR-3) govern it. Without `session`, a new sign-in.
+ */
+export async function sessionBoundToken(
+  c: Container,
+  userId: string,
+  session?: Awaited<ReturnType<typeof openConsoleSession>>,
+): Promise<string> {
+  const { grantId, sessionUid } = session ?? (await openConsoleSession(c, userId));
+  const client = await c.oidc.provider.Client.find(CONSOLE_CLIENT_ID);
+  assert.ok(client);
+  return new c.oidc.provider.AccessToken({
+    accountId: userId,
+    client,
+    grantId,
+    gty: 'authorization_code',
+    scope: 'openid',
+    sessionUid,
+    expiresWithSession: true,
+  }).save();
+}
+
 /** A service app's client-credentials token with these scopes (permissions). */
 export async function appToken(c: Container, clientId: string, scope: string): Promise<string> {
   const provider = c.oidc.provider;
