@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import request from 'supertest';
@@ -239,5 +240,21 @@ describe('admin API: the OpenAPI document', () => {
       }
     }
     assert.deepEqual(problems, [], problems.join('\n'));
+  });
+
+  test('docs/api.md lists every route, and no route that is gone', () => {
+    const guide = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const listed = new Set([...guide.matchAll(/^\| `([A-Z]+ \/[^`]*)` \|/gm)].map((m) => m[1]!));
+    const actual = new Set(routes.map((r) => `${r.method.toUpperCase()} ${r.path}`));
+    assert.deepEqual(
+      [...actual].filter((r) => !listed.has(r)),
+      [],
+      'routes missing from docs/api.md',
+    );
+    assert.deepEqual(
+      [...listed].filter((r) => !actual.has(r)),
+      [],
+      'docs/api.md lists routes that do not exist',
+    );
   });
 });
