@@ -115,7 +115,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       name: 'signup',
       points: config.organizations.signupsPerAddressPerHour,
       durationSeconds: 3600,
-      redis,
+      redis: redis?.command,
       prefix: config.storage.redisKeyPrefix,
     });
     const apps = createAppService({ db, clock, box, access, audit, signals, logger });

@@ -8,7 +8,7 @@ export function rateLimit(options: { perMinute: number; redis: RedisClients | un
     name: 'api-rate',
     points: options.perMinute,
     durationSeconds: 60,
-    redis: options.redis,
+    redis: options.redis?.command,
     prefix: options.prefix,
   });
   return async function limitRequests(req: Request, res: Response, next: NextFunction) {

@@ -1,16 +1,19 @@
-import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Authorizer } from '../modules/roles/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import { createFindAccount } from './account.ts';
 import { orgClaims } from './claims.ts';
 import { CLIENT_METADATA } from './client-store.ts';
+import type { DevicePages } from './device-pages.ts';
 import { createInteractionPolicy, createLoadExistingGrant } from './grants.ts';
 import { introspectionAllowed } from './introspection.ts';
 import { createResourceIndicators } from './resources.ts';
-import { consoleClient, type TenantResolver } from './tenancy.ts';
+import { cliClient, consoleClient, type TenantResolver } from './tenancy.ts';
 
 /** Provider endpoints live under `/oidc`; discovery stays at the issuer's well-known path. */
 export const OIDC_PREFIX = '/oidc';
+/** Where a person enters the code their device shows (RFC 8628 `verification_uri`). */
+export const CODE_VERIFICATION_PATH = `${OIDC_PREFIX}/device`;
 
 const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
@@ -31,6 +34,8 @@ export interface ConfigurationDeps {
       NonNullable<Configuration['features']>['rpInitiatedLogout']
     >['postLogoutSuccessSource'];
   };
+  /** Canopy's pages of the device flow (code entry, confirmation, done). */
+  devicePages: DevicePages;
 }
 
 /**
@@ -46,9 +51,21 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
   ) => introspectionAllowed(ctx, client, token);
   return {
     adapter: deps.adapter,
-    clients: [consoleClient(deps.issuer)],
-    // The console names the org signing in (its domain); apps belong to one org already.
-    extraParams: ['org'],
+    clients: [consoleClient(deps.issuer), cliClient()],
+    // The console and the command line name the org signing in (its domain); apps belong to one
+    // org already. A device authorization request must name a known org at once: the person who
+    // would otherwise find out is in a browser, away from the terminal that made the request.
+    extraParams: {
+      async org(ctx: KoaContextWithOIDC, value: string | undefined, client: { clientId: string }) {
+        if (ctx.oidc.route !== 'device_authorization' || (await deps.tenantFor(client, ctx.oidc.params)))
+          return;
+        throw new errors.InvalidRequest(
+          value === undefined
+            ? 'missing org: name the organization by its domain'
+            : 'org names no organization: use its domain',
+        );
+      },
+    },
     jwks: deps.jwks as unknown as Configuration['jwks'],
     cookies: {
       keys: deps.cookieKeys,
@@ -108,6 +125,16 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       revocation: { enabled: true, allowedPolicy: sameTenant },
       userinfo: { enabled: true },
       resourceIndicators: createResourceIndicators(deps),
+      // RFC 8628 for the command line. User codes are 8 letters of the 20 consonants that are hard
+      // to confuse (BCDFGHJKLMNPQRSTVWXZ, no vowels so no words), shown as BCDF-GHJK: 20^8 ≈ 2^34.6
+      // values, typed case- and dash-insensitively; guessing is throttled per address
+      // (device-throttle.ts) and a code lives 10 minutes.
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        ...deps.devicePages,
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: deps.pages.logoutSource,
@@ -124,7 +151,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       revocation: `${OIDC_PREFIX}/token/revocation`,
       end_session: `${OIDC_PREFIX}/session/end`,
       backchannel_authentication: `${OIDC_PREFIX}/backchannel`,
-      code_verification: `${OIDC_PREFIX}/device`,
+      code_verification: CODE_VERIFICATION_PATH,
       device_authorization: `${OIDC_PREFIX}/device/auth`,
       pushed_authorization_request: `${OIDC_PREFIX}/request`,
       registration: `${OIDC_PREFIX}/reg`,
@@ -135,6 +162,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       AccessToken: 15 * MINUTE,
       AuthorizationCode: MINUTE,
       ClientCredentials: 10 * MINUTE,
+      DeviceCode: 10 * MINUTE,
       IdToken: 60 * MINUTE,
       Interaction: 30 * MINUTE,
       Grant: 30 * DAY,

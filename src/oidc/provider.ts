@@ -18,7 +18,9 @@ import { createAdapterFactory } from './adapters/adapter-factory.ts';
 import { sweepExpired } from './adapters/sql-adapter.ts';
 import { createBearerResolver } from './bearer.ts';
 import { type ClientKind, createClientStore } from './client-store.ts';
-import { type ConfigurationDeps, providerConfiguration } from './configuration.ts';
+import { CODE_VERIFICATION_PATH, type ConfigurationDeps, providerConfiguration } from './configuration.ts';
+import { devicePages } from './device-pages.ts';
+import { createDeviceThrottle } from './device-throttle.ts';
 import { introspectionCurrentTruth, introspectionUsage, usageOwner } from './introspection.ts';
 import { providerPageSecurity } from './page-security.ts';
 import { guardSessions, type SessionDeadlines, sessionTtl } from './session-guard.ts';
@@ -63,6 +65,12 @@ export async function createOidc(deps: OidcDeps) {
   const clients = createClientStore({ ...deps, now: () => deps.clock.now().getTime() });
   const deadlines: SessionDeadlines = new Map();
   const tenantFor = createTenantResolver(deps);
+  const throttleCodeEntry = createDeviceThrottle({
+    path: CODE_VERIFICATION_PATH,
+    redis: deps.redis,
+    prefix: deps.redisKeyPrefix,
+    logger: deps.logger,
+  });
   const adapter = (name: string): Adapter => {
     if (name === 'Client') return clients.adapter;
     const store = new Storage(name);
@@ -83,10 +91,12 @@ export async function createOidc(deps: OidcDeps) {
       authz: deps.authz,
       sessionTtl: sessionTtl(deadlines, () => deps.clock.now().getTime()),
       pages: deps.pages,
+      devicePages: devicePages({ tenantFor, authz: deps.authz }),
     });
     const provider = new Provider(deps.issuer, configuration);
     provider.proxy = deps.trustProxy;
     provider.use(providerPageSecurity);
+    provider.use(throttleCodeEntry);
     provider.use(introspectionCurrentTruth(deps));
     provider.Client.prototype.compareClientSecret = function compareWithOwner(
       this: Record<string, unknown>,

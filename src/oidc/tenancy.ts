@@ -3,18 +3,24 @@ import type { OrganizationService } from '../modules/organizations/index.ts';
 
 /** Canopy's own console: installation-wide, so the org signing in is named by the request (`org`). */
 export const CONSOLE_CLIENT_ID = 'canopy-console';
+/** Canopy's command line (device flow, RFC 8628): installation-wide too, its org named by `org`. */
+export const CLI_CLIENT_ID = 'canopy-cli';
+
+/** The first-party clients of every org, whose requests name the org signing in. */
+const ORG_NAMED_BY_REQUEST: ReadonlySet<unknown> = new Set(['console', 'cli']);
 
 type ClientLike = { clientId?: string; [key: string]: unknown } | undefined;
 
 /**
- * The master org an authorization request is for: the app's own (APP-2), or for the console the
- * org named by the `org` parameter (its domain, FED-2). Undefined when there is none.
+ * The master org an authorization request is for: the app's own (APP-2), or for the console and
+ * the command line the org named by the `org` parameter (its domain, FED-2). Undefined when there
+ * is none.
  */
 export function createTenantResolver(deps: { organizations: Pick<OrganizationService, 'findByDomain'> }) {
   return async function tenantFor(client: ClientLike, params: Record<string, unknown> | undefined) {
     const own = client?.canopy_tenant_id;
     if (typeof own === 'string') return own;
-    if (client?.canopy_kind !== 'console') return undefined;
+    if (!ORG_NAMED_BY_REQUEST.has(client?.canopy_kind)) return undefined;
     const domain = params?.org;
     if (typeof domain !== 'string' || domain.length > 63) return undefined;
     return (await deps.organizations.findByDomain(domain))?.id;
@@ -35,6 +41,26 @@ export function consoleClient(issuer: string): ClientMetadata {
     redirect_uris: [`${issuer}/console/`],
     post_logout_redirect_uris: [`${issuer}/console/signed-out`],
     canopy_kind: 'console',
+    canopy_first_party: true,
+  };
+}
+
+/**
+ * The command line's registration: a public client that only polls for device codes (no redirect
+ * URIs). First party, like the console, so its user tokens are accepted by the admin API.
+ */
+export function cliClient(): ClientMetadata {
+  return {
+    client_id: CLI_CLIENT_ID,
+    client_name: 'Canopy command line',
+    token_endpoint_auth_method: 'none',
+    // The type only governs redirect URIs, and there are none. 'native' would also make the
+    // provider ask for consent at every sign-in; the device confirmation is that approval already.
+    application_type: 'web',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+    canopy_kind: 'cli',
     canopy_first_party: true,
   };
 }

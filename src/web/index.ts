@@ -8,6 +8,16 @@ export { type Page, type PageInput, renderPage, sendPage } from './page.ts';
 export { createWebRoutes, type WebDeps } from './routes.ts';
 export { baseSecurityHeaders, contentSecurityPolicy, pageHeaders } from './security-headers.ts';
 export { type ConsentPageInput, consentPage, describeScope } from './templates/consent.ts';
+export {
+  type DeviceCodePageInput,
+  type DeviceCodeProblem,
+  type DeviceConfirmPageInput,
+  type DeviceDonePageInput,
+  type DeviceForm,
+  deviceCodePage,
+  deviceConfirmPage,
+  deviceDonePage,
+} from './templates/device.ts';
 export { type ErrorPageInput, errorPage, type PageLink } from './templates/error.ts';
 export {
   INVALID_CREDENTIALS_MESSAGE,

@@ -1,3 +1,4 @@
+export { throttleUnit } from './address.ts';
 export { DEFAULT_SIGN_IN_POLICY, type SignInPolicy, signInPolicy } from './policy.ts';
 export {
   createSignInService,

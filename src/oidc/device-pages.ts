@@ -1,0 +1,104 @@
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Authorizer } from '../modules/roles/index.ts';
+import {
+  type DeviceCodeProblem,
+  type DeviceForm,
+  deviceCodePage,
+  deviceConfirmPage,
+  deviceDonePage,
+  type Page,
+} from '../web/index.ts';
+import type { TenantResolver } from './tenancy.ts';
+
+type DeviceFlow = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
+export type DevicePages = Pick<DeviceFlow, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'>;
+
+function send(ctx: KoaContextWithOIDC, page: Page, status?: number): void {
+  if (status !== undefined) ctx.status = status;
+  ctx.set(page.headers);
+  ctx.body = page.html;
+}
+
+/**
+ * The provider's form, rebuilt with Canopy's markup: its action and the xsrf secret it has just put
+ * in the browser's session (its own markup carries an inline handler the CSP refuses, and no label).
+ */
+function providerForm(ctx: KoaContextWithOIDC): DeviceForm {
+  const xsrf = (ctx.oidc.session?.state as { secret?: unknown } | undefined)?.secret;
+  if (typeof xsrf !== 'string') throw new Error('device flow: the provider set no xsrf secret');
+  return { action: ctx.oidc.urlFor('code_verification'), xsrf };
+}
+
+// The provider re-renders code entry for these (by class name; the classes are not exported).
+const PROBLEMS: Record<string, DeviceCodeProblem> = {
+  NoCodeError: 'missing',
+  NotFoundError: 'not_found',
+  ExpiredError: 'expired',
+  AlreadyUsedError: 'used',
+};
+
+/**
+ * Canopy's pages for the device flow (RFC 8628), rendered inside the provider: code entry (again,
+ * with the problem, after a wrong or expired code), confirmation naming the app and the org, and
+ * the end (signed in, or cancelled).
+ */
+export function devicePages(deps: { tenantFor: TenantResolver; authz: Authorizer }): DevicePages {
+  return {
+    async userCodeInputSource(ctx, _form, out, err) {
+      const session = ctx.oidc.session as unknown as { exp?: unknown; touched?: boolean } | undefined;
+      if (err && session && typeof session.exp !== 'number') {
+        // A post without a stored session (it expired, or cookies are blocked): oidc-provider 9
+        // fails with a 500 when it saves the one it has just made here, so leave that unsaved
+        // and send the person to a fresh form.
+        session.touched = false;
+        ctx.redirect(ctx.oidc.urlFor('code_verification'));
+        ctx.status = 303;
+        return;
+      }
+      if (err?.name === 'AbortedError') {
+        send(ctx, deviceDonePage({ outcome: 'cancelled', appName: await appName(ctx) }), 200);
+        return;
+      }
+      const problem = err ? (PROBLEMS[err.name] ?? 'failed') : undefined;
+      const userCode = (err as { userCode?: unknown } | undefined)?.userCode;
+      // A code that cannot be used is the person's mistake (400); other failures keep their status.
+      const status = err && PROBLEMS[err.name] ? 400 : out ? ctx.status : 200;
+      send(
+        ctx,
+        deviceCodePage({
+          form: providerForm(ctx),
+          userCode: typeof userCode === 'string' ? userCode.slice(0, 32) : undefined,
+          problem,
+        }),
+        status,
+      );
+    },
+
+    async userCodeConfirmSource(ctx, _form, client, _deviceInfo, userCode) {
+      const params = (ctx.oidc.entities.DeviceCode as { params?: Record<string, unknown> } | undefined)
+        ?.params;
+      const tenantId = await deps.tenantFor(client as unknown as { clientId: string }, params);
+      const orgName = tenantId ? (await deps.authz.forTenant(tenantId)).root.name : undefined;
+      send(
+        ctx,
+        deviceConfirmPage({
+          form: providerForm(ctx),
+          appName: client.clientName ?? client.clientId,
+          orgName,
+          userCode,
+        }),
+      );
+    },
+
+    async successSource(ctx) {
+      send(ctx, deviceDonePage({ outcome: 'signed_in', appName: await appName(ctx) }));
+    },
+  };
+}
+
+/** The name of the app the device code was issued to (a cancel at confirmation has no client loaded). */
+async function appName(ctx: KoaContextWithOIDC): Promise<string | undefined> {
+  if (ctx.oidc.client) return ctx.oidc.client.clientName;
+  const clientId = (ctx.oidc.entities.DeviceCode as { clientId?: string } | undefined)?.clientId;
+  return clientId ? (await ctx.oidc.provider.Client.find(clientId))?.clientName : undefined;
+}
