@@ -40,6 +40,8 @@ test('without SMTP_URL a message becomes an .eml file (0600) in DATA_DIR/outbox;
     const raw = readFileSync(path.join(outbox, file!), 'utf8');
     assert.match(raw, /^To: bob@example\.test\r$/m);
     assert.doesNotMatch(raw, /^Bcc:/im, 'no header injection through the subject');
+    assert.match(raw, /^Content-Transfer-Encoding: 8bit\r$/m);
+    assert.ok(raw.includes(`\r\n\r\nOpen ${SECRET_LINK}\r\n`), 'the link reads whole, on one line');
     assert.equal(lines.length, 1);
     assert.ok(lines[0]!.includes(file!), 'the log says where');
     assert.ok(
@@ -65,4 +67,21 @@ test('over SMTP, a server that cannot be reached makes send reject', async () =>
   });
   assert.equal(mailer.mode, 'smtp');
   await assert.rejects(mailer.send({ to: 'bob@example.test', subject: 'Hi', text: 'Hello' }));
+});
+
+test('outbox subjects that are not ASCII are RFC 2047 encoded; the body stays UTF-8', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'canopy-mail-'));
+  try {
+    const { logger } = capturingLogger();
+    const mailer = createMailer({ smtpUrl: null, from: 'x@localhost', dataDir, logger });
+    await mailer.send({ to: 'zoe@example.test', subject: 'Bienvenue chez Société Générale', text: 'Thé ☕' });
+    const outbox = path.join(dataDir, 'outbox');
+    const raw = readFileSync(path.join(outbox, readdirSync(outbox)[0]!), 'utf8');
+    const subject = /^Subject: =\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=\r$/m.exec(raw);
+    assert.ok(subject, raw);
+    assert.equal(Buffer.from(subject[1]!, 'base64').toString('utf8'), 'Bienvenue chez Société Générale');
+    assert.ok(raw.endsWith('\r\n\r\nThé ☕\r\n'));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -34,9 +34,9 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
 const oneLine = (value: string) => value.replace(/[\r\n]+/g, ' ').trim();
 
 /**
- * Outgoing mail. Over SMTP when `SMTP_URL` is set (nodemailer); otherwise each message is composed
- * the same way and written as an `.eml` file to `DATA_DIR/outbox/` (mode 0600), and the log says
- * that a message was written and where — never its content, which may be a one-time link.
+ * Outgoing mail. Over SMTP when `SMTP_URL` is set (nodemailer); otherwise each message is written
+ * as an `.eml` file to `DATA_DIR/outbox/` (mode 0600), and the log says that a message was written
+ * and where — never its content, which may be a one-time link.
  */
 export function createMailer(options: MailerOptions): Mailer {
   const { logger } = options;
@@ -56,21 +56,39 @@ export function createMailer(options: MailerOptions): Mailer {
     };
   }
   const outboxDir = path.join(options.dataDir, 'outbox');
-  const composer = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   return {
     mode: 'outbox',
     async send(message) {
-      const info = await composer.sendMail({
-        from: options.from,
-        to: message.to,
-        subject: oneLine(message.subject),
-        text: message.text,
-      });
+      const at = new Date();
+      const raw = outboxMessage(options.from, message, at);
       await mkdir(outboxDir, { recursive: true, mode: 0o700 });
-      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(6).toString('hex')}.eml`;
+      const name = `${at.toISOString().replace(/[:.]/g, '-')}-${randomBytes(6).toString('hex')}.eml`;
       const file = path.join(outboxDir, name);
-      await writeFile(file, info.message as Buffer, { mode: 0o600, flag: 'wx' });
+      await writeFile(file, raw, { mode: 0o600, flag: 'wx' });
       logger.info({ file }, 'no SMTP_URL configured: mail written to the outbox');
     },
   };
+}
+
+/** RFC 2047 for a header value that is not plain ASCII. */
+const headerText = (value: string) =>
+  /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+
+/**
+ * The outbox's message: 8bit text, so that a person reading the file (`cat`) sees the link whole,
+ * where quoted-printable would break it across lines; mail clients open it all the same.
+ */
+function outboxMessage(from: string, message: MailMessage, at: Date): string {
+  const headers = [
+    // MAIL_FROM is the operator's `Name <address>`: written as configured.
+    `From: ${oneLine(from)}`,
+    `To: ${oneLine(message.to)}`,
+    `Subject: ${headerText(oneLine(message.subject))}`,
+    `Date: ${at.toUTCString().replace('GMT', '+0000')}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+  ];
+  const body = message.text.replace(/\r?\n/g, '\r\n');
+  return `${headers.join('\r\n')}\r\n\r\n${body}${body.endsWith('\r\n') ? '' : '\r\n'}`;
 }
