@@ -13,7 +13,9 @@ import { invitationPageRoutes } from './web/invitation.routes.ts';
 export function createApp(container: Container): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', container.config.server.trustProxy);
+  // A hop count, never `true`: `true` takes the leftmost X-Forwarded-For entry, which the caller writes.
+  const { trustProxy, proxyHops } = container.config.server;
+  app.set('trust proxy', trustProxy ? proxyHops : false);
   app.use(requestContext(container.logger, container.metrics));
   app.use(
     healthRoutes({

@@ -168,6 +168,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     const oidc = await createOidc({
       issuer: config.server.publicUrl,
       trustProxy: config.server.trustProxy,
+      proxyHops: config.server.proxyHops,
       db,
       redis: redis?.command,
       redisKeyPrefix: config.storage.redisKeyPrefix,

@@ -16,6 +16,14 @@ export const configSchema = z.strictObject({
       .refine((u) => !u.endsWith('/'), 'must not end with a slash')
       .describe('Public base URL of this installation; the OpenID issuer'),
     trustProxy: z.boolean().describe('Trust X-Forwarded-* headers from a reverse proxy'),
+    proxyHops: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .describe(
+        'With trustProxy: how many proxies stand in front (the client address is read that far back)',
+      ),
     shutdownTimeoutSeconds: z.number().int().min(1).max(300).describe('Grace period for in-flight requests'),
   }),
   storage: z.strictObject({
@@ -115,6 +123,7 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   HOST: { path: ['server', 'host'], kind: 'string' },
   PUBLIC_URL: { path: ['server', 'publicUrl'], kind: 'string' },
   TRUST_PROXY: { path: ['server', 'trustProxy'], kind: 'boolean' },
+  PROXY_HOPS: { path: ['server', 'proxyHops'], kind: 'integer' },
   SHUTDOWN_TIMEOUT_SECONDS: { path: ['server', 'shutdownTimeoutSeconds'], kind: 'integer' },
   DATA_DIR: { path: ['storage', 'dataDir'], kind: 'string' },
   DATABASE_URL: { path: ['storage', 'databaseUrl'], kind: 'string' },

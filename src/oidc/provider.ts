@@ -29,6 +29,8 @@ import { createTenantResolver } from './tenancy.ts';
 export interface OidcDeps {
   issuer: string;
   trustProxy: boolean;
+  /** With trustProxy: how many X-Forwarded-For entries, from the right, are proxies'. */
+  proxyHops: number;
   db: Db;
   redis: Redis | undefined;
   redisKeyPrefix: string;
@@ -95,6 +97,8 @@ export async function createOidc(deps: OidcDeps) {
     });
     const provider = new Provider(deps.issuer, configuration);
     provider.proxy = deps.trustProxy;
+    // Koa reads the client address as Express does: `proxyHops` entries from the right.
+    provider.maxIpsCount = deps.proxyHops;
     provider.use(providerPageSecurity);
     provider.use(throttleCodeEntry);
     provider.use(introspectionCurrentTruth(deps));

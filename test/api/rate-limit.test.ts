@@ -67,3 +67,32 @@ describe('admin API rate limits', () => {
     assert.equal((await api.call('get', '/me', { token: colleague })).status, 429);
   });
 });
+
+describe('the client address behind proxies (TRUST_PROXY, PROXY_HOPS)', () => {
+  let env: TestEnv;
+  after(() => env?.close());
+
+  test('only the last PROXY_HOPS entries of X-Forwarded-For are believed: forged entries further left change nothing', async () => {
+    env = await createApiTestEnv({
+      api: { rateLimitPerMinute: LIMIT },
+      server: { trustProxy: true, proxyHops: 2 },
+    });
+    const app = createApp(env.container);
+    const t = await signUpTenant(env.container);
+    // A new caller each time, so only the address can be what is limited.
+    const callFrom = async (forwardedFor: string) => {
+      const token = await userToken(env.container, (await addUser(env.container, t.tenantId)).id);
+      const res = await request(app)
+        .get('/api/v1/me')
+        .set('authorization', `Bearer ${token}`)
+        .set('x-forwarded-for', forwardedFor);
+      return res.status;
+    };
+    // Behind two proxies the client is 203.0.113.9; whatever the caller prepends is ignored.
+    const forged: number[] = [];
+    for (let i = 0; i <= LIMIT; i++) forged.push(await callFrom(`198.51.100.${i}, 203.0.113.9, 10.0.0.1`));
+    assert.deepEqual(forged, [...Array(LIMIT).fill(200), 429]);
+    // Other clients (the entry two hops back differs) have limits of their own.
+    assert.equal(await callFrom('198.51.100.1, 203.0.113.10, 10.0.0.1'), 200);
+  });
+});

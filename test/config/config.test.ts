@@ -61,6 +61,7 @@ const SAMPLES: Record<string, { raw: string; value: unknown }> = {
   HOST: { raw: '127.0.0.1', value: '127.0.0.1' },
   PUBLIC_URL: { raw: 'https://id.example.com', value: 'https://id.example.com' },
   TRUST_PROXY: { raw: 'true', value: true },
+  PROXY_HOPS: { raw: '2', value: 2 },
   SHUTDOWN_TIMEOUT_SECONDS: { raw: '45', value: 45 },
   DATA_DIR: { raw: '/var/lib/canopy', value: '/var/lib/canopy' },
   DATABASE_URL: {
