@@ -14,6 +14,7 @@ import * as invitations from './20261128001200_invitations.ts';
 import * as usageDaily from './20261128001300_usage_daily.ts';
 import * as auditLogKeyset from './20261128001310_audit_log_keyset.ts';
 import * as localAccounts from './20261128001400_local_accounts.ts';
+import * as identityProviders from './20261128001500_identity_providers.ts';
 
 // Static imports and extension-less names: the names recorded in knex_migrations never depend on
 // how the files are run. Add each new migration here, in order.
@@ -33,6 +34,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128001300_usage_daily': usageDaily,
   '20261128001310_audit_log_keyset': auditLogKeyset,
   '20261128001400_local_accounts': localAccounts,
+  '20261128001500_identity_providers': identityProviders,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { createApiRouter } from './api/index.ts';
 import type { Container } from './container.ts';
+import { spMetadataRoutes } from './modules/identity-providers/index.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { providerEndpoints } from './oidc/routes.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
@@ -56,6 +57,8 @@ export function createApp(container: Container): Express {
       publicUrl: container.config.server.publicUrl,
     }),
   );
+  // FED-6: public SAML service-provider metadata per provider, `/saml/:providerId/metadata`.
+  app.use(spMetadataRoutes({ identityProviders: container.identityProviders }));
   app.use(notFoundHandler());
   app.use(errorHandler());
   return app;

@@ -4,6 +4,7 @@ import { createAnalyticsService, createUsageRecorder } from './modules/analytics
 import { createAppService } from './modules/apps/index.ts';
 import { createAuditLogReader, createAuditService } from './modules/audit/index.ts';
 import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
+import { createIdpService, createMappingService } from './modules/identity-providers/index.ts';
 import { createInvitationService } from './modules/invitations/index.ts';
 import {
   createBusinessGroupService,
@@ -137,6 +138,18 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       ttlDays: config.invitations.ttlDays,
     });
     // ── end of invitations ──
+    // FED-1, FED-4, FED-5: identity providers (secrets sealed), group mappings, local accounts switch.
+    const identityProviders = createIdpService({
+      db,
+      clock,
+      box,
+      access,
+      audit,
+      authz,
+      assignments,
+      publicUrl: config.server.publicUrl,
+    });
+    const groupMappings = createMappingService({ db, clock, access, audit, assignments });
 
     // AUD-2, ANL-1: audit log reads; usage counted in memory, written in batches (stopped in close()).
     const auditLog = createAuditLogReader({ db, access });
@@ -217,6 +230,8 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       oidc,
       mailer,
       invitations,
+      identityProviders,
+      groupMappings,
       auditLog,
       usage,
       analytics,

@@ -5,6 +5,7 @@ import { analyticsRoutes } from '../modules/analytics/index.ts';
 import { appRoutes } from '../modules/apps/index.ts';
 import { auditRoutes } from '../modules/audit/index.ts';
 import { environmentRoutes } from '../modules/environments/index.ts';
+import { identityProviderRoutes } from '../modules/identity-providers/index.ts';
 import { invitationRoutes } from '../modules/invitations/index.ts';
 import { organizationRoutes, signupRoutes } from '../modules/organizations/index.ts';
 import { assignmentRoutes, roleRoutes } from '../modules/roles/index.ts';
@@ -31,6 +32,7 @@ export function apiRoutes(c: Container): AnyRoute[] {
     ...environmentRoutes(c),
     ...invitationRoutes(c),
     ...appRoutes(c),
+    ...identityProviderRoutes(c),
     ...auditRoutes(c),
     ...analyticsRoutes(c),
   ];

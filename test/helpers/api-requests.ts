@@ -1,5 +1,6 @@
 import type { AnyRoute } from '../../src/platform/http/route.ts';
 import { builtInRoleId, type Target } from './api-world.ts';
+import { samlProvider } from './idp-fixtures.ts';
 
 // Turns any route of `apiRoutes(c)` into concrete requests against the fixture world: path
 // parameters filled with ids of the target's objects, a valid body, a valid query. A route this
@@ -21,6 +22,8 @@ export const PARAM_TARGETS: Record<string, keyof Target> = {
   assignmentId: 'assignmentId',
   appId: 'appId',
   invitationId: 'invitationId',
+  providerId: 'providerId',
+  mappingId: 'mappingId',
 };
 
 /**
@@ -47,6 +50,14 @@ export const EXAMPLE_BODIES: Record<string, (t: Target) => unknown> = {
   'POST /apps': () => ({ kind: 'web', name: 'Another app', redirectUris: ['https://another.example/cb'] }),
   'PATCH /apps/:appId': () => ({ name: 'Renamed app' }),
   'POST /apps/:appId/secret': () => ({}),
+  'POST /identity-providers': () => samlProvider('Another IdP'),
+  'PATCH /identity-providers/:providerId': () => ({ name: 'Renamed IdP' }),
+  'POST /identity-providers/:providerId/group-mappings': (t) => ({
+    group: 'auditors',
+    roleId: builtInRoleId('audit-viewer'),
+    organizationId: t.orgId,
+  }),
+  'PUT /organizations/:orgId/local-accounts': () => ({ enabled: true }),
   'POST /organizations/:orgId/invitations': (t) => ({
     emails: ['new.colleague@example.test'],
     roles: [{ roleId: builtInRoleId('api-alerts-viewer'), organizationId: t.orgId }],

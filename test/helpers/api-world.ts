@@ -12,6 +12,7 @@ import type { User } from '../../src/modules/users/index.ts';
 import type { RequestContext } from '../../src/platform/context.ts';
 import { appToken, userToken } from './api.ts';
 import { addBusinessGroup, addUser, signUpTenant } from './factories.ts';
+import { samlProvider } from './idp-fixtures.ts';
 import { type ConfigOverrides, createTestEnv, type TestEnv } from './test-container.ts';
 
 // The fixture world of the cross-cutting admin API tests (isolation matrix, fuzz): two tenants,
@@ -72,6 +73,9 @@ export interface TenantWorld {
   /** Pending invitations to the master and to `groupId`. */
   invitations: { master: string; group: string };
   apps: { web: App; service: App };
+  /** An enabled SAML identity provider, and a group mapping of it (on `groupId`). */
+  providerId: string;
+  mappingId: string;
   /** Every id and client id of the tenant's objects. */
   ids: string[];
   owner: RequestContext;
@@ -89,6 +93,8 @@ export interface Target {
   /** A user eligible to own `orgId` (Organization Administrators there, not its owner). */
   ownerCandidateId: string;
   invitationId: string;
+  providerId: string;
+  mappingId: string;
 }
 
 export async function buildTenant(c: Container, companyName: string): Promise<TenantWorld> {
@@ -138,6 +144,12 @@ export async function buildTenant(c: Container, companyName: string): Promise<Te
     master: await invite(tenantId, 'invitee.master@example.test'),
     group: await invite(group.id, 'invitee.group@example.test'),
   };
+  const provider = await c.identityProviders.create(owner, tenantId, samlProvider(`${companyName} SSO`));
+  const mapping = await c.groupMappings.create(owner, tenantId, provider.id, {
+    group: 'engineering',
+    roleId: builtInRoleId('audit-viewer'),
+    organizationId: group.id,
+  });
   const users = {
     owner: t.user,
     coAdmin: coAdmin!,
@@ -160,7 +172,11 @@ export async function buildTenant(c: Container, companyName: string): Promise<Te
     assignments: { master: onMaster.id, group: onGroup.id },
     invitations,
     apps: { web: web.app, service: service.app },
+    providerId: provider.id,
+    mappingId: mapping.id,
     ids: [
+      provider.id,
+      mapping.id,
       ...nodes.flatMap((n) => [n.id, n.clientId]),
       ...Object.values(users).map((u) => u.id),
       role.id,
@@ -175,7 +191,13 @@ export async function buildTenant(c: Container, companyName: string): Promise<Te
 
 /** The objects of a tenant to aim requests at: once on the master, once on a business group. */
 export function targetsOf(w: TenantWorld): Target[] {
-  const common = { userId: w.users.member.id, roleId: w.roleId, appId: w.apps.web.id };
+  const common = {
+    userId: w.users.member.id,
+    roleId: w.roleId,
+    appId: w.apps.web.id,
+    providerId: w.providerId,
+    mappingId: w.mappingId,
+  };
   return [
     {
       name: 'master',

@@ -67,6 +67,14 @@ export function createAssignmentRepository(db: Db | Tx) {
       await db('role_assignments').where({ tenant_id: tenantId, id }).delete();
     },
 
+    /** Every assignment made by one source (`idp:<providerId>` for group mappings), oldest first. */
+    async listBySource(tenantId: string, source: string): Promise<RoleAssignment[]> {
+      const rows = await db('role_assignments')
+        .where({ tenant_id: tenantId, source })
+        .orderBy([{ column: 'created_at' }, { column: 'id' }]);
+      return (rows as AssignmentRow[]).map(toAssignment);
+    },
+
     async listForUser(tenantId: string, userId: string): Promise<RoleAssignment[]> {
       const rows = await db('role_assignments')
         .where({ tenant_id: tenantId, user_id: userId })

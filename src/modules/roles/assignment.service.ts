@@ -165,26 +165,55 @@ export function createAssignmentService(deps: {
     assertThat(role, 'role.not_found');
     await requireGrantor(ctx, tenantId, role, existing);
     await authz.change(tenantId, { users: [existing.userId] }, async (tx) => {
-      const repo = createAssignmentRepository(tx);
-      const current = await repo.findById(tenantId, assignmentId);
+      const current = await createAssignmentRepository(tx).findById(tenantId, assignmentId);
       assertThat(current, 'role_assignment.not_found');
-      if (current.roleId === ORGANIZATION_ADMINISTRATORS.id) {
-        const owned = await ownedNodeIds(tx, tenantId, current.userId);
-        const stillAdmin = await repo.administeredAmong(tenantId, current.userId, owned, assignmentId);
-        const wouldLose = owned.filter((id) => !stillAdmin.has(id));
-        assertThat(wouldLose.length === 0, 'organization.owner_protected', {
-          ownedOrganizationIds: wouldLose,
-        });
-      }
-      await repo.delete(tenantId, assignmentId);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: current.organizationId,
-        action: 'role_assignment.delete',
-        target: { type: 'role_assignment', id: assignmentId },
-        before: current,
-      });
+      const wouldLose = await ownershipLostWithout(tx, tenantId, current);
+      assertThat(wouldLose.length === 0, 'organization.owner_protected', { ownedOrganizationIds: wouldLose });
+      await deleteInTx(tx, ctx, tenantId, current);
     });
+  }
+
+  /** ORG-5: the nodes whose owner would no longer hold Organization Administrators without it. */
+  async function ownershipLostWithout(tx: Tx, tenantId: string, a: RoleAssignment): Promise<string[]> {
+    if (a.roleId !== ORGANIZATION_ADMINISTRATORS.id) return [];
+    const owned = await ownedNodeIds(tx, tenantId, a.userId);
+    const stillAdmin = await createAssignmentRepository(tx).administeredAmong(
+      tenantId,
+      a.userId,
+      owned,
+      a.id,
+    );
+    return owned.filter((id) => !stillAdmin.has(id));
+  }
+
+  async function deleteInTx(tx: Tx, ctx: RequestContext, tenantId: string, a: RoleAssignment) {
+    await createAssignmentRepository(tx).delete(tenantId, a.id);
+    await audit.record(tx, ctx, {
+      tenantId,
+      orgId: a.organizationId,
+      action: 'role_assignment.delete',
+      target: { type: 'role_assignment', id: a.id },
+      before: a,
+    });
+  }
+
+  /**
+   * Removes, inside the caller's authorizer change, every assignment that `source` granted (an
+   * identity provider's group mappings), audited one by one — except those an owner needs (ORG-5),
+   * which stay. Returns what stayed.
+   */
+  async function revokeSourceInTx(
+    tx: Tx,
+    ctx: RequestContext,
+    tenantId: string,
+    source: string,
+  ): Promise<RoleAssignment[]> {
+    const kept: RoleAssignment[] = [];
+    for (const a of await createAssignmentRepository(tx).listBySource(tenantId, source)) {
+      if ((await ownershipLostWithout(tx, tenantId, a)).length > 0) kept.push(a);
+      else await deleteInTx(tx, ctx, tenantId, a);
+    }
+    return kept;
   }
 
   /**
@@ -274,6 +303,7 @@ export function createAssignmentService(deps: {
     pageForUser,
     pageForNode,
     grantInTx,
+    revokeSourceInTx,
     authorizeGrant,
     isAdministratorInTx,
   };

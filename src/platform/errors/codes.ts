@@ -85,6 +85,23 @@ export const errorCodes = {
     message:
       'This organization no longer creates local accounts: its people sign in through its identity provider',
   },
+
+  'identity_provider.not_found': { status: 404, message: 'Identity provider not found' },
+  'identity_provider.name_taken': {
+    status: 409,
+    message: 'An identity provider with that name already exists in this organization',
+  },
+  'identity_provider.none_enabled': {
+    status: 409,
+    message: 'Local account creation can be turned off only while an identity provider is enabled',
+  },
+  'identity_provider.last_enabled': {
+    status: 409,
+    message:
+      'Local account creation is off: the last enabled identity provider must stay (turn local accounts back on first)',
+  },
+  'group_mapping.not_found': { status: 404, message: 'Group mapping not found' },
+  'group_mapping.exists': { status: 409, message: 'That group mapping already exists' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
