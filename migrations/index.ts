@@ -15,6 +15,8 @@ import * as usageDaily from './20261128001300_usage_daily.ts';
 import * as auditLogKeyset from './20261128001310_audit_log_keyset.ts';
 import * as localAccounts from './20261128001400_local_accounts.ts';
 import * as identityProviders from './20261128001500_identity_providers.ts';
+import * as federationFlows from './20261128001600_federation_flows.ts';
+import * as samlReplay from './20261128001700_saml_replay.ts';
 
 // Static imports and extension-less names: the names recorded in knex_migrations never depend on
 // how the files are run. Add each new migration here, in order.
@@ -35,6 +37,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128001310_audit_log_keyset': auditLogKeyset,
   '20261128001400_local_accounts': localAccounts,
   '20261128001500_identity_providers': identityProviders,
+  '20261128001600_federation_flows': federationFlows,
+  '20261128001700_saml_replay': samlReplay,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,13 +1,16 @@
 import express, { type Express } from 'express';
 import { createApiRouter } from './api/index.ts';
 import type { Container } from './container.ts';
+import { oidcCallbackRoutes, oidcStarter } from './modules/federation/index.ts';
+import { samlAcsRoutes, samlStarter } from './modules/federation/saml/index.ts';
 import { spMetadataRoutes } from './modules/identity-providers/index.ts';
+import { createFederatedLogin } from './oidc/interactions/federation.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { providerEndpoints } from './oidc/routes.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
 import { healthRoutes } from './platform/http/health.ts';
 import { requestContext } from './platform/http/request-context.ts';
-import { browserIdCookie, createCsrf, createWebRoutes } from './web/index.ts';
+import { browserIdCookie, type Csrf, createCsrf, createWebRoutes } from './web/index.ts';
 import { invitationPageRoutes } from './web/invitation.routes.ts';
 
 /** The Express app, without listening: tests drive it in-process. */
@@ -28,15 +31,21 @@ export function createApp(container: Container): Express {
   app.use('/api/v1', createApiRouter(container));
   // The provider reads its own bodies: its paths go to it before any body parser.
   app.use(providerEndpoints(container.oidc));
+  const interactionCsrf = createCsrf({ key: container.webKey, clock: container.clock });
   app.use(
     interactionRoutes({
       provider: () => container.oidc.provider,
       tenantFor: container.oidc.tenantFor,
       authz: container.authz,
       signIn: container.signIn,
-      csrf: createCsrf({ key: container.webKey, clock: container.clock }),
+      csrf: interactionCsrf,
+      federation: federatedLogin(container, interactionCsrf),
     }),
   );
+  // FED-7: the redirect URI of every OIDC provider, `/federation/oidc/:providerId/callback`.
+  app.use(oidcCallbackRoutes(oidcDeps(container)));
+  // FED-6: the assertion consumer of every SAML provider, `/saml/:providerId/acs`.
+  app.use(samlAcsRoutes(samlDeps(container)));
   app.use(
     createWebRoutes({
       config: container.config,
@@ -62,4 +71,38 @@ export function createApp(container: Container): Express {
   app.use(notFoundHandler());
   app.use(errorHandler());
   return app;
+}
+
+function oidcDeps(container: Container) {
+  return {
+    flows: container.federationFlows,
+    finish: container.federationFinish,
+    upstream: container.oidcUpstream,
+    identityProviders: container.identityProviders,
+    publicUrl: container.config.server.publicUrl,
+    browserCookie: browserIdCookie(container.config.server.publicUrl),
+  };
+}
+
+function samlDeps(container: Container) {
+  return {
+    saml: container.samlProtocol,
+    flows: container.federationFlows,
+    finish: container.federationFinish,
+    identityProviders: container.identityProviders,
+  };
+}
+
+/** FED-2: identity providers on the login page, the federate step and the finish. */
+function federatedLogin(container: Container, csrf: Csrf) {
+  return createFederatedLogin({
+    provider: () => container.oidc.provider,
+    tenantFor: container.oidc.tenantFor,
+    authz: container.authz,
+    csrf,
+    identityProviders: container.identityProviders,
+    flows: container.federationFlows,
+    finish: container.federationFinish,
+    starters: { oidc: oidcStarter(oidcDeps(container)), saml: samlStarter(samlDeps(container)) },
+  });
 }

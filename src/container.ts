@@ -4,6 +4,18 @@ import { createAnalyticsService, createUsageRecorder } from './modules/analytics
 import { createAppService } from './modules/apps/index.ts';
 import { createAuditLogReader, createAuditService } from './modules/audit/index.ts';
 import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
+import {
+  createFederatedSignIn,
+  createFederationFinish,
+  createFlowStore,
+  createOidcUpstream,
+} from './modules/federation/index.ts';
+import {
+  createRedisSamlCache,
+  createSamlProtocol,
+  createSqlSamlCache,
+  sweepSamlCache,
+} from './modules/federation/saml/index.ts';
 import { createIdpService, createMappingService } from './modules/identity-providers/index.ts';
 import { createInvitationService } from './modules/invitations/index.ts';
 import {
@@ -167,6 +179,42 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       usage,
     });
 
+    // FED-2…FED-4, FED-7: federated sign-in — flows in flight, the account step, the OIDC relying party.
+    const federationFlows = createFlowStore({
+      db,
+      clock,
+      redis: redis?.command,
+      redisKeyPrefix: config.storage.redisKeyPrefix,
+    });
+    const federatedSignIn = createFederatedSignIn({
+      db,
+      clock,
+      authz,
+      audit,
+      assignments,
+      mappings: groupMappings,
+      usage,
+    });
+    const federationFinish = createFederationFinish({ flows: federationFlows, signIn: federatedSignIn });
+    const oidcUpstream = createOidcUpstream();
+    // FED-6: request and assertion ids, single-use across nodes: Redis, else the SQL store (swept).
+    const samlCache = redis
+      ? createRedisSamlCache({ redis: redis.command, prefix: config.storage.redisKeyPrefix })
+      : createSqlSamlCache({ db, clock });
+    const samlSweep = redis
+      ? undefined
+      : setInterval(() => {
+          sweepSamlCache(db, clock).catch((err: Error) =>
+            logger.warn({ err: err.message }, 'sweeping the SAML cache failed'),
+          );
+        }, 10 * 60_000).unref();
+    const samlProtocol = createSamlProtocol({
+      publicUrl: config.server.publicUrl,
+      clock,
+      requestCache: samlCache,
+      replayCache: samlCache,
+    });
+
     // Secrets remembered for client authentication are dropped when any node changes them.
     await signals.subscribe(CLIENTS_CHANGED, (raw) => {
       const change = JSON.parse(raw) as { clientId?: string; all?: boolean };
@@ -232,10 +280,16 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       invitations,
       identityProviders,
       groupMappings,
+      federationFlows,
+      federatedSignIn,
+      federationFinish,
+      oidcUpstream,
+      samlProtocol,
       auditLog,
       usage,
       analytics,
       async close() {
+        clearInterval(samlSweep);
         oidc.close();
         await usage.close();
         await closeRedis?.close();

@@ -29,12 +29,31 @@ export function createIdpReads(deps: { db: Db; box: SecretBox; publicUrl: string
     return { ...base, kind: 'oidc', config: row.config as OidcConfig, clientSecret };
   }
 
-  /** FED-2: the enabled providers of a master, for home realm discovery (no settings). */
+  /**
+   * FED-2: the enabled providers of a master, for home realm discovery (no settings). `signInUrl`
+   * is where the browser is sent (the OIDC issuer, the SAML sign-on URL): the chooser's CSP lets
+   * its forms' redirects go there.
+   */
   async function enabledProviders(tenantId: string) {
     if (!isUuid(tenantId)) return [];
     return (await repo.list(tenantId))
       .filter((p) => p.enabled)
-      .map(({ id, kind, name }) => ({ id, kind, name }));
+      .map(({ id, kind, name, config }) => ({
+        id,
+        kind,
+        name,
+        signInUrl: kind === 'saml' ? (config as SamlConfig).ssoUrl : (config as OidcConfig).issuer,
+      }));
+  }
+
+  /** FED-2, FED-5: how a master's people sign in: its enabled providers, and whether by password. */
+  async function signInMethods(tenantId: string) {
+    const providers = await enabledProviders(tenantId);
+    if (providers.length === 0) return { providers, password: true };
+    const master = await repo.master(tenantId);
+    // Existing local users keep signing in after local account creation is turned off (FED-5).
+    const password = (master?.localAccountsEnabled ?? true) || (await repo.hasLocalUsers(tenantId));
+    return { providers, password };
   }
 
   /** The public SP metadata of an enabled SAML provider, or undefined (then a 404). */
@@ -52,5 +71,5 @@ export function createIdpReads(deps: { db: Db; box: SecretBox; publicUrl: string
     });
   }
 
-  return { providerForSignIn, enabledProviders, spMetadata };
+  return { providerForSignIn, enabledProviders, signInMethods, spMetadata };
 }

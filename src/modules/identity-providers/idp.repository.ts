@@ -115,6 +115,15 @@ export function createIdpRepository(db: Db | Tx) {
         : undefined;
     },
 
+    /** FED-5: whether any active user of the master signs in with a password. */
+    async hasLocalUsers(tenantId: string): Promise<boolean> {
+      const row = await db('users')
+        .where({ tenant_id: tenantId, status: 'active' })
+        .whereNotNull('password_hash')
+        .first('id');
+      return row !== undefined;
+    },
+
     async setLocalAccounts(tenantId: string, enabled: boolean, at: Date): Promise<void> {
       await db('organizations')
         .where({ tenant_id: tenantId, id: tenantId })

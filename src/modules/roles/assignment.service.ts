@@ -217,6 +217,21 @@ export function createAssignmentService(deps: {
   }
 
   /**
+   * Removes one assignment inside the caller's authorizer change, audited — unless an owner needs
+   * it (ORG-5): then it stays and the answer is false. FED-4 reconciliation uses it per assignment.
+   */
+  async function revokeUnlessProtectedInTx(
+    tx: Tx,
+    ctx: RequestContext,
+    tenantId: string,
+    a: RoleAssignment,
+  ): Promise<boolean> {
+    if ((await ownershipLostWithout(tx, tenantId, a)).length > 0) return false;
+    await deleteInTx(tx, ctx, tenantId, a);
+    return true;
+  }
+
+  /**
    * A user's assignments: all of them for themselves and for holders of `users.manage` on the
    * master; those on nodes where the caller holds `roles.assign` for a caller holding it somewhere;
    * nobody else may look (USR-4), and is refused before learning whether the user exists.
@@ -284,6 +299,11 @@ export function createAssignmentService(deps: {
     return assignments.pageForNode(tenantId, orgId, page);
   }
 
+  /** Inside a transaction, unchecked (the sign-in flows): every assignment of a user. */
+  function listForUserInTx(tx: Tx, tenantId: string, userId: string): Promise<RoleAssignment[]> {
+    return createAssignmentRepository(tx).listForUser(tenantId, userId);
+  }
+
   /** Inside a transaction: does the user hold Organization Administrators on the node? (ORG-4) */
   async function isAdministratorInTx(
     tx: Tx,
@@ -304,6 +324,8 @@ export function createAssignmentService(deps: {
     pageForNode,
     grantInTx,
     revokeSourceInTx,
+    revokeUnlessProtectedInTx,
+    listForUserInTx,
     authorizeGrant,
     isAdministratorInTx,
   };

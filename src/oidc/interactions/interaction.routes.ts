@@ -4,7 +4,6 @@ import type { Authorizer } from '../../modules/roles/index.ts';
 import type { SignInService } from '../../modules/sign-in/index.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import {
-  CSRF_FIELD,
   type Csrf,
   consentPage,
   errorPage,
@@ -16,6 +15,8 @@ import {
 import { isNodeScope } from '../claims.ts';
 import { ORG_RESOURCE } from '../resources.ts';
 import type { TenantResolver } from '../tenancy.ts';
+import type { FederatedLogin } from './federation.routes.ts';
+import { createInteractionContext, type InteractionContext } from './interaction-context.ts';
 
 export interface InteractionDeps {
   provider(): Provider;
@@ -23,6 +24,8 @@ export interface InteractionDeps {
   authz: Authorizer;
   signIn: SignInService;
   csrf: Csrf;
+  /** FED-2: identity providers on the login page, and their routes; absent, password only. */
+  federation?: FederatedLogin;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -37,27 +40,22 @@ const form = express.urlencoded({ extended: false, limit: '8kb' });
 export function interactionRoutes(deps: InteractionDeps): Router {
   const router = Router();
 
-  async function context(req: Request, res: Response) {
-    const provider = deps.provider();
-    const details = await provider.interactionDetails(req, res);
-    if (details.uid !== req.params.uid) throw new errors.SessionNotFound('interaction mismatch');
-    const client = await provider.Client.find(String(details.params.client_id));
-    if (!client) throw new errors.InvalidClient('unknown client');
-    const tenantId = await deps.tenantFor(client, details.params);
-    if (!tenantId) throw new errors.InvalidRequest('unknown organization');
-    const index = await deps.authz.forTenant(tenantId);
-    const org = { orgName: index.root.name, domain: index.settings.domain };
-    const redirectUri = typeof details.params.redirect_uri === 'string' ? [details.params.redirect_uri] : [];
-    return { provider, details, client, tenantId, index, org, redirectUri };
-  }
+  const { context, checkCsrf } = createInteractionContext(deps);
+  if (deps.federation) router.use(deps.federation.router);
 
-  function renderLogin(
+  async function renderLogin(
+    req: Request,
     res: Response,
-    c: Awaited<ReturnType<typeof context>>,
+    c: InteractionContext,
     status = 200,
     extra: { username?: string; problem?: LoginProblem } = {},
   ) {
     const uid = c.details.uid;
+    const methods = await deps.federation?.methods(c);
+    const providers = methods?.providers ?? [];
+    // FED-2: one provider and no password form: straight to it (no page to choose from).
+    if (providers.length === 1 && methods?.password === false && status === 200)
+      return deps.federation!.start(req, res, c, providers[0]!.id);
     sendPage(
       res,
       status,
@@ -66,7 +64,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         appName: c.client.clientName,
         action: `/interaction/${uid}/login`,
         csrfToken: deps.csrf.issue(interactionPurpose(uid)),
-        formActionUrls: c.redirectUri,
+        // The provider buttons' POSTs end at the provider (Chrome applies form-action to redirects).
+        formActionUrls: [...c.redirectUri, ...providers.map((p) => p.signInUrl)],
+        providers,
+        passwordForm: methods?.password ?? true,
         ...extra,
       }),
     );
@@ -88,7 +89,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   router.get('/interaction/:uid', async (req, res) => {
     const c = await context(req, res);
-    if (c.details.prompt.name === 'login') return renderLogin(res, c);
+    if (c.details.prompt.name === 'login') return renderLogin(req, res, c);
     const scopes = requestedScopes(c.details);
     const nodeNames = Object.fromEntries(
       scopes.filter(isNodeScope).map((s) => {
@@ -130,12 +131,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     if (result.reason === 'throttled') {
       res.setHeader('Retry-After', String(result.retryAfterSeconds));
-      return renderLogin(res, c, 429, {
+      return renderLogin(req, res, c, 429, {
         username,
         problem: { kind: 'too_many_attempts', retryAfterMinutes: result.retryAfterSeconds / 60 },
       });
     }
-    renderLogin(res, c, 401, { username, problem: { kind: 'invalid_credentials' } });
+    await renderLogin(req, res, c, 401, { username, problem: { kind: 'invalid_credentials' } });
   });
 
   router.post('/interaction/:uid/consent', form, async (req, res) => {
@@ -165,22 +166,6 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const grantId = await grant.save();
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
-
-  function checkCsrf(req: Request, res: Response, uid: string): boolean {
-    const check = deps.csrf.verify(req.body?.[CSRF_FIELD], interactionPurpose(uid));
-    if (check.ok) return true;
-    sendPage(
-      res,
-      403,
-      errorPage({
-        status: 403,
-        title: 'This form has expired',
-        message: 'Go back to the app and start again.',
-        requestId: req.id,
-      }),
-    );
-    return false;
-  }
 
   // An interaction whose cookie is gone or expired cannot continue: say so, without internals.
   router.use('/interaction', (err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {

@@ -22,6 +22,10 @@ export interface LoginPageInput {
   signupAllowed?: boolean;
   /** URLs the sign-in may end up at after redirects (the client's redirect URI): joined to form-action. */
   formActionUrls?: readonly string[];
+  /** FED-2: the org's identity providers, one button each (a POST carrying the CSRF token). */
+  providers?: ReadonlyArray<{ name: string; action: string }>;
+  /** Whether to show the username and password form (default true; FED-5 may leave providers only). */
+  passwordForm?: boolean;
 }
 
 export const INVALID_CREDENTIALS_MESSAGE = 'Incorrect username or password.';
@@ -41,9 +45,9 @@ function problemMessage(problem: LoginProblem): string {
 export function loginPage(input: LoginPageInput): Page {
   const errors: FormError[] = input.problem ? [{ message: problemMessage(input.problem) }] : [];
   const heading = input.org ? `Sign in to ${input.org.orgName}` : 'Sign in';
-  const body = html`${errorSummary(errors)}
-<h1>${heading}</h1>
-${input.appName && html`<p>to continue to <strong>${input.appName}</strong></p>`}
+  const providers = input.providers ?? [];
+  const showPassword = input.passwordForm !== false || providers.length === 0;
+  const passwordForm = html`${providers.length > 0 && html`<p>Or sign in with your username and password:</p>`}
 <form method="post" action="${input.action}">
 ${csrfInput(input.csrfToken)}
 ${field({
@@ -62,7 +66,17 @@ ${field({
   attributes: html`maxlength="256"`,
 })}
 <div class="actions"><button class="button" type="submit">Sign in</button></div>
-</form>
+</form>`;
+  const body = html`${errorSummary(errors)}
+<h1>${heading}</h1>
+${input.appName && html`<p>to continue to <strong>${input.appName}</strong></p>`}
+${providers.map(
+  (p) => html`<form method="post" action="${p.action}">
+${csrfInput(input.csrfToken)}
+<div class="actions"><button class="button" type="submit">Sign in with ${p.name}</button></div>
+</form>`,
+)}
+${showPassword && passwordForm}
 ${input.signupAllowed && html`<p>New to Canopy? <a href="/signup">Create an account</a></p>`}`;
   return renderPage({
     title: `${errors.length > 0 ? 'Error: ' : ''}${heading}`,

@@ -1,0 +1,234 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { newId } from '../../platform/crypto/random.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import type { UsageEvent } from '../analytics/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import {
+  createFederatedIdentityRepository,
+  type GroupMapping,
+  type MappingService,
+  mappingSource,
+} from '../identity-providers/index.ts';
+import type { AssignmentService, Authorizer, RoleAssignment } from '../roles/index.ts';
+import { insertFederatedUser, lockUser, refreshFederatedProfile } from '../users/index.ts';
+import type { ExternalProfile } from './external-profile.ts';
+
+/** Why a federated sign-in was refused; the pages turn each into words for a person. */
+export type RefusalReason =
+  | 'provider_unavailable'
+  | 'expired'
+  | 'invalid_response'
+  | 'provider_error'
+  | 'user_inactive';
+
+/** A refused federated sign-in: nothing was created, and the reason is safe to show. */
+export class SignInRefused extends Error {
+  readonly reason: RefusalReason;
+  constructor(reason: RefusalReason, detail?: string) {
+    super(detail ? `${reason}: ${detail}` : reason);
+    this.name = 'SignInRefused';
+    this.reason = reason;
+  }
+}
+
+export interface FederatedSignInDeps {
+  db: Db;
+  clock: Clock;
+  authz: Authorizer;
+  audit: AuditService;
+  assignments: Pick<AssignmentService, 'grantInTx' | 'revokeUnlessProtectedInTx' | 'listForUserInTx'>;
+  mappings: Pick<MappingService, 'mappingsForSignIn'>;
+  usage?: { record(event: UsageEvent): void };
+}
+
+/** Where the sign-in came from, for the audit entry and analytics (ANL-1). */
+export interface SignInMeta {
+  ip?: string;
+  clientId?: string;
+}
+
+/** A mapping-made grant, keyed the way the unique index keys assignments (the user is fixed). */
+const keyOf = (a: { roleId: string; organizationId: string; environmentId: string | null }) =>
+  `${a.roleId}|${a.organizationId}|${a.environmentId ?? ''}`;
+
+/** The account step (FED-3, FED-4) after a protocol flow has validated the provider's answer. */
+export function createFederatedSignIn(deps: FederatedSignInDeps) {
+  const { db, clock, authz, audit, assignments } = deps;
+
+  /** FED-4: the user's assignments from this provider brought in line with the mappings their groups hit. */
+  async function reconcile(
+    tx: Tx,
+    ctx: RequestContext,
+    tenantId: string,
+    providerId: string,
+    userId: string,
+    wanted: GroupMapping[],
+  ) {
+    const source = mappingSource(providerId);
+    const held = await assignments.listForUserInTx(tx, tenantId, userId);
+    const desired = new Map(wanted.map((m) => [keyOf(m), m]));
+    const cause = { identityProvider: providerId };
+    for (const a of held.filter((h) => h.source === source && !desired.has(keyOf(h)))) {
+      if (await assignments.revokeUnlessProtectedInTx(tx, ctx, tenantId, a)) continue;
+      await auditKept(tx, ctx, tenantId, a, cause);
+    }
+    // A grant already held (by hand, or from this provider) is left as it is: hand-made ones are
+    // never taken over, and the unique index allows one per role, node and environment.
+    const heldKeys = new Set(held.map(keyOf));
+    for (const [key, m] of desired) {
+      if (heldKeys.has(key)) continue;
+      const created = await assignments.grantInTx(tx, tenantId, {
+        userId,
+        roleId: m.roleId,
+        organizationId: m.organizationId,
+        environmentId: m.environmentId,
+        inherit: m.inherit,
+        source,
+      });
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: created.organizationId,
+        action: 'role_assignment.create',
+        target: { type: 'role_assignment', id: created.id },
+        after: { ...created, cause: { ...cause, groupMappingId: m.id, group: m.group } },
+      });
+    }
+  }
+
+  function auditKept(tx: Tx, ctx: RequestContext, tenantId: string, a: RoleAssignment, cause: object) {
+    // ORG-5: an owner keeps Organization Administrators even when their groups no longer grant it.
+    return audit.record(tx, ctx, {
+      tenantId,
+      orgId: a.organizationId,
+      action: 'role_assignment.keep',
+      target: { type: 'role_assignment', id: a.id },
+      before: a,
+      after: { reason: 'owner_protected', cause },
+    });
+  }
+
+  async function accountStep(
+    ctx: RequestContext,
+    tenantId: string,
+    providerId: string,
+    profile: ExternalProfile,
+    userId: string,
+    known: boolean,
+    meta: SignInMeta,
+  ): Promise<'done' | 'raced'> {
+    const wanted = (await deps.mappings.mappingsForSignIn(tenantId, providerId)).filter((m) =>
+      profile.groups.includes(m.group),
+    );
+    return authz.change(tenantId, { users: [userId] }, async (tx) => {
+      const identities = createFederatedIdentityRepository(tx);
+      const linked = await identities.findUserId(tenantId, providerId, profile.subject);
+      // Someone else's first sign-in of this identity committed between our read and this change.
+      if ((linked ?? undefined) !== (known ? userId : undefined)) return 'raced';
+      const at = clock.now();
+      const cause = { identityProvider: providerId };
+      let username: string;
+      if (known) {
+        const user = await lockUser(tx, tenantId, userId);
+        if (user?.status !== 'active') throw new SignInRefused('user_inactive');
+        username = user.username;
+        const changed = await refreshFederatedProfile(tx, tenantId, user, { ...profile, at });
+        if (changed) {
+          await audit.record(tx, ctx, {
+            tenantId,
+            orgId: tenantId,
+            action: 'user.update',
+            target: { type: 'user', id: userId },
+            before: changed.before,
+            after: { ...changed.after, cause },
+          });
+        }
+        await identities.touch(tenantId, providerId, profile.subject, at);
+      } else {
+        const preferredUsername = profile.username || profile.subject;
+        const user = await insertFederatedUser(tx, tenantId, {
+          id: userId,
+          preferredUsername,
+          ...profile,
+          at,
+        });
+        username = user.username;
+        await identities.link(tenantId, { providerId, subject: profile.subject, userId, at });
+        const target = { type: 'user', id: userId };
+        const after = { username, email: user.email, name: user.name, local: false, cause };
+        await audit.record(tx, ctx, { tenantId, orgId: tenantId, action: 'user.create', target, after });
+        await audit.record(tx, ctx, {
+          tenantId,
+          orgId: tenantId,
+          action: 'federated_identity.link',
+          target,
+          after: { identityProvider: providerId, subject: profile.subject },
+        });
+      }
+      await reconcile(tx, ctx, tenantId, providerId, userId, wanted);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: tenantId,
+        action: 'session.sign_in',
+        outcome: 'success',
+        target: { type: 'user', id: userId },
+        after: { username, ip: meta.ip ?? '', method: 'federated', identityProvider: providerId },
+      });
+      return 'done';
+    });
+  }
+
+  /**
+   * FED-3: the user behind (provider, subject) — found by that pair only, never by email — created
+   * on first sign-in, refreshed later, with FED-4 reconciliation, all in one authorizer change.
+   * Throws SignInRefused('user_inactive') for a disabled or deleted user.
+   */
+  async function signInFederated(
+    ctx: RequestContext,
+    tenantId: string,
+    providerId: string,
+    profile: ExternalProfile,
+    meta: SignInMeta = {},
+  ): Promise<string> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = await createFederatedIdentityRepository(db).findUserId(
+        tenantId,
+        providerId,
+        profile.subject,
+      );
+      const userId = existing ?? newId();
+      const step = await accountStep(ctx, tenantId, providerId, profile, userId, !!existing, meta);
+      if (step === 'done') {
+        count(tenantId, 'sign_in_success', meta);
+        return userId;
+      }
+    }
+    throw new Error('federated sign-in kept racing with another sign-in of the same identity');
+  }
+
+  function count(tenantId: string, metric: 'sign_in_success' | 'sign_in_failure', meta: SignInMeta) {
+    deps.usage?.record({ tenantId, orgId: tenantId, clientId: meta.clientId ?? null, metric });
+  }
+
+  /** AUD-1, ANL-1: a refused federated sign-in, audited and counted (nothing else is written). */
+  async function recordFailure(
+    ctx: RequestContext,
+    tenantId: string,
+    providerId: string,
+    reason: string,
+    meta: SignInMeta = {},
+  ): Promise<void> {
+    await audit.recordNow(ctx, {
+      tenantId,
+      orgId: tenantId,
+      action: 'session.sign_in',
+      outcome: 'failure',
+      after: { ip: meta.ip ?? '', method: 'federated', identityProvider: providerId, reason },
+    });
+    count(tenantId, 'sign_in_failure', meta);
+  }
+
+  return { signInFederated, recordFailure };
+}
+
+export type FederatedSignIn = ReturnType<typeof createFederatedSignIn>;

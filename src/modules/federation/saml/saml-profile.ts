@@ -1,0 +1,50 @@
+// The signed Response as its signature covers it, and the ExternalProfile built from a signed assertion.
+import type { Profile } from '@node-saml/node-saml';
+import { getVerifiedXml } from '@node-saml/node-saml/lib/xml.js';
+import type { SamlAttributes, SamlConfig } from '../../identity-providers/idp.schema.ts';
+import { type ExternalProfile, groupsFrom } from '../external-profile.ts';
+import { rejectionFromLibrary, SamlRejected } from './saml-errors.ts';
+import { parseXml, responseFacts } from './saml-xml.ts';
+
+const UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
+
+/** The Response as its signature covers it (node-saml checked the same signature already). */
+export async function verifiedResponse(xml: string, root: unknown, config: SamlConfig) {
+  let verified: string | null;
+  try {
+    verified = getVerifiedXml(xml, root as Parameters<typeof getVerifiedXml>[1], config.signingCertificates);
+  } catch (err) {
+    throw rejectionFromLibrary(err);
+  }
+  if (!verified) throw new SamlRejected('signature', 'Response signature required');
+  return responseFacts(await parseXml(verified));
+}
+
+/** FED-3: the subject is the NameID with its format; the rest comes from configured attributes. */
+export function toProfile(
+  profile: Profile,
+  nameId: { value: string; format: string | null },
+  names: SamlAttributes,
+): ExternalProfile {
+  const attributes = (profile.attributes ?? {}) as Record<string, unknown>;
+  const first = (name: string) => {
+    const value = attributes[name];
+    const found = (Array.isArray(value) ? value : [value]).find(
+      (v) => typeof v === 'string' && v.trim() !== '',
+    );
+    return typeof found === 'string' ? found.trim() : undefined;
+  };
+  let groups: string[];
+  try {
+    groups = groupsFrom(attributes[names.groups]);
+  } catch (err) {
+    throw new SamlRejected('malformed', (err as Error).message);
+  }
+  return {
+    subject: `${nameId.format ?? UNSPECIFIED}|${nameId.value}`,
+    username: first(names.username) ?? nameId.value,
+    email: first(names.email),
+    name: first(names.name),
+    groups,
+  };
+}
