@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import { createApiRouter } from './api/index.ts';
 import type { Container } from './container.ts';
 import { oidcCallbackRoutes, oidcStarter } from './modules/federation/index.ts';
-import { samlAcsRoutes, samlStarter } from './modules/federation/saml/index.ts';
+import { samlAcsRoutes, samlProviderMasters, samlStarter } from './modules/federation/saml/index.ts';
 import { spMetadataRoutes } from './modules/identity-providers/index.ts';
 import { createFederatedLogin } from './oidc/interactions/federation.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
@@ -10,7 +10,7 @@ import { providerEndpoints } from './oidc/routes.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
 import { healthRoutes } from './platform/http/health.ts';
 import { requestContext } from './platform/http/request-context.ts';
-import { browserIdCookie, type Csrf, createCsrf, createWebRoutes } from './web/index.ts';
+import { browserIdCookie, type Csrf, createCsrf, createWebRoutes, handoffCookie } from './web/index.ts';
 import { invitationPageRoutes } from './web/invitation.routes.ts';
 
 /** The Express app, without listening: tests drive it in-process. */
@@ -90,6 +90,8 @@ function samlDeps(container: Container) {
     flows: container.federationFlows,
     finish: container.federationFinish,
     identityProviders: container.identityProviders,
+    masterOf: samlProviderMasters(container.database.knex),
+    handoff: handoffCookie(container.config.server.publicUrl),
   };
 }
 
@@ -104,5 +106,6 @@ function federatedLogin(container: Container, csrf: Csrf) {
     flows: container.federationFlows,
     finish: container.federationFinish,
     starters: { oidc: oidcStarter(oidcDeps(container)), saml: samlStarter(samlDeps(container)) },
+    handoff: handoffCookie(container.config.server.publicUrl),
   });
 }

@@ -18,16 +18,21 @@ export function browserIdCookie(publicUrl: string): BrowserIdCookie {
   return { name: secure ? '__Host-canopy_browser' : 'canopy_browser', secure };
 }
 
-/** The browser id the request carries, if it carries a well-formed one. */
-export function readBrowserId(req: Request, cookie: BrowserIdCookie): string | undefined {
+/** The value of the named cookie, if the request carries one that matches `shape`. */
+export function readCookie(req: Request, name: string, shape: RegExp): string | undefined {
   for (const pair of (req.get('cookie') ?? '').split(';')) {
     const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === cookie.name) {
+    if (at > 0 && pair.slice(0, at).trim() === name) {
       const value = pair.slice(at + 1).trim();
-      return VALUE.test(value) ? value : undefined;
+      return shape.test(value) ? value : undefined;
     }
   }
   return undefined;
+}
+
+/** The browser id the request carries, if it carries a well-formed one. */
+export function readBrowserId(req: Request, cookie: BrowserIdCookie): string | undefined {
+  return readCookie(req, cookie.name, VALUE);
 }
 
 /** The request's browser id, or a new one set on the response. */

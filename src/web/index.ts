@@ -1,8 +1,15 @@
 // Server-rendered pages: the HTML layer, CSRF, security headers, templates and the page routes.
 // The interaction routes (src/oidc/) and oidc-provider's Koa hooks use the pieces exported here.
-export { browserIdCookie, ensureBrowserId, readBrowserId } from './browser-id.ts';
+export { browserIdCookie, ensureBrowserId, readBrowserId, readCookie } from './browser-id.ts';
 export { CSRF_FIELD, type Csrf, type CsrfCheck, createCsrf, interactionPurpose } from './csrf.ts';
 export { htmlErrorHandler } from './error-pages.ts';
+export {
+  clearHandoff,
+  type HandoffCookie,
+  handoffCookie,
+  readHandoff,
+  setHandoff,
+} from './handoff-cookie.ts';
 export { escapeHtml, html, raw, SafeHtml, safeUrl } from './html.ts';
 export { type Page, type PageInput, renderPage, sendPage } from './page.ts';
 export { createWebRoutes, type WebDeps } from './routes.ts';

@@ -43,6 +43,18 @@ describe(`FED-6 FED-7 federation flow records (${process.env.REDIS_URL ? 'Redis'
     assert.equal(await flows.takeOutcome('uid-2'), undefined);
   });
 
+  test('FED-6 a parked IdP-initiated outcome: a 256-bit id, taken once, gone after two minutes', async () => {
+    const outcome = { tenantId: TENANT, providerId: PROVIDER, userId: 'u' };
+    const id = await flows.park(outcome);
+    assert.match(id, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(await flows.takeOutcome(id), undefined, 'not an interaction outcome');
+    assert.deepEqual(await flows.takeParked(id), outcome);
+    assert.equal(await flows.takeParked(id), undefined, 'single use');
+    const late = await flows.park(outcome);
+    env.clock.advance(121_000);
+    assert.equal(await flows.takeParked(late), undefined, 'expired');
+  });
+
   test('FED-7 a second store (another node) takes what the first stored', async () => {
     const other = createFlowStore({
       db: env.container.database.knex,

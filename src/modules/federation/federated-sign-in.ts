@@ -20,7 +20,9 @@ export type RefusalReason =
   | 'expired'
   | 'invalid_response'
   | 'provider_error'
-  | 'user_inactive';
+  | 'user_inactive'
+  /** FED-6: an IdP-initiated answer, at a provider that does not allow them. */
+  | 'unsolicited';
 
 /** A refused federated sign-in: nothing was created, and the reason is safe to show. */
 export class SignInRefused extends Error {

@@ -33,6 +33,12 @@ const PAGES: Record<RefusalReason, { status: number; title: string; message: str
     title: 'Your sign-in did not complete',
     message: "Your organization's identity provider did not sign you in. Go back to the app and try again.",
   },
+  unsolicited: {
+    status: 400,
+    title: 'Start your sign-in from Canopy',
+    message:
+      "Your organization's identity provider sent you here without a sign-in in progress, which your organization does not allow. Open the app and sign in from there.",
+  },
   user_inactive: {
     status: 403,
     title: 'Your account is disabled',
@@ -119,7 +125,29 @@ export function createFederationFinish(deps: { flows: FlowStore; signIn: Federat
     }
   }
 
-  return { finishFederated, refuse };
+  /**
+   * FED-6 IdP-initiated sign-in: `profile` has passed every protocol check of `provider`, and there
+   * is no interaction to return to. Runs the same account step, parks the outcome under a new id,
+   * and hands that id to `land`, which takes the browser to where an interaction will begin.
+   */
+  async function finishUnsolicited(
+    req: Request,
+    res: Response,
+    provider: { tenantId: string; providerId: string },
+    profile: ExternalProfile,
+    land: (parkedId: string) => void,
+  ): Promise<void> {
+    try {
+      const { tenantId, providerId } = provider;
+      const meta = { ip: req.ip ?? '' };
+      const userId = await signIn.signInFederated(anonymousContext(req), tenantId, providerId, profile, meta);
+      land(await flows.park({ tenantId, providerId, userId }));
+    } catch (err) {
+      await refuse(req, res, err, provider);
+    }
+  }
+
+  return { finishFederated, finishUnsolicited, refuse };
 }
 
 export type FederationFinish = ReturnType<typeof createFederationFinish>;

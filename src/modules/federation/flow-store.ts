@@ -55,6 +55,13 @@ export interface FlowStore {
   take<D = Record<string, unknown>>(kind: FlowKind, id: string): Promise<FlowRecord<D> | undefined>;
   putOutcome(interactionUid: string, outcome: FlowOutcome): Promise<void>;
   takeOutcome(interactionUid: string): Promise<FlowOutcome | undefined>;
+  /**
+   * FED-6 IdP-initiated: an outcome with no interaction yet, under a new random id (the handoff
+   * cookie's value) for the login interaction the browser is sent to; same TTL as outcomes.
+   */
+  park(outcome: FlowOutcome): Promise<string>;
+  /** The parked outcome, deleted in the same step (single use). */
+  takeParked(id: string): Promise<FlowOutcome | undefined>;
 }
 
 const OUTCOME_TTL_SECONDS = 120;
@@ -125,11 +132,28 @@ export function createFlowStore(deps: {
       await backend.set({ kind: 'outcome', id: interactionUid, payload, expiresAt });
     },
     async takeOutcome(interactionUid) {
-      const p = await takeLive('outcome', interactionUid);
-      if (!p) return undefined;
-      return { tenantId: String(p.tenantId), providerId: String(p.providerId), userId: String(p.userId) };
+      return toOutcome(await takeLive('outcome', interactionUid));
+    },
+    async park(outcome) {
+      const id = randomToken(32);
+      const expiresAt = expiry(OUTCOME_TTL_SECONDS);
+      await backend.set({
+        kind: 'parked',
+        id,
+        payload: { ...outcome, expiresAt: expiresAt.toISOString() },
+        expiresAt,
+      });
+      return id;
+    },
+    async takeParked(id) {
+      return toOutcome(await takeLive('parked', id));
     },
   };
+}
+
+function toOutcome(p: Record<string, unknown> | undefined): FlowOutcome | undefined {
+  if (!p) return undefined;
+  return { tenantId: String(p.tenantId), providerId: String(p.providerId), userId: String(p.userId) };
 }
 
 function redisBackend(redis: Redis, prefix: string, clock: Clock): Backend {

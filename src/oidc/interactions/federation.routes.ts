@@ -9,6 +9,8 @@ import {
 } from '../../modules/federation/index.ts';
 import type { IdpKind, IdpService } from '../../modules/identity-providers/index.ts';
 import { isUuid } from '../../platform/errors/index.ts';
+import { clearHandoff, type HandoffCookie, readHandoff } from '../../web/index.ts';
+import { CONSOLE_CLIENT_ID } from '../tenancy.ts';
 import {
   createInteractionContext,
   type InteractionContext,
@@ -21,6 +23,8 @@ export interface FederatedLoginDeps extends InteractionContextDeps {
   finish: FederationFinish;
   /** One start per protocol; a kind without one is refused (its provider cannot be used yet). */
   starters: Partial<Record<IdpKind, FederationStarter>>;
+  /** FED-6 IdP-initiated: the cookie naming an outcome parked by the SAML ACS. */
+  handoff: HandoffCookie;
 }
 
 const form = express.urlencoded({ extended: false, limit: '8kb' });
@@ -86,7 +90,29 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
     await c.provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
   });
 
-  return { router, methods, start };
+  /**
+   * FED-6 IdP-initiated, at the console's login step: an outcome parked by the SAML ACS (its id in
+   * the handoff cookie) finishes the login, once, and only for the master org this interaction
+   * signs in to (APP-2); one for another org is dropped and the login page shown. Other apps never
+   * take it: the IdP-initiated landing is the console. True when the login was finished here.
+   */
+  async function finishHandoff(req: Request, res: Response, c: InteractionContext): Promise<boolean> {
+    if (c.client.clientId !== CONSOLE_CLIENT_ID || c.details.prompt.name !== 'login') return false;
+    const parkedId = readHandoff(req, deps.handoff);
+    if (!parkedId) return false;
+    clearHandoff(res, deps.handoff);
+    const outcome = await deps.flows.takeParked(parkedId);
+    if (!outcome) return false;
+    if (outcome.tenantId !== c.tenantId) {
+      req.log.warn({ providerId: outcome.providerId }, 'IdP-initiated outcome of another org ignored');
+      return false;
+    }
+    const result: InteractionResults = { login: { accountId: outcome.userId, amr: ['fed'] } };
+    await c.provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+    return true;
+  }
+
+  return { router, methods, start, finishHandoff };
 }
 
 export type FederatedLogin = ReturnType<typeof createFederatedLogin>;

@@ -89,7 +89,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   router.get('/interaction/:uid', async (req, res) => {
     const c = await context(req, res);
-    if (c.details.prompt.name === 'login') return renderLogin(req, res, c);
+    if (c.details.prompt.name === 'login') {
+      if (await deps.federation?.finishHandoff(req, res, c)) return;
+      return renderLogin(req, res, c);
+    }
     const scopes = requestedScopes(c.details);
     const nodeNames = Object.fromEntries(
       scopes.filter(isNodeScope).map((s) => {

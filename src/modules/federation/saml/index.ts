@@ -3,7 +3,7 @@
 export { samlAcsRoutes, samlStarter } from './saml.routes.ts';
 export { createMemorySamlCache, createRedisSamlCache, type SamlCache } from './saml-cache.ts';
 export { createSqlSamlCache, sweepSamlCache } from './saml-cache-sql.ts';
-export { SAML_REJECT_REASONS, SamlRejected, type SamlRejectReason } from './saml-errors.ts';
+export { refusalOf, SAML_REJECT_REASONS, SamlRejected, type SamlRejectReason } from './saml-errors.ts';
 export {
   createSamlProtocol,
   REQUEST_TTL_MS,
@@ -12,4 +12,5 @@ export {
   type SamlProvider,
   type SamlStart,
 } from './saml-protocol.ts';
+export { type MasterOfSamlProvider, samlProviderMasters } from './saml-unsolicited.ts';
 export { MAX_RESPONSE_BYTES } from './saml-xml.ts';

@@ -1,3 +1,5 @@
+import { SignInRefused } from '../federated-sign-in.ts';
+
 // Why a SAML response was refused. The lead maps these to Canopy's error page and audit reasons;
 // the person sees one generic message, the audit log and the operator see `reason` and `detail`.
 
@@ -49,4 +51,13 @@ export function rejectionFromLibrary(err: unknown): SamlRejected {
   ];
   const reason = rules.find(([pattern]) => pattern.test(message))?.[1] ?? 'malformed';
   return new SamlRejected(reason, message);
+}
+
+/** The IdP said no (status), or the answer is stale or replayed; anything else failed a check. */
+export function refusalOf(err: unknown): unknown {
+  if (!(err instanceof SamlRejected)) return err;
+  const stale: SamlRejectReason[] = ['replay', 'in_response_to', 'expired'];
+  const reason =
+    err.reason === 'status' ? 'provider_error' : stale.includes(err.reason) ? 'expired' : 'invalid_response';
+  return new SignInRefused(reason, `${err.reason}: ${err.detail}`);
 }

@@ -1,10 +1,12 @@
 import express, { type Request, type Response, Router } from 'express';
+import type { HandoffCookie } from '../../../web/index.ts';
 import type { IdpService } from '../../identity-providers/index.ts';
 import { SignInRefused } from '../federated-sign-in.ts';
-import { type FederationFinish, type FederationStarter, sendRefusal } from '../finish.ts';
+import type { FederationFinish, FederationStarter } from '../finish.ts';
 import type { FlowStore } from '../flow-store.ts';
-import { SamlRejected, type SamlRejectReason } from './saml-errors.ts';
+import { refusalOf } from './saml-errors.ts';
 import type { createSamlProtocol } from './saml-protocol.ts';
+import { acceptUnsolicited, type MasterOfSamlProvider } from './saml-unsolicited.ts';
 
 type SamlProtocol = ReturnType<typeof createSamlProtocol>;
 
@@ -13,6 +15,9 @@ export interface SamlRouteDeps {
   flows: FlowStore;
   finish: FederationFinish;
   identityProviders: Pick<IdpService, 'providerForSignIn'>;
+  /** IdP-initiated sign-in: the provider's master, by id alone, and the cookie the outcome rides in. */
+  masterOf: MasterOfSamlProvider;
+  handoff: HandoffCookie;
 }
 
 /** What the flow record keeps: the AuthnRequest this sign-in sent (its answer must name it). */
@@ -22,15 +27,6 @@ interface SamlFlowData {
 
 // The base64 of a 256 KiB response (the protocol's own cap) and the RelayState, with room to spare.
 const acsForm = express.urlencoded({ extended: false, limit: '400kb' });
-
-/** The IdP said no (status), or the answer is stale or replayed; anything else failed a check. */
-function refusalOf(err: unknown): unknown {
-  if (!(err instanceof SamlRejected)) return err;
-  const stale: SamlRejectReason[] = ['replay', 'in_response_to', 'expired'];
-  const reason =
-    err.reason === 'status' ? 'provider_error' : stale.includes(err.reason) ? 'expired' : 'invalid_response';
-  return new SignInRefused(reason, `${err.reason}: ${err.detail}`);
-}
 
 /**
  * FED-6 start, from the interaction's federate step: an AuthnRequest whose RelayState is the flow
@@ -59,8 +55,8 @@ export function samlStarter(deps: Pick<SamlRouteDeps, 'saml' | 'flows'>): Federa
  * FED-6: the assertion consumer of each SAML provider, `POST /saml/:providerId/acs`. The response
  * is validated against that provider's configuration only; its RelayState names the flow record
  * (taken once), which must be for this provider and for the very request the response answers.
- * IdP-initiated responses carry no flow record and are refused here: they need an ending of their
- * own (which app to land in) that is not built yet.
+ * Without a usable record (no RelayState, or one naming none: IdPs put their own values there), the
+ * answer is IdP-initiated, or late: saml-unsolicited.ts decides.
  */
 export function samlAcsRoutes(deps: SamlRouteDeps): Router {
   const router = Router();
@@ -68,7 +64,7 @@ export function samlAcsRoutes(deps: SamlRouteDeps): Router {
     const providerId = req.params.providerId ?? '';
     const relayState = typeof req.body?.RelayState === 'string' ? req.body.RelayState : '';
     const record = relayState ? await deps.flows.take<SamlFlowData>('saml', relayState) : undefined;
-    if (!record) return sendRefusal(req, res, 'expired');
+    if (!record) return acceptUnsolicited(deps, req, res, String(providerId));
     try {
       if (record.providerId !== providerId)
         throw new SignInRefused('invalid_response', 'answer arrived at another provider’s ACS');
