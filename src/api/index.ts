@@ -62,6 +62,9 @@ export function createApiRouter(c: Container): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
+  // FED-1: a SAML provider may come with its IdP's metadata (up to 256 KiB of XML, more once
+  // JSON-escaped); every other body stays under the tight default.
+  router.use('/identity-providers', express.json({ limit: '400kb', strict: true }));
   router.use(express.json({ limit: '64kb', strict: true }));
   mountRoutes(router, open);
   router.use(authenticate(c.oidc.resolveBearer));

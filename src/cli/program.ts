@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import type { Container } from '../container.ts';
 import { operatorContext, type RequestContext } from '../platform/context.ts';
 import { registerApp } from './commands/app.ts';
+import { registerIdp } from './commands/idp.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerOrg } from './commands/org.ts';
@@ -13,7 +14,7 @@ import { describeError, EXIT_OK, EXIT_USAGE } from './errors.ts';
 /** The services the commands use. */
 export type CliServices = Pick<
   Container,
-  'config' | 'signUp' | 'organizations' | 'credentials' | 'apps' | 'signingKeys'
+  'config' | 'signUp' | 'organizations' | 'credentials' | 'apps' | 'signingKeys' | 'identityProviders'
 >;
 
 export interface MigrationReport {
@@ -65,6 +66,7 @@ export function buildProgram(deps: CommandDeps): Command {
   registerOrg(program, deps);
   registerApp(program, deps);
   registerKeys(program, deps);
+  registerIdp(program, deps);
   return program;
 }
 

@@ -30,13 +30,13 @@ interface CreateOptions {
 type CreateFlags = Omit<CreateOptions, 'redirectUri' | 'postLogoutRedirectUri' | 'grant'> &
   Partial<Pick<CreateOptions, 'redirectUri' | 'postLogoutRedirectUri' | 'grant'>>;
 
-function parseDomain(value: string): string {
+export function parseDomain(value: string): string {
   const parsed = domainSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(`The domain ${parsed.error.issues[0]!.message}.`);
   return parsed.data;
 }
 
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+export const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** `<org-id>:<permission>[,<permission>...]`; whether the permissions exist is the service's call. */
 function collectGrant(value: string, previous: GrantArg[] | undefined): GrantArg[] {
@@ -53,7 +53,7 @@ function collectGrant(value: string, previous: GrantArg[] | undefined): GrantArg
   return [...(previous ?? []), { text: value, organizationId: organizationId.toLowerCase(), permissions }];
 }
 
-async function findMaster(services: CliServices, domain: string): Promise<Organization> {
+export async function findMaster(services: CliServices, domain: string): Promise<Organization> {
   const master = await services.organizations.findByDomain(domain);
   if (!master) {
     throw new AppError('organization.not_found', undefined, {

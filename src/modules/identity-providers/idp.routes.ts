@@ -44,7 +44,8 @@ export function identityProviderRoutes(deps: {
       tag,
       summary: 'Connect a SAML 2.0 or OIDC identity provider (FED-1)',
       description:
-        'SAML: IdP entity id, SSO URL and PEM signing certificates; signatures on assertion and ' +
+        'SAML: IdP entity id, SSO URL and PEM signing certificates, or `metadataXml` (the IdP metadata ' +
+        'document, no DOCTYPE; explicit config values win over it); signatures on assertion and ' +
         'response by default, never neither (FED-6). OIDC: issuer, client id and a write-only client secret.',
       permission,
       body: newProviderSchema,
@@ -69,7 +70,7 @@ export function identityProviderRoutes(deps: {
       method: 'patch',
       path: '/identity-providers/:providerId',
       tag,
-      summary: 'Change an identity provider: name, enabled, settings, client secret',
+      summary: 'Change an identity provider: name, enabled, settings (or SAML metadataXml), client secret',
       permission,
       params: providerParams,
       body: providerPatchSchema,

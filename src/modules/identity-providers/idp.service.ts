@@ -9,6 +9,7 @@ import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, invalidInput, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, AssignmentService, Authorizer } from '../roles/index.ts';
+import { settingsFromMetadata } from './idp.metadata-import.ts';
 import { auditImage, presentProvider } from './idp.present.ts';
 import { createIdpReads, secretContext } from './idp.reads.ts';
 import { createIdpRepository, type ProviderRow } from './idp.repository.ts';
@@ -121,7 +122,12 @@ export function createIdpService(deps: IdpServiceDeps) {
       assertThat(master, 'organization.not_found');
       const current = await locked(tx, tenantId, id);
       const schema = configSchemaOf[current.kind] as z.ZodType<SamlConfig | OidcConfig>;
-      const merged = patch.config ? { ...current.config, ...patch.config } : current.config;
+      if (current.kind !== 'saml' && patch.metadataXml !== undefined)
+        throw invalidInput('metadataXml', 'only SAML providers import metadata');
+      // FED-1: the document replaces what it supplies; values named in this same patch still win.
+      const imported = patch.metadataXml === undefined ? {} : settingsFromMetadata(patch.metadataXml);
+      if ('problem' in imported) throw invalidInput('metadataXml', imported.problem);
+      const merged = { ...current.config, ...imported, ...patch.config };
       const config = parseInput(z.strictObject({ config: schema }), { config: merged }).config;
       if (current.kind === 'saml')
         refuseExpired(config as SamlConfig, (current.config as SamlConfig).signingCertificates);

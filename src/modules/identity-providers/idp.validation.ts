@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { LOOPBACK_HOSTS } from '../apps/index.ts';
+import { MAX_METADATA_CHARS, settingsFromMetadata } from './idp.metadata-import.ts';
 
 // Provider settings (FED-1, FED-6, FED-7), strict: every unknown key and every problem is named.
 // URLs are https; plain http only on a loopback host (test IdPs run on this machine).
@@ -59,29 +60,35 @@ const samlAttributesSchema = z.strictObject({
   groups: attributeName('groups'),
 });
 
+// What metadata can supply (idp.metadata-import.ts); everything else is only ever typed.
+const samlIdentityFields = {
+  entityId: z.string('must be a string').trim().min(1, 'must not be empty').max(1024),
+  ssoUrl: httpsUrl.describe('IdP single sign-on URL (HTTP-Redirect binding)'),
+  signingCertificates: z
+    .array(certificateSchema)
+    .min(1, 'must list at least one certificate')
+    .max(MAX_CERTS, `must list at most ${MAX_CERTS} certificates`),
+};
+
+const samlSettingFields = {
+  wantAssertionsSigned: z.boolean('must be true or false').default(true),
+  wantResponseSigned: z.boolean('must be true or false').default(true),
+  allowIdpInitiated: z.boolean('must be true or false').default(false),
+  attributes: samlAttributesSchema.default({
+    username: 'uid',
+    email: 'email',
+    name: 'displayName',
+    groups: 'groups',
+  }),
+  clockSkewSeconds: z
+    .int('must be a whole number of seconds')
+    .min(0, 'must be from 0 to 300')
+    .max(300, 'must be from 0 to 300')
+    .default(60),
+};
+
 export const samlConfigSchema = z
-  .strictObject({
-    entityId: z.string('must be a string').trim().min(1, 'must not be empty').max(1024),
-    ssoUrl: httpsUrl.describe('IdP single sign-on URL (HTTP-Redirect binding)'),
-    signingCertificates: z
-      .array(certificateSchema)
-      .min(1, 'must list at least one certificate')
-      .max(MAX_CERTS, `must list at most ${MAX_CERTS} certificates`),
-    wantAssertionsSigned: z.boolean('must be true or false').default(true),
-    wantResponseSigned: z.boolean('must be true or false').default(true),
-    allowIdpInitiated: z.boolean('must be true or false').default(false),
-    attributes: samlAttributesSchema.default({
-      username: 'uid',
-      email: 'email',
-      name: 'displayName',
-      groups: 'groups',
-    }),
-    clockSkewSeconds: z
-      .int('must be a whole number of seconds')
-      .min(0, 'must be from 0 to 300')
-      .max(300, 'must be from 0 to 300')
-      .default(60),
-  })
+  .strictObject({ ...samlIdentityFields, ...samlSettingFields })
   .superRefine((c, ctx) => {
     // FED-6: never neither signature.
     if (!c.wantAssertionsSigned && !c.wantResponseSigned) {
@@ -133,15 +140,60 @@ const clientSecretSchema = z
   .max(1024, 'must be at most 1024 characters')
   .describe('Write-only: stored sealed, never returned');
 
+export const metadataXmlSchema = z
+  .string('must be a string')
+  .max(MAX_METADATA_CHARS, 'must be at most 256 KiB')
+  .describe('SAML: the IdP metadata document; supplies entityId, ssoUrl and signingCertificates');
+
+const IDENTITY_KEYS = Object.keys(samlIdentityFields);
+
+/**
+ * SAML settings with metadata: explicit config values win over the document, then the result is
+ * checked whole by samlConfigSchema. A problem in a value the document supplied is named under
+ * `metadataXml`, since that is what the admin has to fix.
+ */
+const newSamlProviderSchema = z
+  .strictObject({
+    kind: z.literal('saml'),
+    name: nameSchema,
+    enabled: z.boolean('must be true or false').default(true),
+    metadataXml: metadataXmlSchema.optional(),
+    config: z
+      .strictObject({ ...z.object(samlIdentityFields).partial().shape, ...samlSettingFields })
+      .optional()
+      .describe('entityId, ssoUrl and signingCertificates may be left to metadataXml'),
+  })
+  .transform(({ metadataXml, config = {}, ...rest }, ctx) => {
+    const imported = metadataXml === undefined ? {} : settingsFromMetadata(metadataXml);
+    if ('problem' in imported) {
+      ctx.addIssue({ code: 'custom', path: ['metadataXml'], message: String(imported.problem) });
+      return z.NEVER;
+    }
+    const merged: Record<string, unknown> = { ...imported, ...config };
+    const missing = IDENTITY_KEYS.filter((key) => merged[key] === undefined);
+    for (const key of missing)
+      ctx.addIssue({ code: 'custom', path: ['config', key], message: 'is required (or give metadataXml)' });
+    if (missing.length > 0) return z.NEVER;
+    const parsed = samlConfigSchema.safeParse(merged);
+    if (parsed.success) return { ...rest, config: parsed.data };
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0]);
+      const fromDocument = key in imported && !(key in config);
+      ctx.addIssue({
+        code: 'custom',
+        path: fromDocument ? ['metadataXml'] : ['config', ...issue.path],
+        message: fromDocument
+          ? `${[key, ...issue.path.slice(1)].join('.')}: ${issue.message}`
+          : issue.message,
+      });
+    }
+    return z.NEVER;
+  });
+
 export const newProviderSchema = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({
-      kind: z.literal('saml'),
-      name: nameSchema,
-      enabled: z.boolean('must be true or false').default(true),
-      config: samlConfigSchema,
-    }),
+    newSamlProviderSchema,
     z.strictObject({
       kind: z.literal('oidc'),
       name: nameSchema,
@@ -165,6 +217,7 @@ export const providerPatchSchema = z
       .optional()
       .describe("Settings to change, checked against the provider's kind"),
     clientSecret: clientSecretSchema.optional(),
+    metadataXml: metadataXmlSchema.optional(),
   })
   .refine((patch) => Object.values(patch).some((v) => v !== undefined), 'name at least one field to change');
 export type ProviderPatch = z.infer<typeof providerPatchSchema>;
