@@ -6,7 +6,8 @@ import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access } from './access.ts';
-import { createAssignmentRepository, ownedNodeIds, userStatus } from './assignment.repository.ts';
+import { createAssignmentRepository, userStatus } from './assignment.repository.ts';
+import { createAssignmentRevocation } from './assignment.revocation.ts';
 import type { Authorizer } from './authorizer/authorizer.ts';
 import type { TenantIndex } from './authorizer/tenant-index.ts';
 import { ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
@@ -41,6 +42,8 @@ export function createAssignmentService(deps: {
   const { db, clock, authz, access, audit } = deps;
   const assignments = createAssignmentRepository(db);
   const roles = createRoleRepository(db);
+  const revocation = createAssignmentRevocation({ audit });
+  const { ownershipLostWithout, deleteInTx } = revocation;
 
   /** The permissions a grant hands out: environment grants carry only environment-scoped ones. */
   function grantedMask(role: Role, environmentId: string | null): number {
@@ -173,64 +176,6 @@ export function createAssignmentService(deps: {
     });
   }
 
-  /** ORG-5: the nodes whose owner would no longer hold Organization Administrators without it. */
-  async function ownershipLostWithout(tx: Tx, tenantId: string, a: RoleAssignment): Promise<string[]> {
-    if (a.roleId !== ORGANIZATION_ADMINISTRATORS.id) return [];
-    const owned = await ownedNodeIds(tx, tenantId, a.userId);
-    const stillAdmin = await createAssignmentRepository(tx).administeredAmong(
-      tenantId,
-      a.userId,
-      owned,
-      a.id,
-    );
-    return owned.filter((id) => !stillAdmin.has(id));
-  }
-
-  async function deleteInTx(tx: Tx, ctx: RequestContext, tenantId: string, a: RoleAssignment) {
-    await createAssignmentRepository(tx).delete(tenantId, a.id);
-    await audit.record(tx, ctx, {
-      tenantId,
-      orgId: a.organizationId,
-      action: 'role_assignment.delete',
-      target: { type: 'role_assignment', id: a.id },
-      before: a,
-    });
-  }
-
-  /**
-   * Removes, inside the caller's authorizer change, every assignment that `source` granted (an
-   * identity provider's group mappings), audited one by one — except those an owner needs (ORG-5),
-   * which stay. Returns what stayed.
-   */
-  async function revokeSourceInTx(
-    tx: Tx,
-    ctx: RequestContext,
-    tenantId: string,
-    source: string,
-  ): Promise<RoleAssignment[]> {
-    const kept: RoleAssignment[] = [];
-    for (const a of await createAssignmentRepository(tx).listBySource(tenantId, source)) {
-      if ((await ownershipLostWithout(tx, tenantId, a)).length > 0) kept.push(a);
-      else await deleteInTx(tx, ctx, tenantId, a);
-    }
-    return kept;
-  }
-
-  /**
-   * Removes one assignment inside the caller's authorizer change, audited — unless an owner needs
-   * it (ORG-5): then it stays and the answer is false. FED-4 reconciliation uses it per assignment.
-   */
-  async function revokeUnlessProtectedInTx(
-    tx: Tx,
-    ctx: RequestContext,
-    tenantId: string,
-    a: RoleAssignment,
-  ): Promise<boolean> {
-    if ((await ownershipLostWithout(tx, tenantId, a)).length > 0) return false;
-    await deleteInTx(tx, ctx, tenantId, a);
-    return true;
-  }
-
   /**
    * A user's assignments: all of them for themselves and for holders of `users.manage` on the
    * master; those on nodes where the caller holds `roles.assign` for a caller holding it somewhere;
@@ -323,8 +268,8 @@ export function createAssignmentService(deps: {
     pageForUser,
     pageForNode,
     grantInTx,
-    revokeSourceInTx,
-    revokeUnlessProtectedInTx,
+    revokeSourceInTx: revocation.revokeSourceInTx,
+    revokeUnlessProtectedInTx: revocation.revokeUnlessProtectedInTx,
     listForUserInTx,
     authorizeGrant,
     isAdministratorInTx,

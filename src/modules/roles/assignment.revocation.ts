@@ -1,0 +1,68 @@
+import type { RequestContext } from '../../platform/context.ts';
+import type { Tx } from '../../platform/db/database.ts';
+import type { AuditService } from '../audit/index.ts';
+import { createAssignmentRepository, ownedNodeIds } from './assignment.repository.ts';
+import { ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
+import type { RoleAssignment } from './role.schema.ts';
+
+/**
+ * Removing assignments inside a caller's authorizer change, each audited, with the owner's
+ * protection (ORG-5): an assignment without which an owner would no longer hold Organization
+ * Administrators on a node they own is never removed.
+ */
+export function createAssignmentRevocation(deps: { audit: AuditService }) {
+  /** The nodes whose owner would no longer hold Organization Administrators without `a`. */
+  async function ownershipLostWithout(tx: Tx, tenantId: string, a: RoleAssignment): Promise<string[]> {
+    if (a.roleId !== ORGANIZATION_ADMINISTRATORS.id) return [];
+    const owned = await ownedNodeIds(tx, tenantId, a.userId);
+    const stillAdmin = await createAssignmentRepository(tx).administeredAmong(
+      tenantId,
+      a.userId,
+      owned,
+      a.id,
+    );
+    return owned.filter((id) => !stillAdmin.has(id));
+  }
+
+  async function deleteInTx(tx: Tx, ctx: RequestContext, tenantId: string, a: RoleAssignment) {
+    await createAssignmentRepository(tx).delete(tenantId, a.id);
+    await deps.audit.record(tx, ctx, {
+      tenantId,
+      orgId: a.organizationId,
+      action: 'role_assignment.delete',
+      target: { type: 'role_assignment', id: a.id },
+      before: a,
+    });
+  }
+
+  /** Removes one assignment, unless an owner needs it: then it stays and the answer is false (FED-4). */
+  async function revokeUnlessProtectedInTx(
+    tx: Tx,
+    ctx: RequestContext,
+    tenantId: string,
+    a: RoleAssignment,
+  ): Promise<boolean> {
+    if ((await ownershipLostWithout(tx, tenantId, a)).length > 0) return false;
+    await deleteInTx(tx, ctx, tenantId, a);
+    return true;
+  }
+
+  /**
+   * Removes every assignment `source` granted (an identity provider's group mappings) but those
+   * an owner needs; returns what stayed.
+   */
+  async function revokeSourceInTx(
+    tx: Tx,
+    ctx: RequestContext,
+    tenantId: string,
+    source: string,
+  ): Promise<RoleAssignment[]> {
+    const kept: RoleAssignment[] = [];
+    for (const a of await createAssignmentRepository(tx).listBySource(tenantId, source)) {
+      if (!(await revokeUnlessProtectedInTx(tx, ctx, tenantId, a))) kept.push(a);
+    }
+    return kept;
+  }
+
+  return { ownershipLostWithout, deleteInTx, revokeUnlessProtectedInTx, revokeSourceInTx };
+}
