@@ -1,18 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createMemorySamlCache, type SamlCache } from '../../src/modules/federation/saml/index.ts';
+import {
+  createMemorySamlCache,
+  createSqlSamlCache,
+  type SamlCache,
+} from '../../src/modules/federation/saml/index.ts';
 import { createTestClock, type TestClock } from '../../src/platform/clock.ts';
 import { cacheBackends } from '../helpers/saml-world.ts';
+import { openTestDatabase } from '../helpers/test-database.ts';
 
 // FED-6: the request-id and assertion-id caches. First writer wins and only one remover wins, also
 // under concurrency, so no answer is accepted twice across nodes sharing the store.
 
-for (const backend of cacheBackends) {
+// Without Redis the caches live in SQL (saml-cache-sql.test.ts covers its expiry and sweep).
+const sqlBackend = {
+  name: 'SQL',
+  async make(clock: TestClock) {
+    const database = await openTestDatabase();
+    return { cache: createSqlSamlCache({ db: database.knex, clock }), close: () => database.close() };
+  },
+};
+
+for (const backend of [...cacheBackends, sqlBackend]) {
   describe(`SAML cache contract (${backend.name})`, () => {
     let cache: SamlCache;
     let close: () => Promise<void>;
-    before(() => {
-      ({ cache, close } = backend.make(createTestClock()));
+    before(async () => {
+      ({ cache, close } = await backend.make(createTestClock()));
     });
     after(() => close());
 
