@@ -20,20 +20,3 @@ export function serveStylesheet(_req: Request, res: Response): void {
   });
   res.send(CSS); // answers HEAD and If-None-Match (304) itself
 }
-
-/** The console's script, served like the stylesheet: read once, addressed by its content hash. */
-const CONSOLE_JS = readFileSync(new URL('./assets/console.js', import.meta.url));
-const CONSOLE_JS_HASH = createHash('sha256').update(CONSOLE_JS).digest('hex').slice(0, 12);
-
-export const CONSOLE_SCRIPT_PATH = '/assets/console.js';
-export const CONSOLE_SCRIPT_HREF = `${CONSOLE_SCRIPT_PATH}?v=${CONSOLE_JS_HASH}`;
-
-export function serveConsoleScript(_req: Request, res: Response): void {
-  res.set({
-    ...baseSecurityHeaders(),
-    'Content-Type': 'text/javascript; charset=utf-8',
-    'Cache-Control': 'public, max-age=31536000, immutable',
-    ETag: `"${CONSOLE_JS_HASH}"`,
-  });
-  res.send(CONSOLE_JS);
-}

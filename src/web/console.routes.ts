@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import type { OrganizationService } from '../modules/organizations/index.ts';
-import { CONSOLE_SCRIPT_HREF, CONSOLE_SCRIPT_PATH, serveConsoleScript } from './assets.ts';
+import { CONSOLE_ASSETS_PREFIX, CONSOLE_ENTRY_HREF, serveConsoleModule } from './console-assets.ts';
 import { html } from './html.ts';
 import { renderPage, sendPage } from './page.ts';
 import { baseSecurityHeaders } from './security-headers.ts';
@@ -15,7 +15,7 @@ const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  */
 export function consoleRoutes(deps: { organizations: Pick<OrganizationService, 'findByDomain'> }): Router {
   const router = Router();
-  router.get(CONSOLE_SCRIPT_PATH, serveConsoleScript);
+  router.get(`${CONSOLE_ASSETS_PREFIX}/:version/*file`, serveConsoleModule);
 
   router.get('/login/:domain', async (req: Request, res: Response) => {
     const domain = String(req.params.domain).toLowerCase();
@@ -37,9 +37,9 @@ export function consoleRoutes(deps: { organizations: Pick<OrganizationService, '
   });
 
   router.get('/console/', (_req, res) => {
-    const body = html`<div id="console" aria-live="polite"><p>Loading…</p></div>
+    const body = html`<div id="console"><p>Loading…</p></div>
 <noscript><p>The console needs JavaScript.</p></noscript>`;
-    sendPage(res, 200, renderPage({ title: 'Console', body, scripts: [CONSOLE_SCRIPT_HREF] }));
+    sendPage(res, 200, renderPage({ title: 'Console', body, scripts: [CONSOLE_ENTRY_HREF], wide: true }));
   });
 
   router.get('/console/signed-out', (_req, res) => {

@@ -24,6 +24,8 @@ export interface PageInput {
   formActionUrls?: readonly string[];
   /** Same-origin module scripts the page loads (the console); none by default. */
   scripts?: readonly string[];
+  /** A full-width main (the console's tables and tree) instead of the narrow form column. */
+  wide?: boolean;
 }
 
 /** The one layout: header with the product name, main, footer. No scripts, no inline styles. */
@@ -41,7 +43,7 @@ ${(input.scripts ?? []).map((src) => html`<script type="module" src="${src}"></s
 </head>
 <body>
 <header class="site-header">${PRODUCT_NAME}</header>
-<main id="main">
+<main id="main"${input.wide && html` class="wide"`}>
 ${input.body}
 </main>
 <footer class="site-footer">${PRODUCT_NAME} · access management</footer>

@@ -106,4 +106,29 @@ describe('the org sign-in page and the console', () => {
     assert.match(script.headers.get('content-type')!, /javascript/);
     assert.doesNotMatch(body.replace(/<script type="module" src="[^"]+"><\/script>/, ''), /<script/);
   });
+
+  test('the console modules are served under one content version, cached for a year, and nothing else is', async () => {
+    const page = await (await new TestBrowser().request(new URL('/console/', s.issuer))).text();
+    const entry = /<script type="module" src="(\/console\/assets\/([0-9a-f]{12})\/main\.js)"/.exec(page);
+    assert.ok(entry, 'the page loads main.js under a versioned path');
+    const [, mainPath, version] = entry;
+    const main = await new TestBrowser().request(new URL(mainPath!, s.issuer));
+    assert.equal(main.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    // A relative import resolves inside the same version: the views are reachable the same way.
+    const imports = [...(await main.text()).matchAll(/from '\.\/([\w/-]+\.js)'/g)].map((m) => m[1]!);
+    assert.ok(imports.includes('api.js'));
+    for (const file of [...imports, 'views/organizations.js']) {
+      const res = await new TestBrowser().request(new URL(`/console/assets/${version}/${file}`, s.issuer));
+      assert.equal(res.status, 200, file);
+    }
+    for (const path of [
+      `/console/assets/000000000000/main.js`,
+      `/console/assets/${version}/nothing.js`,
+      `/console/assets/${version}/../console-assets.ts`,
+      `/console/assets/${version}/%2e%2e/console-assets.ts`,
+    ]) {
+      const res = await new TestBrowser().request(new URL(path, s.issuer));
+      assert.equal(res.status, 404, path);
+    }
+  });
 });

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/index.ts';
 import { ApiClient, userToken } from '../helpers/api.ts';
 import { inputValue, TestBrowser } from '../helpers/browser.ts';
 import { addBusinessGroup, PASSWORD, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { invitationLinkIn, tokenOf } from '../helpers/invitation-mail.ts';
 import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
+import { startInbox } from '../helpers/smtp-inbox.ts';
 import { introspect, registerWebApp, signIn } from '../helpers/sso-session.ts';
 import { assertCleanPage, EXPECTED_CSP } from './web-app.ts';
 
@@ -16,41 +15,6 @@ import { assertCleanPage, EXPECTED_CSP } from './web-app.ts';
 // here) receives the mail, the link's page creates the account, and the invitee signs in to an app
 // of the org holding exactly the invited roles. Then the links that must not work: used, cancelled,
 // unknown, expired, and one link posted twice at once.
-
-/** A real SMTP server on a free loopback port, without auth or TLS, keeping every message. */
-async function startInbox() {
-  const received: { to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    /** The one message to `address` that arrived, taken out of the inbox. */
-    async take(address: string): Promise<string> {
-      for (let i = 0; i < 100; i++) {
-        const at = received.findIndex((m) => m.to.includes(address.toLowerCase()));
-        if (at >= 0) return received.splice(at, 1)[0]!.raw;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      assert.fail(`no mail to ${address} arrived`);
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const roleId = (name: string) => BUILT_IN_ROLES.find((r) => r.name === name)!.id;
 

@@ -105,7 +105,7 @@ ${(['name', 'username', 'email', 'password', 'passwordConfirm'] as const).map(fi
 </fieldset>
 <div class="actions"><button class="button" type="submit">Create account</button></div>
 </form>
-<p>Already have an account? Sign in at your company's address, ${loginBase}&lt;domain&gt;.</p>`;
+<p>Already have an account? Sign in at your company's address, ${loginBase}&lt;domain&gt;, or <a href="/console/">open the console</a>.</p>`;
   const title = `${summary.length > 0 ? 'Error: ' : ''}Create your account`;
   return renderPage({ title, body });
 }

@@ -1,0 +1,114 @@
+// Signs the administrator in through Canopy itself: the code flow with PKCE as the public client
+// `canopy-console`, a refresh token bound to the Canopy session, and sign-out at the provider.
+// Tokens live in sessionStorage (one tab, gone with it); the strict CSP keeps foreign script out.
+const CLIENT_ID = 'canopy-console';
+const ORIGIN = window.location.origin;
+const REDIRECT_URI = `${ORIGIN}/console/`;
+const STORE = 'canopy.console';
+
+const saved = () => JSON.parse(sessionStorage.getItem(STORE) ?? '{}');
+const save = (value) => sessionStorage.setItem(STORE, JSON.stringify(value));
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+/** The organization this tab signs in to, once known. */
+export const signedInOrg = () => saved().org;
+export const hasTokens = () => Boolean(saved().accessToken);
+
+/** After the master's domain changes (ORG-3), a later sign-in must name the new one. */
+export function rememberOrg(org) {
+  save({ ...saved(), org });
+}
+
+/** Sends the browser to Canopy's authorization endpoint; `returnTo` is the hash to come back to. */
+export async function startSignIn(org, returnTo = window.location.hash) {
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  save({ verifier, state, org, returnTo });
+  const url = new URL('/oidc/auth', ORIGIN);
+  for (const [k, v] of Object.entries({
+    client_id: CLIENT_ID,
+    response_type: 'code',
+    scope: 'openid profile email',
+    redirect_uri: REDIRECT_URI,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state,
+    org,
+  })) {
+    url.searchParams.set(k, v);
+  }
+  window.location.assign(url);
+}
+
+async function tokenRequest(params) {
+  const response = await fetch('/oidc/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: CLIENT_ID, ...params }),
+  });
+  const body = await response.json().catch(() => ({}));
+  return { ok: response.ok, body };
+}
+
+function keep(org, tokens, returnTo) {
+  save({
+    org,
+    returnTo,
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    idToken: tokens.id_token ?? saved().idToken,
+  });
+}
+
+/** Completes the redirect back from Canopy; answers the hash the sign-in started from. */
+export async function finishSignIn(params) {
+  const pending = saved();
+  if (!pending.state || params.get('state') !== pending.state)
+    throw new Error('This sign-in did not start here. Please sign in again.');
+  const { ok, body } = await tokenRequest({
+    grant_type: 'authorization_code',
+    code: params.get('code') ?? '',
+    redirect_uri: REDIRECT_URI,
+    code_verifier: pending.verifier,
+  });
+  if (!ok) throw new Error(body.error_description ?? 'The sign-in could not be completed.');
+  keep(pending.org, body);
+  window.history.replaceState(null, '', `${REDIRECT_URI}${pending.returnTo ?? ''}`);
+}
+
+export const accessToken = () => saved().accessToken;
+
+/** A new access token from the refresh token; false when the Canopy session has ended. */
+export async function refresh() {
+  const { org, refreshToken } = saved();
+  if (!refreshToken) return false;
+  const { ok, body } = await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  if (!ok) return false;
+  keep(org, body);
+  return true;
+}
+
+/** The session is over (idle timeout, sign-out elsewhere, account disabled): sign in again. */
+export function signInAgain() {
+  const { org } = saved();
+  sessionStorage.removeItem(STORE);
+  if (org) return startSignIn(org);
+  window.location.assign('/console/');
+}
+
+export function signOut() {
+  const { idToken } = saved();
+  sessionStorage.removeItem(STORE);
+  const url = new URL('/oidc/session/end', ORIGIN);
+  url.searchParams.set('client_id', CLIENT_ID);
+  if (idToken) url.searchParams.set('id_token_hint', idToken);
+  url.searchParams.set('post_logout_redirect_uri', `${ORIGIN}/console/signed-out`);
+  window.location.assign(url);
+}

@@ -1,0 +1,177 @@
+// Canopy's admin console: a client of /api/v1 only, signed in through Canopy itself. Plain ES
+// modules, no framework, no build step; each view is loaded when first opened.
+import { api, onActivity } from './api.js';
+import { finishSignIn, hasTokens, signedInOrg, signOut, startSignIn } from './auth.js';
+import { createContext } from './context.js';
+import { errorBox, field, fill, form, h, heading } from './dom.js';
+import { ROUTES } from './routes.js';
+
+const root = document.getElementById('console');
+
+function signedOutView() {
+  const signIn = form({
+    fields: [
+      field({
+        label: 'Your organization’s domain',
+        name: 'org',
+        autocomplete: 'organization',
+        required: true,
+        hint: 'The short name your company signed up with, as in /login/<domain>.',
+      }),
+    ],
+    submit: 'Sign in',
+    onSubmit: async ({ org }) => {
+      const domain = String(org ?? '')
+        .trim()
+        .toLowerCase();
+      if (!domain)
+        throw {
+          message: 'Enter your organization’s domain.',
+          fields: [{ field: 'org', problem: 'is required' }],
+        };
+      window.location.assign(`/login/${encodeURIComponent(domain)}`);
+    },
+  });
+  return [
+    heading('Sign in to Canopy'),
+    signIn,
+    h(
+      'p',
+      null,
+      'New to Canopy? ',
+      h('a', { href: '/signup' }, 'Create your organization'),
+      ' — it takes a minute.',
+    ),
+  ];
+}
+
+function shell(ctx) {
+  const progress = h('div', {
+    class: 'progress',
+    hidden: true,
+    role: 'progressbar',
+    'aria-label': 'Loading',
+  });
+  onActivity((active) => {
+    // Quick answers never flash a bar; slower ones show that work is under way.
+    clearTimeout(progress.timer);
+    if (active) progress.timer = setTimeout(() => (progress.hidden = false), 250);
+    else progress.hidden = true;
+  });
+  const nav = h('nav', { class: 'console-nav', 'aria-label': 'Console' });
+  const view = h('div', { class: 'console-view', id: 'view' });
+  const top = h(
+    'div',
+    { class: 'console-top' },
+    h('span', { class: 'console-org' }, ctx.me.organization.name),
+    h('span', { class: 'console-user' }, ctx.me.user?.name ?? ''),
+    h(
+      'button',
+      { class: 'button button-secondary button-small', type: 'button', onclick: signOut },
+      'Sign out',
+    ),
+  );
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'console-shell' },
+      top,
+      progress,
+      nav,
+      view,
+      h('div', { id: 'notices', class: 'notices' }),
+    ),
+  );
+  return { nav, view };
+}
+
+function renderNav(nav, ctx, current) {
+  nav.replaceChildren(
+    h(
+      'ul',
+      null,
+      ROUTES.filter((r) => r.nav && r.visible(ctx)).map((r) =>
+        h(
+          'li',
+          null,
+          h(
+            'a',
+            { href: `#${r.nav.href}`, 'aria-current': current?.nav === r.nav ? 'page' : undefined },
+            r.nav.label,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** `#/users/42?search=x` → the route it names, its parameters and its query. */
+function resolve(hash) {
+  const [path, search = ''] = hash.replace(/^#/, '').split('?');
+  const parts = (path || '/').split('/').filter(Boolean);
+  for (const route of ROUTES) {
+    const params = matchPath(route.path.split('/').filter(Boolean), parts);
+    if (params) return { route, params, query: new URLSearchParams(search) };
+  }
+  return undefined;
+}
+
+function matchPath(pattern, parts) {
+  if (pattern.length !== parts.length) return undefined;
+  const params = {};
+  for (const [i, p] of pattern.entries()) {
+    if (p.startsWith(':')) params[p.slice(1)] = decodeURIComponent(parts[i]);
+    else if (p !== parts[i]) return undefined;
+  }
+  return params;
+}
+
+async function route(ctx, ui) {
+  const found = resolve(window.location.hash);
+  if (!found) return ctx.go('/organizations');
+  const { route: current, params, query } = found;
+  renderNav(ui.nav, ctx, current);
+  ui.generation = (ui.generation ?? 0) + 1;
+  const generation = ui.generation;
+  ui.view.setAttribute('aria-busy', 'true');
+  let content;
+  try {
+    const module = await current.load();
+    content = await module[current.view](ctx, { params, query });
+  } catch (err) {
+    content = [heading('Something went wrong'), errorBox(err)];
+  }
+  if (generation !== ui.generation) return; // a newer navigation won
+  ui.view.removeAttribute('aria-busy');
+  fill(ui.view, content);
+  document.title = `${ui.view.querySelector('h1')?.textContent ?? 'Console'} · Canopy`;
+  if (ctx.navigated) ui.view.querySelector('h1')?.focus();
+  ctx.navigated = false;
+}
+
+async function run() {
+  const params = new URLSearchParams(window.location.search);
+  try {
+    if (params.has('error')) throw new Error(params.get('error_description') ?? params.get('error'));
+    if (params.has('code')) await finishSignIn(params);
+    else if (params.has('org')) return await startSignIn(params.get('org'), '');
+    if (!hasTokens()) return root.replaceChildren(...signedOutView());
+    const me = await api.get('/me');
+    const ctx = createContext(me, signedInOrg());
+    const ui = shell(ctx);
+    ctx.onChange(() => route(ctx, ui));
+    window.addEventListener('hashchange', () => {
+      ctx.navigated = true;
+      void route(ctx, ui);
+    });
+    await route(ctx, ui);
+  } catch (err) {
+    root.replaceChildren(
+      heading('Sign-in failed'),
+      errorBox(err),
+      h('p', null, h('a', { href: '/console/' }, 'Sign in again')),
+    );
+  }
+}
+
+void run();

@@ -1,0 +1,526 @@
+// Connected apps (APP-1, APP-2): user-facing apps that sign the tenant's people in, and service
+// apps that call the API on their own with grants. A client secret is shown once, when created.
+import { api } from '../api.js';
+import {
+  actionButton,
+  code,
+  confirmAction,
+  field,
+  form,
+  h,
+  heading,
+  hint,
+  notify,
+  openDialog,
+  table,
+  uid,
+  when,
+} from '../dom.js';
+
+const KINDS = {
+  web: {
+    label: 'web — server-side web app',
+    short: 'Web',
+    help: 'A server-side web app. It keeps a client secret and signs people in with the authorization code flow.',
+  },
+  spa: {
+    label: 'spa — single-page app',
+    short: 'Single-page',
+    help: 'An app running in the browser. A public client: no secret; it signs people in with the authorization code flow and PKCE.',
+  },
+  native: {
+    label: 'native — mobile or desktop app',
+    short: 'Native',
+    help: 'A mobile or desktop app. A public client with PKCE; it may also redirect to http on loopback or to a private-use scheme (com.example.app:/callback).',
+  },
+  service: {
+    label: 'service — machine to machine',
+    short: 'Service',
+    help: 'A backend acting on its own with the client credentials grant and a client secret, limited to the nodes and permissions granted below.',
+  },
+};
+
+const appPath = (app) => `/apps/${encodeURIComponent(app.id)}`;
+const badge = (text) => h('span', { class: 'badge' }, text);
+const cancelButton = (close) =>
+  h('button', { class: 'button button-secondary', type: 'button', onclick: close }, 'Cancel');
+
+/** Textarea lines → URIs, remembering each one's line so the API's `redirectUris.1` can name it. */
+function uriLines(text) {
+  return String(text ?? '')
+    .split(/\r?\n/)
+    .map((uri, i) => ({ uri: uri.trim(), line: i + 1 }))
+    .filter((l) => l.uri);
+}
+
+/**
+ * Makes the API's problems readable where they land: `redirectUris.1` is the second URI sent, not
+ * the second line, so its problem names the line and the URI; a grant the person may not give names
+ * its node and the missing permissions.
+ */
+function explain(err, sent, ctx) {
+  const fields = (err.fields ?? []).map(({ field: name, problem }) => {
+    const [list, index] = String(name).split('.');
+    const entry = sent.uris?.[list]?.[Number(index)];
+    return entry
+      ? { field: name, problem: `(line ${entry.line}: ${entry.uri}) ${problem}` }
+      : { field: name, problem };
+  });
+  const d = err.details ?? {};
+  if (err.code === 'app.privilege_escalation' && d.organizationId && d.missingPermissions?.length) {
+    fields.push({
+      field: 'grants',
+      problem: `on ${ctx.pathName(d.organizationId)}: you do not hold ${d.missingPermissions.join(', ')} there and on every node below`,
+    });
+  }
+  if (err.code === 'app.name_taken') fields.push({ field: 'name', problem: 'is taken by another app' });
+  err.fields = fields;
+  return err;
+}
+
+// ——— The client secret, shown once ———
+
+/** Shows a new client secret once, with Copy; resolves when the dialog is closed. */
+function showSecretOnce(appName, secret) {
+  return new Promise((resolve) => {
+    const { dialog } = openDialog('Client secret', (close) => {
+      const id = uid('s');
+      const value = h('p', { class: 'secret', id }, secret);
+      const status = h('p', { class: 'hint', role: 'status' });
+      const copy = async () => {
+        try {
+          await navigator.clipboard.writeText(secret);
+          status.textContent = 'Copied to the clipboard.';
+        } catch {
+          // No clipboard here (or no permission): select it for the person to copy themselves.
+          window.getSelection()?.selectAllChildren(value);
+          status.textContent = 'The secret is selected: press Ctrl+C (⌘C on a Mac) to copy it.';
+        }
+      };
+      return h(
+        'div',
+        null,
+        h('p', null, h('strong', null, 'This is the only time it is shown; store it now.')),
+        hint(
+          `The client secret of “${appName}”. Canopy cannot show it again; if it is lost, rotate the secret.`,
+        ),
+        h('label', { for: id, class: 'visually-hidden' }, 'Client secret'),
+        value,
+        status,
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { class: 'button', type: 'button', onclick: copy }, 'Copy'),
+          h('button', { class: 'button button-secondary', type: 'button', onclick: close }, 'Done'),
+        ),
+      );
+    });
+    dialog.addEventListener('close', () => resolve());
+  });
+}
+
+// ——— Grants (service apps) ———
+
+/**
+ * Checkboxes of permissions per node the person is a member of (each grant covers its node and
+ * everything below). Permissions they do not hold there are offered disabled unless already
+ * granted. Grants on nodes they cannot see are kept as they are.
+ */
+function grantsPicker(ctx, catalogue, grants = []) {
+  const id = uid('f');
+  const byNode = new Map(grants.map((g) => [g.organizationId, new Set(g.permissions)]));
+  const nodes = ctx.ordered.map((node) => grantNode(ctx, node, catalogue, byNode.get(node.id) ?? new Set()));
+  const unseen = grants.filter((g) => !ctx.ordered.some((n) => n.id === g.organizationId));
+  const picker = h(
+    'fieldset',
+    { class: 'field grants-picker', 'data-field': 'grants', 'aria-describedby': `${id}-hint ${id}-error` },
+    h('legend', null, h('label', null, 'Grants')),
+    h(
+      'p',
+      { class: 'hint', id: `${id}-hint` },
+      'What the app may do, node by node; a grant also covers every business group below its node. It asks for these permissions as scopes.',
+    ),
+    h('p', { class: 'field-error', id: `${id}-error`, hidden: true }),
+    nodes,
+    unseen.length > 0 &&
+      hint(`Also granted on ${unseen.length} node(s) you cannot see; those grants are kept unchanged.`),
+  );
+  picker.kept = unseen;
+  return picker;
+}
+
+function grantNode(ctx, node, catalogue, granted) {
+  const count = h('span', { class: 'hint' });
+  const recount = () => {
+    const n = details.querySelectorAll('input:checked').length;
+    count.textContent = n ? ` — ${n} chosen` : '';
+  };
+  const held = new Set(node.permissions);
+  const details = h(
+    'details',
+    { class: 'grant-node', open: granted.size > 0, onchange: recount },
+    h('summary', { class: 'grant-summary' }, ctx.pathName(node.id), count),
+    catalogue.map((p) => {
+      const inputId = uid('f');
+      const mayGive = held.has(p.name);
+      return h(
+        'div',
+        { class: 'field-checkbox permission-option' },
+        h('input', {
+          id: inputId,
+          type: 'checkbox',
+          name: 'grants',
+          value: p.name,
+          'data-org': node.id,
+          checked: granted.has(p.name),
+          disabled: !mayGive && !granted.has(p.name),
+          'aria-describedby': `${inputId}-hint`,
+        }),
+        h('label', { for: inputId }, p.name),
+        h(
+          'p',
+          { class: 'hint', id: `${inputId}-hint` },
+          mayGive
+            ? `${p.description}.`
+            : `${p.description}. You do not hold it here, so you cannot grant it.`,
+        ),
+      );
+    }),
+  );
+  recount();
+  return details;
+}
+
+/** The grants ticked in a form, one per node in tree order, plus the ones kept unseen. */
+function chosenGrants(picker) {
+  const byNode = new Map();
+  for (const input of picker.querySelectorAll('input[name="grants"]:checked')) {
+    byNode.set(input.dataset.org, [...(byNode.get(input.dataset.org) ?? []), input.value]);
+  }
+  return [
+    ...[...byNode].map(([organizationId, permissions]) => ({ organizationId, permissions })),
+    ...picker.kept,
+  ];
+}
+
+// ——— The app form (register and edit) ———
+
+/** Fields for user-facing apps and for service apps; the ones for the other kind are hidden and ignored. */
+function appFields(ctx, catalogue, app) {
+  const userFacing = h(
+    'div',
+    null,
+    field({
+      label: 'Redirect URIs',
+      name: 'redirectUris',
+      type: 'textarea',
+      value: app?.redirectUris.join('\n'),
+      hint: 'One per line, exactly as the app sends them. https only, except http on 127.0.0.1, [::1] or localhost.',
+      spellcheck: 'false',
+      autocomplete: 'off',
+    }),
+    field({
+      label: 'Post-logout redirect URIs',
+      name: 'postLogoutRedirectUris',
+      type: 'textarea',
+      value: app?.postLogoutRedirectUris.join('\n'),
+      hint: 'Optional. Where the app may send people after they sign out; one per line.',
+      spellcheck: 'false',
+      autocomplete: 'off',
+    }),
+    field({
+      label: 'First-party app',
+      name: 'firstParty',
+      type: 'checkbox',
+      value: app?.firstParty,
+      hint: 'Only for apps your organization runs itself: people are not asked to consent.',
+    }),
+  );
+  const picker = grantsPicker(ctx, catalogue, app?.grants);
+  const service = h('div', null, picker);
+  const show = (kind) => {
+    userFacing.hidden = kind === 'service';
+    service.hidden = kind !== 'service';
+  };
+  return { userFacing, service, picker, show };
+}
+
+/** The request body for an app of `kind` from a form, and the URI lines it was read from. */
+function appBody(kind, values, parts) {
+  if (kind === 'service')
+    return { body: { name: values.name, grants: chosenGrants(parts.picker) }, uris: {} };
+  const redirectUris = uriLines(values.redirectUris);
+  const postLogoutRedirectUris = uriLines(values.postLogoutRedirectUris);
+  return {
+    body: {
+      name: values.name,
+      redirectUris: redirectUris.map((l) => l.uri),
+      postLogoutRedirectUris: postLogoutRedirectUris.map((l) => l.uri),
+      firstParty: values.firstParty,
+    },
+    uris: { redirectUris, postLogoutRedirectUris },
+  };
+}
+
+function kindField(onPick) {
+  const control = field({
+    label: 'Kind',
+    name: 'kind',
+    type: 'select',
+    value: 'web',
+    options: Object.entries(KINDS).map(([value, k]) => ({ value, label: k.label })),
+    hint: KINDS.web.help,
+    required: true,
+  });
+  const select = control.querySelector('select');
+  select.addEventListener('change', () => {
+    control.querySelector('.hint').textContent = KINDS[select.value]?.help ?? '';
+    onPick(select.value);
+  });
+  return control;
+}
+
+function openRegister(ctx, catalogue) {
+  openDialog('Register an app', (close) => {
+    const parts = appFields(ctx, catalogue);
+    parts.show('web');
+    return form({
+      fields: [
+        kindField(parts.show),
+        field({ label: 'Name', name: 'name', required: true, maxlength: 255, autocomplete: 'off' }),
+        parts.userFacing,
+        parts.service,
+      ],
+      submit: 'Register app',
+      secondary: cancelButton(close),
+      onSubmit: async (values) => {
+        const sent = appBody(values.kind, values, parts);
+        let created;
+        try {
+          created = await api.post('/apps', { kind: values.kind, ...sent.body });
+        } catch (err) {
+          throw explain(err, sent, ctx);
+        }
+        close();
+        notify(`App “${created.app.name}” registered.`);
+        if (created.clientSecret) await showSecretOnce(created.app.name, created.clientSecret);
+        ctx.go(appPath(created.app));
+      },
+    });
+  });
+}
+
+// ——— The list ———
+
+export async function appsView(ctx) {
+  const { apps } = await api.get('/apps');
+  const register =
+    ctx.can('apps.manage') &&
+    h(
+      'button',
+      {
+        class: 'button',
+        type: 'button',
+        onclick: async () => {
+          const catalogue = await api.get('/permissions').catch((err) => notify(err.message, 'error'));
+          if (catalogue) openRegister(ctx, catalogue.items);
+        },
+      },
+      'Register an app',
+    );
+  return [
+    heading('Connected apps'),
+    hint(
+      'Apps that sign your people in through Canopy (only people of your organization can sign in to them), and services that call the API on their own.',
+    ),
+    register && h('div', { class: 'panel-head' }, register),
+    appsTable(apps),
+  ].filter(Boolean);
+}
+
+/** The apps, a row each; client ids stay on one line (the table scrolls sideways on a phone). */
+function appsTable(apps) {
+  const list = table({
+    caption: 'Connected apps',
+    empty: 'No apps yet.',
+    rows: apps,
+    columns: [
+      { label: 'Name', cell: (a) => h('a', { href: `#${appPath(a)}` }, a.name) },
+      { label: 'Kind', cell: (a) => KINDS[a.kind]?.short ?? a.kind },
+      { label: 'Client id', cell: (a) => code(a.clientId) },
+      { label: 'Redirect URIs', cell: (a) => (a.kind === 'service' ? '—' : String(a.redirectUris.length)) },
+      { label: 'First-party', cell: (a) => (a.firstParty ? badge('First-party') : '—') },
+      { label: 'Created', cell: (a) => when(a.createdAt) },
+    ],
+  });
+  list.classList.add('apps-table');
+  return list;
+}
+
+// ——— One app ———
+
+const uriList = (uris) =>
+  uris.length
+    ? h(
+        'ul',
+        { class: 'plain-list' },
+        uris.map((u) => h('li', null, code(u))),
+      )
+    : '—';
+
+function grantList(ctx, grants) {
+  if (!grants.length) return 'None';
+  return h(
+    'ul',
+    { class: 'plain-list' },
+    grants.map((g) =>
+      h('li', null, h('strong', null, ctx.pathName(g.organizationId)), ': ', g.permissions.join(', ')),
+    ),
+  );
+}
+
+function facts(ctx, app) {
+  const rows = [
+    ['Client id', code(app.clientId)],
+    ['Kind', KINDS[app.kind]?.label ?? app.kind],
+    ['Confidential', app.confidential ? 'Yes: it has a client secret' : 'No: a public client, PKCE only'],
+    ['First-party', app.firstParty ? 'Yes: no consent page' : 'No'],
+  ];
+  if (app.kind === 'service') rows.push(['Grants', grantList(ctx, app.grants)]);
+  else
+    rows.push(
+      ['Redirect URIs', uriList(app.redirectUris)],
+      ['Post-logout redirect URIs', uriList(app.postLogoutRedirectUris)],
+    );
+  if (app.confidential)
+    rows.push([
+      'Previous secret',
+      app.previousSecretExpiresAt
+        ? `Still accepted until ${when(app.previousSecretExpiresAt)}`
+        : 'None accepted',
+    ]);
+  rows.push(['Created', when(app.createdAt)], ['Updated', when(app.updatedAt)]);
+  return h(
+    'dl',
+    { class: 'facts app-facts' },
+    rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)]),
+  );
+}
+
+function editForm(ctx, app, catalogue) {
+  const parts = appFields(ctx, catalogue, app);
+  parts.show(app.kind);
+  return form({
+    fields: [
+      field({
+        label: 'Name',
+        name: 'name',
+        value: app.name,
+        required: true,
+        maxlength: 255,
+        autocomplete: 'off',
+      }),
+      app.kind === 'service' ? parts.service : parts.userFacing,
+    ],
+    submit: 'Save changes',
+    onSubmit: async (values) => {
+      const sent = appBody(app.kind, values, parts);
+      try {
+        await api.patch(appPath(app), sent.body);
+      } catch (err) {
+        throw explain(err, sent, ctx);
+      }
+      notify('App saved.');
+      ctx.go(appPath(app)); // renders it again, focus on its heading
+    },
+  });
+}
+
+function rotateForm(ctx, app) {
+  return form({
+    fields: [
+      field({
+        label: 'Grace period (hours)',
+        name: 'graceHours',
+        type: 'number',
+        value: 0,
+        min: 0,
+        max: 720,
+        step: 1,
+        inputmode: 'numeric',
+        hint: 'How long the current secret keeps working beside the new one (0 to 720); 0 stops it at once.',
+      }),
+    ],
+    submit: 'Rotate secret',
+    onSubmit: async ({ graceHours }) => {
+      const hours = graceHours ?? 0;
+      const sure = await confirmAction(
+        'Rotate secret?',
+        hours > 0
+          ? `A new secret replaces the current one, which keeps working for ${hours} more hour(s).`
+          : 'A new secret replaces the current one, which stops working at once: the app fails until it uses the new secret.',
+        'Rotate secret',
+      );
+      if (!sure) return;
+      const { clientSecret } = await api.post(`${appPath(app)}/secret`, { graceHours });
+      await showSecretOnce(app.name, clientSecret);
+      notify('Secret rotated.');
+      ctx.go(appPath(app));
+    },
+  });
+}
+
+function removeButton(ctx, app) {
+  return actionButton(
+    'Remove app',
+    async () => {
+      const sure = await confirmAction(
+        'Remove app?',
+        `Remove “${app.name}”? Its clients stop working at once: nobody can sign in through it and its client id${app.confidential ? ' and secret are' : ' is'} refused. This cannot be undone.`,
+        'Remove app',
+      );
+      if (!sure) return;
+      await api.del(appPath(app));
+      notify(`App “${app.name}” removed.`);
+      ctx.go('/apps');
+    },
+    { danger: true, secondary: false, busyLabel: 'Removing…' },
+  );
+}
+
+export async function appView(ctx, { params }) {
+  const [app, catalogue] = await Promise.all([
+    api.get(`/apps/${encodeURIComponent(params.appId)}`),
+    api.get('/permissions'),
+  ]);
+  const content = [
+    heading(app.name),
+    h(
+      'p',
+      null,
+      badge(KINDS[app.kind]?.short ?? app.kind),
+      ' ',
+      app.firstParty && badge('First-party'),
+      ' ',
+      h('a', { href: '#/apps' }, 'All apps'),
+    ),
+    h('section', { class: 'panel' }, heading('Details', 2), facts(ctx, app)),
+    h('section', { class: 'panel' }, heading('Edit app', 2), editForm(ctx, app, catalogue.items)),
+    app.confidential &&
+      h(
+        'section',
+        { class: 'panel' },
+        heading('Client secret', 2),
+        hint('The secret cannot be read again. Rotate it to get a new one, shown once.'),
+        rotateForm(ctx, app),
+      ),
+    h(
+      'section',
+      { class: 'panel' },
+      heading('Remove app', 2),
+      hint('Its clients stop working at once.'),
+      h('div', { class: 'actions' }, removeButton(ctx, app)),
+    ),
+  ];
+  return content.filter(Boolean); // the router appends what it gets: no `false` as text
+}

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  e2eSkipReason,
+  type FreshPage,
+  freshPage,
+  launchChromium,
+  screenshotPath,
+} from '../helpers/chromium.ts';
+import { invitationLinkIn } from '../helpers/invitation-mail.ts';
+import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
+import { type Inbox, startInbox } from '../helpers/smtp-inbox.ts';
+
+// Issue 6's walk through the console in real Chromium, as a newcomer does it: from `/` to sign-up,
+// sign-in through Canopy, a business group, an invitation caught by a real SMTP server, the
+// colleague's first sign-in seeing only what their role allows (ORG-10), and the session timeout's
+// validation shown inline (ORG-11). Every page must stay free of script errors and CSP violations.
+
+const PASSWORD = 'correct horse battery staple';
+const COMPANY = 'Console Walk Ltd';
+const DOMAIN = `walk-${process.pid}`;
+const GROUP = 'Field Sales';
+const COLLEAGUE = {
+  email: `colleague-${process.pid}@example.test`,
+  username: 'colleague',
+  name: 'Chris Colleague',
+};
+
+/** Canopy's login page (SESS-1) → back in the console as that person. */
+async function signInOnLoginPage(page: Page, base: string, username: string) {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((url) => url.origin === base && url.pathname === '/console/');
+}
+
+/** The names the organization tree offers as links (member nodes) and as plain names (ancestors). */
+async function treeEntries(page: Page) {
+  const tree = page.getByRole('navigation', { name: 'Organization tree' });
+  await tree.waitFor();
+  return {
+    links: await tree.getByRole('link').allTextContents(),
+    ancestors: await tree.locator('.tree-ancestor').allTextContents(),
+  };
+}
+
+describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () => {
+  let inbox: Inbox;
+  let s: OidcTestServer;
+  let browser: Browser;
+  let admin: FreshPage;
+  let invitationLink: string;
+
+  before(async () => {
+    inbox = await startInbox();
+    [s, browser] = await Promise.all([
+      startOidcServer({ config: { mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}` } } }),
+      launchChromium(),
+    ]);
+    admin = await freshPage(browser);
+  });
+
+  after(async () => {
+    await admin?.context.close();
+    await browser?.close();
+    await s?.close();
+    await inbox?.close();
+  });
+
+  test('a newcomer opening / is guided to sign up, then signs in to the console', async () => {
+    const { page } = admin;
+    await page.goto(`${s.issuer}/`);
+    await page.getByLabel('Company name').fill(COMPANY);
+    await page.getByLabel('Domain').fill(DOMAIN);
+    await page.getByLabel('Full name').fill('Ada Admin');
+    await page.getByLabel('Username').fill('ada');
+    await page.getByLabel('Email address').fill('ada@example.test');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Confirm password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await signInOnLoginPage(page, s.issuer, 'ada');
+    await page.getByRole('heading', { level: 1, name: COMPANY }).waitFor();
+    admin.problems.assertNone();
+  });
+
+  test('ORG-6 the admin creates a business group from the organization page', async () => {
+    const { page } = admin;
+    await page.getByRole('button', { name: 'New business group' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name', { exact: true }).fill(GROUP);
+    await dialog.getByRole('button', { name: 'Create business group' }).click();
+
+    await page.getByRole('heading', { level: 1, name: GROUP }).waitFor();
+    assert.deepEqual((await treeEntries(page)).links, [COMPANY, GROUP]);
+    await page.screenshot({ path: screenshotPath('console-organization'), fullPage: true });
+    admin.problems.assertNone();
+  });
+
+  test('INV-1 the admin invites a colleague with a role on the business group; the mail arrives', async () => {
+    const { page } = admin;
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Invite people' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Email addresses').fill(COLLEAGUE.email);
+    await dialog.getByLabel('Invite to').selectOption({ label: `${COMPANY} › ${GROUP}` });
+    await dialog.getByLabel('Role', { exact: true }).selectOption({ label: 'Audit Viewer' });
+    await dialog.getByLabel('On', { exact: true }).selectOption({ label: `${COMPANY} › ${GROUP}` });
+    await dialog.getByRole('button', { name: 'Send invitations' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.getByRole('cell', { name: COLLEAGUE.email }).waitFor();
+    invitationLink = invitationLinkIn(await inbox.take(COLLEAGUE.email));
+    admin.problems.assertNone();
+  });
+
+  test('ORG-10 the colleague accepts, signs in, and sees only the business group their role is on', async () => {
+    const colleague = await freshPage(browser);
+    try {
+      const { page } = colleague;
+      await page.goto(invitationLink);
+      await page.getByLabel('Username').fill(COLLEAGUE.username);
+      await page.getByLabel('Full name').fill(COLLEAGUE.name);
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByLabel('Confirm password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('link', { name: 'Sign in' }).click();
+      await signInOnLoginPage(page, s.issuer, COLLEAGUE.username);
+
+      await page.getByRole('heading', { level: 1, name: GROUP }).waitFor();
+      assert.deepEqual(await treeEntries(page), { links: [GROUP], ancestors: [`${COMPANY} (no access)`] });
+      const nav = page.getByRole('navigation', { name: 'Console' });
+      assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Organization', 'Roles', 'Audit log']);
+      colleague.problems.assertNone();
+    } finally {
+      await colleague.context.close();
+    }
+  });
+
+  test('ORG-11 the admin sees the inline error for a 200-minute session timeout, then saves 30', async () => {
+    const { page } = admin;
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('link', { name: 'Organization' })
+      .click();
+    await page
+      .getByRole('navigation', { name: 'Organization tree' })
+      .getByRole('link', { name: COMPANY })
+      .click();
+    const timeout = page.getByLabel('Session timeout (minutes)');
+    await timeout.fill('200');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+
+    const error = page.getByText(
+      'Session timeout (minutes) must be a whole number of minutes from 15 to 180',
+    );
+    await error.waitFor();
+    assert.equal(await timeout.getAttribute('aria-invalid'), 'true');
+    assert.equal(
+      await timeout.evaluate((el) => el === document.activeElement),
+      true,
+      'focus moves to the field',
+    );
+
+    await timeout.fill('30');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    await error.waitFor({ state: 'hidden' });
+    admin.problems.assertNone();
+  });
+
+  test('ANL-1 the analytics page draws the sign-ins as a chart', async () => {
+    const { page } = admin;
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Analytics' }).waitFor();
+    await page.getByRole('img', { name: /Sign-ins per day/ }).waitFor();
+    await page.screenshot({ path: screenshotPath('console-analytics'), fullPage: true });
+    admin.problems.assertNone();
+  });
+});

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+// Browser tests drive the system's Chromium (Debian's `chromium` package) through playwright-core.
+// Playwright never downloads a browser here: every launch names the executable.
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+/** The Chromium executable: `CHROMIUM_PATH`, or Debian's `/usr/bin/chromium`. */
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+}
+
+/**
+ * Why browser tests cannot run here, for `describe(..., { skip: e2eSkipReason() })`; undefined when
+ * Chromium is present. With `CANOPY_E2E_REQUIRED` set (CI sets it), a missing browser throws instead
+ * of skipping, so it fails the run rather than passing it silently.
+ */
+export function e2eSkipReason(): string | undefined {
+  const path = chromiumPath();
+  if (existsSync(path)) return undefined;
+  const install = `install it with \`apt-get install chromium\`, or set CHROMIUM_PATH to a Chromium executable`;
+  if (process.env.CANOPY_E2E_REQUIRED) {
+    throw new Error(
+      `browser tests are required (CANOPY_E2E_REQUIRED) but Chromium is missing at ${path}: ${install}`,
+    );
+  }
+  return `Chromium not found at ${path}: ${install} (browser tests skipped)`;
+}
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** A headless Chromium; close it in `after`. A browser that has not started in 30 s fails the test. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 30_000,
+  });
+}
+
+/** How long one browser step (navigation, wait for an element) may take before the test fails. */
+export const STEP_TIMEOUT_MS = 15_000;
+
+export interface FreshPage {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors, uncaught page errors and CSP violations seen so far; see `assertNone`. */
+  problems: PageProblems;
+}
+
+/**
+ * A page in a new browser context (its own cookies and storage, nothing shared with other tests),
+ * watched for problems from its first document on. Close `context` when done.
+ */
+export async function freshPage(browser: Browser): Promise<FreshPage> {
+  const context = await browser.newContext();
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const page = await context.newPage();
+  const problems = await watchForProblems(page);
+  return { context, page, problems };
+}
+
+export interface PageProblems {
+  readonly list: readonly string[];
+  /** Fails the test with every problem seen, if any. */
+  assertNone(): void;
+}
+
+/**
+ * Collects what a clean page never produces: `console.error` messages (Chromium also logs refused
+ * resources and CSP violations there), uncaught exceptions, and `securitypolicyviolation` events
+ * (caught by a listener installed in every document, so violations are named even when Chromium's
+ * console wording changes). Call before the first navigation.
+ *
+ * An admin API answer of 4xx is not a problem: it is how the console learns that input is invalid
+ * or a permission is missing, and the console shows it. Chromium still logs such a fetch as a
+ * console error, so those (and only those) are left out; a 5xx or any other failed resource counts.
+ */
+export async function watchForProblems(page: Page): Promise<PageProblems> {
+  const list: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const { url, lineNumber } = message.location();
+    if (isExpectedApiRefusal(message.text(), url)) return;
+    list.push(`console error: ${message.text()}${url ? ` (${url}:${lineNumber})` : ''}`);
+  });
+  page.on('pageerror', (error) => list.push(`uncaught error: ${error.stack ?? error.message}`));
+  await page.exposeBinding('__canopyReportCspViolation', ({ frame }, violation: string) => {
+    list.push(`CSP violation on ${frame.url()}: ${violation}`);
+  });
+  // Runs through the DevTools protocol, not as a page script, so the page's CSP does not block it.
+  await page.addInitScript(`addEventListener('securitypolicyviolation', (e) => {
+  void globalThis.__canopyReportCspViolation(
+    e.disposition + ' ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || '(inline)') +
+      (e.sourceFile ? ' at ' + e.sourceFile + ':' + e.lineNumber : ''),
+  );
+});`);
+  return {
+    list,
+    assertNone() {
+      assert.deepEqual(list, [], `the page reported ${list.length} problem(s):\n${list.join('\n')}`);
+    },
+  };
+}
+
+const REFUSED_RESOURCE = /^Failed to load resource: the server responded with a status of 4\d\d\b/;
+
+function isExpectedApiRefusal(text: string, url: string | undefined): boolean {
+  return REFUSED_RESOURCE.test(text) && url !== undefined && new URL(url).pathname.startsWith('/api/v1/');
+}
+
+/** `<repo>/test-results/<name>.png` (the folder is created; it is gitignored). */
+export function screenshotPath(name: string): string {
+  const dir = join(REPO_ROOT, 'test-results');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${name}.png`);
+}
