@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
+  assertAccessible,
   e2eSkipReason,
   type FreshPage,
   freshPage,
@@ -35,6 +36,14 @@ async function signInOnLoginPage(page: Page, base: string, username: string) {
   await page.waitForURL((url) => url.origin === base && url.pathname === '/console/');
 }
 
+/** Waits until the console has rendered the view its current address names (no render pending). */
+async function settled(page: Page) {
+  await page.waitForFunction(() => {
+    const view = document.getElementById('view');
+    return view !== null && !view.hasAttribute('aria-busy') && view.dataset.rendered === window.location.hash;
+  });
+}
+
 /** The names the organization tree offers as links (member nodes) and as plain names (ancestors). */
 async function treeEntries(page: Page) {
   const tree = page.getByRole('navigation', { name: 'Organization tree' });
@@ -58,6 +67,9 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
       startOidcServer({ config: { mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}` } } }),
       launchChromium(),
     ]);
+    // The browser lives in real time: so does this server, so today's activity is in the analytics'
+    // default range (the last 30 days).
+    s.clock.set(new Date());
     admin = await freshPage(browser);
   });
 
@@ -102,6 +114,7 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
   test('INV-1 the admin invites a colleague with a role on the business group; the mail arrives', async () => {
     const { page } = admin;
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();
+    await settled(page);
     await page.getByRole('button', { name: 'Invite people' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Email addresses').fill(COLLEAGUE.email);
@@ -145,10 +158,12 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
       .getByRole('navigation', { name: 'Console' })
       .getByRole('link', { name: 'Organization' })
       .click();
+    await settled(page);
     await page
       .getByRole('navigation', { name: 'Organization tree' })
       .getByRole('link', { name: COMPANY })
       .click();
+    await settled(page);
     const timeout = page.getByLabel('Session timeout (minutes)');
     await timeout.fill('200');
     await page.getByRole('button', { name: 'Save settings' }).click();
@@ -171,12 +186,71 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
     admin.problems.assertNone();
   });
 
-  test('ANL-1 the analytics page draws the sign-ins as a chart', async () => {
+  test('ANL-1 the analytics page draws the sign-ins of the walk as a chart', async () => {
     const { page } = admin;
+    await s.container.usage.flush(); // counters are written in batches
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Analytics' }).click();
     await page.getByRole('heading', { level: 1, name: 'Analytics' }).waitFor();
-    await page.getByRole('img', { name: /Sign-ins per day/ }).waitFor();
+    const chart = page.getByRole('img', { name: /Sign-ins per day/ });
+    await chart.waitFor();
+    // The admin's and the colleague's sign-ins, today.
+    const tile = page.locator('.total').filter({ hasText: 'Sign-ins succeeded' }).locator('strong');
+    assert.equal(await tile.textContent(), '2');
+    assert.ok((await chart.locator('rect.bar-success').count()) > 0, 'a bar is drawn for today');
     await page.screenshot({ path: screenshotPath('console-analytics'), fullPage: true });
     admin.problems.assertNone();
+  });
+
+  test('every page of the console passes WCAG 2.1 AA checks (axe) and fits a phone without sideways scrolling', async () => {
+    const { page } = admin;
+    const views = ['organizations', 'users', 'roles', 'apps', 'identity-providers', 'audit', 'analytics'];
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const view of views) {
+        await page.goto(`${s.issuer}/console/#/${view}`);
+        await settled(page);
+        await assertAccessible(page, `#/${view} at ${viewport.width}px`);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `#/${view} at ${viewport.width}px is ${overflow}px wider than the screen`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    admin.problems.assertNone();
+  });
+
+  test('a business group can be created with the keyboard alone', async () => {
+    const { page } = admin;
+    await page.goto(`${s.issuer}/console/#/organizations`);
+    const create = page.getByRole('button', { name: 'New business group' });
+    await create.waitFor();
+    await create.focus();
+    await page.keyboard.press('Enter');
+    // The dialog takes focus on its first field; typing and Enter submit it.
+    await page.keyboard.type('Keyboard Group');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Keyboard Group' }).waitFor();
+    admin.problems.assertNone();
+  });
+
+  test('SESS-2 the console renews an expired access token inside the session, and signs in again once it lapsed', async () => {
+    const { page } = admin;
+    const nav = page.getByRole('navigation', { name: 'Console' });
+    const accessToken = () =>
+      page.evaluate(() => JSON.parse(sessionStorage.getItem('canopy.console') ?? '{}').accessToken as string);
+    const before = await accessToken();
+
+    s.clock.advance(16 * 60_000); // past the access token's 15 minutes, inside the 30-minute idle timeout
+    await nav.getByRole('link', { name: 'Roles' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Roles' }).waitFor();
+    assert.notEqual(await accessToken(), before, 'a new access token came from the refresh token');
+
+    s.clock.advance(31 * 60_000); // idle past the timeout: the session is over, the refresh is refused
+    await nav.getByRole('link', { name: 'Users' }).click();
+    await page.getByLabel('Username').waitFor();
+    assert.equal(new URL(page.url()).pathname.startsWith('/interaction/'), true, 'back on the login page');
+    admin.problems.assertNone([/status of 400 .*\/oidc\/token\b/]); // the refused refresh
   });
 });

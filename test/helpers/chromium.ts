@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 // Browser tests drive the system's Chromium (Debian's `chromium` package) through playwright-core.
@@ -77,7 +78,7 @@ export async function freshPage(browser: Browser): Promise<FreshPage> {
 export interface PageProblems {
   readonly list: readonly string[];
   /** Fails the test with every problem seen, if any. */
-  assertNone(): void;
+  assertNone(expected?: readonly RegExp[]): void;
 }
 
 /**
@@ -111,8 +112,14 @@ export async function watchForProblems(page: Page): Promise<PageProblems> {
 });`);
   return {
     list,
-    assertNone() {
-      assert.deepEqual(list, [], `the page reported ${list.length} problem(s):\n${list.join('\n')}`);
+    /** Fails on any problem but those a test provoked on purpose and names in `expected`. */
+    assertNone(expected: readonly RegExp[] = []) {
+      const unexpected = list.filter((problem) => !expected.some((pattern) => pattern.test(problem)));
+      assert.deepEqual(
+        unexpected,
+        [],
+        `the page reported ${unexpected.length} problem(s):\n${unexpected.join('\n')}`,
+      );
     },
   };
 }
@@ -128,4 +135,31 @@ export function screenshotPath(name: string): string {
   const dir = join(REPO_ROOT, 'test-results');
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.png`);
+}
+
+const AXE_SOURCE = readFileSync(fileURLToPath(import.meta.resolve('axe-core/axe.min.js')), 'utf8');
+
+/**
+ * Runs axe-core's WCAG 2.x A and AA rules on the page as it is now and fails on every violation
+ * it finds. axe is evaluated through the DevTools protocol, so the page's CSP neither blocks it
+ * nor needs loosening for it.
+ */
+export async function assertAccessible(page: Page, where: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as { axe: { run(ctx: unknown, options: unknown): Promise<AxeResults> } }
+    ).axe;
+    const results = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return results.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+  });
+  assert.deepEqual(violations, [], `accessibility violations on ${where}:\n${violations.join('\n')}`);
+}
+
+interface AxeResults {
+  violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
 }

@@ -57,12 +57,12 @@ async function tokenRequest(params) {
   return { ok: response.ok, body };
 }
 
-function keep(org, tokens, returnTo) {
+function keep(org, tokens) {
   save({
     org,
-    returnTo,
     accessToken: tokens.access_token,
-    refreshToken: tokens.refresh_token,
+    // A refresh answer carries a new refresh token only when the provider rotates it.
+    refreshToken: tokens.refresh_token ?? saved().refreshToken,
     idToken: tokens.id_token ?? saved().idToken,
   });
 }
@@ -85,8 +85,20 @@ export async function finishSignIn(params) {
 
 export const accessToken = () => saved().accessToken;
 
-/** A new access token from the refresh token; false when the Canopy session has ended. */
-export async function refresh() {
+let refreshing;
+
+/**
+ * A new access token from the refresh token; false when the Canopy session has ended. Requests
+ * that fail together share one refresh: a rotated refresh token must never be presented twice.
+ */
+export function refresh() {
+  refreshing ??= refreshOnce().finally(() => {
+    refreshing = undefined;
+  });
+  return refreshing;
+}
+
+async function refreshOnce() {
   const { org, refreshToken } = saved();
   if (!refreshToken) return false;
   const { ok, body } = await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
@@ -95,8 +107,12 @@ export async function refresh() {
   return true;
 }
 
+let leaving = false;
+
 /** The session is over (idle timeout, sign-out elsewhere, account disabled): sign in again. */
 export function signInAgain() {
+  if (leaving) return; // several requests may learn it at once; one redirect is enough
+  leaving = true;
   const { org } = saved();
   sessionStorage.removeItem(STORE);
   if (org) return startSignIn(org);

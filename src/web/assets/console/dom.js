@@ -236,20 +236,69 @@ export function form({ fields, submit, onSubmit, secondary, className = 'stack' 
   return el;
 }
 
-/** A button that runs `action` with a busy state and shows a failure in `notify`. */
-export function actionButton(label, action, { secondary = true, danger = false, busyLabel } = {}) {
+/**
+ * A button that runs `work` with a busy state. With `confirm` (`{ title, message, confirmLabel }`,
+ * the label by default) it asks first, before going busy, so focus comes back to a live button. A
+ * failure shows the API's message in `status` (an element near the button, e.g. `.form-status`:
+ * it stays until the next try) or, without one, as a notice.
+ */
+export function statusButton(
+  label,
+  work,
+  { status, confirm, secondary = true, danger = false, busyLabel } = {},
+) {
   const classes = ['button'];
   if (secondary) classes.push('button-secondary');
   if (danger) classes.push('button-danger');
   const button = h('button', { class: classes.join(' '), type: 'button' }, label);
   button.addEventListener('click', async () => {
+    if (confirm && !(await confirmAction(confirm.title, confirm.message, confirm.confirmLabel ?? label)))
+      return;
+    status?.replaceChildren();
     try {
-      await busy(button, action, busyLabel);
+      await busy(button, work, busyLabel);
     } catch (err) {
-      notify(err.message, 'error');
+      if (status) status.replaceChildren(errorBox(err));
+      else notify(err.message, 'error');
     }
   });
   return button;
+}
+
+/** A button that runs `action` with a busy state and shows a failure in `notify` (statusButton without a status). */
+export const actionButton = (label, action, { secondary = true, danger = false, busyLabel, confirm } = {}) =>
+  statusButton(label, action, { secondary, danger, busyLabel, confirm });
+
+/** A secondary button that closes a dialog: "Cancel", or `label` ("Done"). */
+export const closeButton = (close, label = 'Cancel') =>
+  h('button', { class: 'button button-secondary', type: 'button', onclick: close }, label);
+
+/**
+ * "Copy" for `text`, saying "Copied." in a live region beside it (a notice would sit behind an open
+ * modal dialog, unread). Where the clipboard is missing (insecure origin) or refused, `source`, the
+ * element showing the text, is selected for a manual copy. `label` is the button's accessible name
+ * ("Copy the secret"); without it the button is named "Copy". `small` and `primary` style it.
+ */
+export function copyButton(text, label, { source, small = true, primary = false } = {}) {
+  const status = h('span', { class: 'copy-status', role: 'status' });
+  const classes = ['button'];
+  if (!primary) classes.push('button-secondary');
+  if (small) classes.push('button-small');
+  const button = h('button', { class: classes.join(' '), type: 'button', 'aria-label': label }, 'Copy');
+  button.addEventListener('click', async () => {
+    clearTimeout(status.timer);
+    try {
+      await navigator.clipboard.writeText(text);
+      status.textContent = 'Copied.';
+      status.timer = setTimeout(() => (status.textContent = ''), 4000);
+    } catch {
+      if (source) window.getSelection()?.selectAllChildren(source);
+      status.textContent = source
+        ? 'Copying was not allowed here: the text is selected, press Ctrl+C (⌘C on a Mac).'
+        : 'Copying was not allowed here: select the text and copy it yourself.';
+    }
+  });
+  return h('span', { class: 'copy' }, button, status);
 }
 
 /**
@@ -308,6 +357,8 @@ export function openDialog(title, content) {
   );
   document.body.append(dialog);
   dialog.showModal();
+  // Start where the work is: the first field, not the close button in the heading.
+  dialog.querySelector('input:not([type=hidden]):not([disabled]), select, textarea')?.focus();
   return { close, dialog };
 }
 
@@ -335,7 +386,7 @@ export function confirmAction(title, message, confirmLabel = 'Delete') {
             },
             confirmLabel,
           ),
-          h('button', { class: 'button button-secondary', type: 'button', onclick: close }, 'Cancel'),
+          closeButton(close),
         ),
       ),
     );

@@ -144,6 +144,7 @@ async function route(ctx, ui) {
   if (generation !== ui.generation) return; // a newer navigation won
   ui.view.removeAttribute('aria-busy');
   fill(ui.view, content);
+  ui.view.dataset.rendered = window.location.hash; // which navigation this content answers
   document.title = `${ui.view.querySelector('h1')?.textContent ?? 'Console'} · Canopy`;
   if (ctx.navigated) ui.view.querySelector('h1')?.focus();
   ctx.navigated = false;

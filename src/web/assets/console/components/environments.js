@@ -4,8 +4,10 @@
 import { api } from '../api.js';
 import {
   busy,
+  closeButton,
   code,
   confirmAction,
+  copyButton,
   errorBox,
   field,
   form,
@@ -61,7 +63,7 @@ export function nodeCredentialsPanel(ctx, org) {
       'dl',
       { class: 'facts' },
       h('dt', null, 'Client ID'),
-      h('dd', null, code(org.clientId), ' ', copyButton(org.clientId, 'client ID')),
+      h('dd', null, codeWithCopy(org.clientId, 'Copy the client ID')),
     ),
     h(
       'p',
@@ -121,8 +123,7 @@ function panelContent(ctx, org, panel, environments) {
     { label: 'Type', cell: (env) => typeBadge(env.type) },
     {
       label: 'Client ID',
-      cell: (env) =>
-        h('span', null, code(env.clientId), ' ', copyButton(env.clientId, `client ID of ${env.name}`)),
+      cell: (env) => h('span', null, codeWithCopy(env.clientId, `Copy the client ID of ${env.name}`)),
     },
   ];
   if (may.manage || may.view || may.rotate)
@@ -199,9 +200,6 @@ function required(values, names) {
       fields: missing.map((field) => ({ field, problem: 'is required' })),
     };
 }
-
-const closeButton = (close, label = 'Cancel') =>
-  h('button', { class: 'button button-secondary', type: 'button', onclick: close }, label);
 
 function newEnvironmentDialog(org, after) {
   openDialog(`New environment of ${org.name}`, (close) =>
@@ -328,7 +326,7 @@ function rotateDialog(env, opener) {
   );
 }
 
-// ——— Secrets, and copying ———
+// ——— Secrets ———
 
 /** Reads credentials (audited by the API) with `button` busy, then shows them. */
 async function revealSecret(button, read, title) {
@@ -368,7 +366,7 @@ function secretDialog(title, credentials, how) {
       h(
         'div',
         { class: 'actions' },
-        copyButton(credentials.clientSecret, 'secret', true),
+        copyButton(credentials.clientSecret, 'Copy the secret', { source: secret, small: false }),
         closeButton(close, 'Done'),
       ),
     ),
@@ -382,32 +380,8 @@ function previousSecret(expiresAt, how) {
   return how === 'rotated' ? h('p', null, 'The previous secret stopped working at once.') : null;
 }
 
-/**
- * A "Copy" button for `text` (navigator.clipboard, which exists only in secure contexts: elsewhere
- * no button, the text stays selectable). Feedback goes in a status line beside it, not in a
- * notice, because notices sit behind an open dialog.
- */
-function copyButton(text, what, large = false) {
-  if (!navigator.clipboard) return null;
-  const status = h('span', { class: 'hint', role: 'status' });
-  const button = h(
-    'button',
-    {
-      class: `button button-secondary${large ? '' : ' button-small'}`,
-      type: 'button',
-      'aria-label': `Copy the ${what}`,
-    },
-    'Copy',
-  );
-  button.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      status.textContent = ' Copied.';
-    } catch {
-      status.textContent = ' Copying failed: select the text and copy it yourself.';
-    }
-    clearTimeout(status.timer);
-    status.timer = setTimeout(() => (status.textContent = ''), 4000);
-  });
-  return h('span', null, button, status);
+/** A client ID with its Copy button (which selects the ID where the clipboard is refused). */
+function codeWithCopy(text, label) {
+  const shown = code(text);
+  return [shown, ' ', copyButton(text, label, { source: shown })];
 }

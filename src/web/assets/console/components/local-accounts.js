@@ -2,7 +2,7 @@
 // Shown on the master's settings and on the identity providers page. The API refuses to turn it off
 // while no enabled provider could let anyone in; its message shows.
 import { api } from '../api.js';
-import { busy, confirmAction, errorBox, h, hint, notify, section } from '../dom.js';
+import { errorBox, h, hint, notify, section, statusButton } from '../dom.js';
 
 export async function localAccountsPanel(ctx) {
   const path = `/organizations/${encodeURIComponent(ctx.masterId)}/local-accounts`;
@@ -14,32 +14,26 @@ export async function localAccountsPanel(ctx) {
   }
   const on = state.localAccountsEnabled;
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
-  const toggle = h(
-    'button',
-    { class: on ? 'button button-secondary button-danger' : 'button button-secondary', type: 'button' },
+  const toggle = statusButton(
     on ? 'Turn off local accounts' : 'Turn on local accounts',
-  );
-  toggle.addEventListener('click', async () => {
-    status.replaceChildren();
-    if (
-      on &&
-      !(await confirmAction(
-        'Turn off local accounts?',
-        'New users will arrive only through an identity provider, and invitations can no longer be sent. ' +
-          'People who already have a local account keep signing in with it.',
-        'Turn off',
-      ))
-    )
-      return;
-    try {
-      await busy(toggle, () => api.put(path, { enabled: !on }), 'Saving…');
+    async () => {
+      await api.put(path, { enabled: !on });
       notify(on ? 'Local accounts are turned off.' : 'Local accounts are turned on.');
       ctx.rerender();
-    } catch (err) {
-      status.replaceChildren(errorBox(err));
-      status.querySelector('[role=alert]')?.focus?.();
-    }
-  });
+    },
+    {
+      status,
+      danger: on,
+      busyLabel: 'Saving…',
+      confirm: on && {
+        title: 'Turn off local accounts?',
+        message:
+          'New users will arrive only through an identity provider, and invitations can no longer be sent. ' +
+          'People who already have a local account keep signing in with it.',
+        confirmLabel: 'Turn off',
+      },
+    },
+  );
   return section(
     'Local accounts',
     h(

@@ -1,11 +1,11 @@
 // Role assignments (ROLE-3…ROLE-5): the panel listing one user's or one node's assignments, the
 // dialog that assigns a role, and the role + node + environment + inherit fields the invitation
-// dialog reuses. Shared by the user page and the organization page.
+// dialog and an identity provider's group mappings reuse. Shared by the user page and the
+// organization page.
 import { api, getAll } from '../api.js';
 import {
-  busy,
+  closeButton,
   code,
-  confirmAction,
   errorBox,
   field,
   form,
@@ -14,6 +14,7 @@ import {
   notify,
   openDialog,
   pager,
+  statusButton,
   table,
   when,
 } from '../dom.js';
@@ -79,28 +80,6 @@ function sourceText(source) {
   if (source === 'invitation') return 'From invitation';
   if (source.startsWith('idp:')) return 'From identity provider';
   return source;
-}
-
-/**
- * A button that asks first, then runs `work` busy; a failure (for example ORG-5's refusal) shows
- * the API's message in `status`. Confirming before going busy keeps focus returning to a live button.
- */
-export function confirmedButton(label, { title, message, confirmLabel, danger = true }, work, status) {
-  const button = h(
-    'button',
-    { class: `button button-secondary${danger ? ' button-danger' : ''}`, type: 'button' },
-    label,
-  );
-  button.addEventListener('click', async () => {
-    if (!(await confirmAction(title, message, confirmLabel ?? label))) return;
-    status.replaceChildren();
-    try {
-      await busy(button, work);
-    } catch (err) {
-      status.replaceChildren(errorBox(err));
-    }
-  });
-  return button;
 }
 
 /**
@@ -174,9 +153,9 @@ export function assignmentsPanel(ctx, { userId, orgId, userLabel }) {
     const message =
       `Remove ${roleName} on ${ctx.pathName(a.organizationId)} from ${who}? It stops applying at once.` +
       (fromIdp ? ' It came from the identity provider, which may grant it again at the next sign-in.' : '');
-    return confirmedButton(
+    // A refusal (for example ORG-5's, for the owner) shows above the table.
+    return statusButton(
       'Remove',
-      { title: 'Remove role assignment', message, confirmLabel: 'Remove' },
       async () => {
         await api.del(`/role-assignments/${encodeURIComponent(a.id)}`);
         notify(`${roleName} removed.`);
@@ -184,7 +163,7 @@ export function assignmentsPanel(ctx, { userId, orgId, userLabel }) {
         await reload();
         title.focus();
       },
-      status,
+      { status, danger: true, confirm: { title: 'Remove role assignment', message } },
     );
   }
 
@@ -416,7 +395,7 @@ function assignForm(ctx, { userId, orgId, onDone, userLabel, roles, look, close 
   return form({
     fields: [who, ...grant.fields],
     submit: 'Assign role',
-    secondary: h('button', { class: 'button button-secondary', type: 'button', onclick: close }, 'Cancel'),
+    secondary: closeButton(close),
     onSubmit: revealingProblems(async (values) => {
       const chosen = grant.read(values);
       if (!chosen) throw { message: 'Choose a role.', fields: [{ field: 'roleId', problem: 'is required' }] };

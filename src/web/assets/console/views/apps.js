@@ -2,9 +2,10 @@
 // apps that call the API on their own with grants. A client secret is shown once, when created.
 import { api } from '../api.js';
 import {
-  actionButton,
+  closeButton,
   code,
   confirmAction,
+  copyButton,
   field,
   form,
   h,
@@ -12,6 +13,7 @@ import {
   hint,
   notify,
   openDialog,
+  statusButton,
   table,
   uid,
   when,
@@ -42,8 +44,6 @@ const KINDS = {
 
 const appPath = (app) => `/apps/${encodeURIComponent(app.id)}`;
 const badge = (text) => h('span', { class: 'badge' }, text);
-const cancelButton = (close) =>
-  h('button', { class: 'button button-secondary', type: 'button', onclick: close }, 'Cancel');
 
 /** Textarea lines → URIs, remembering each one's line so the API's `redirectUris.1` can name it. */
 function uriLines(text) {
@@ -86,17 +86,6 @@ function showSecretOnce(appName, secret) {
     const { dialog } = openDialog('Client secret', (close) => {
       const id = uid('s');
       const value = h('p', { class: 'secret', id }, secret);
-      const status = h('p', { class: 'hint', role: 'status' });
-      const copy = async () => {
-        try {
-          await navigator.clipboard.writeText(secret);
-          status.textContent = 'Copied to the clipboard.';
-        } catch {
-          // No clipboard here (or no permission): select it for the person to copy themselves.
-          window.getSelection()?.selectAllChildren(value);
-          status.textContent = 'The secret is selected: press Ctrl+C (⌘C on a Mac) to copy it.';
-        }
-      };
       return h(
         'div',
         null,
@@ -106,12 +95,11 @@ function showSecretOnce(appName, secret) {
         ),
         h('label', { for: id, class: 'visually-hidden' }, 'Client secret'),
         value,
-        status,
         h(
           'div',
           { class: 'actions' },
-          h('button', { class: 'button', type: 'button', onclick: copy }, 'Copy'),
-          h('button', { class: 'button button-secondary', type: 'button', onclick: close }, 'Done'),
+          copyButton(secret, undefined, { source: value, small: false, primary: true }),
+          closeButton(close, 'Done'),
         ),
       );
     });
@@ -292,7 +280,7 @@ function openRegister(ctx, catalogue) {
         parts.service,
       ],
       submit: 'Register app',
-      secondary: cancelButton(close),
+      secondary: closeButton(close),
       onSubmit: async (values) => {
         const sent = appBody(values.kind, values, parts);
         let created;
@@ -471,20 +459,22 @@ function rotateForm(ctx, app) {
 }
 
 function removeButton(ctx, app) {
-  return actionButton(
+  return statusButton(
     'Remove app',
     async () => {
-      const sure = await confirmAction(
-        'Remove app?',
-        `Remove “${app.name}”? Its clients stop working at once: nobody can sign in through it and its client id${app.confidential ? ' and secret are' : ' is'} refused. This cannot be undone.`,
-        'Remove app',
-      );
-      if (!sure) return;
       await api.del(appPath(app));
       notify(`App “${app.name}” removed.`);
       ctx.go('/apps');
     },
-    { danger: true, secondary: false, busyLabel: 'Removing…' },
+    {
+      confirm: {
+        title: 'Remove app?',
+        message: `Remove “${app.name}”? Its clients stop working at once: nobody can sign in through it and its client id${app.confidential ? ' and secret are' : ' is'} refused. This cannot be undone.`,
+      },
+      danger: true,
+      secondary: false,
+      busyLabel: 'Removing…',
+    },
   );
 }
 

@@ -9,7 +9,6 @@ import { assignmentsPanel } from '../components/role-assignments.js';
 import {
   actionButton,
   code,
-  confirmAction,
   field,
   form,
   h,
@@ -470,18 +469,19 @@ function deletePanel(ctx, org) {
     actionButton(
       'Delete business group',
       async () => {
-        const sure = await confirmAction(
-          `Delete ${org.name}?`,
-          'This cannot be undone.',
-          'Delete business group',
-        );
-        if (!sure) return;
         await api.del(`/organizations/${org.id}`);
         notify(`${org.name} deleted.`);
         await ctx.refresh();
         ctx.go(`/organizations/${org.parentId}`);
       },
-      { danger: true },
+      {
+        danger: true,
+        confirm: {
+          title: `Delete ${org.name}?`,
+          message: 'This cannot be undone.',
+          confirmLabel: 'Delete business group',
+        },
+      },
     ),
   );
 }

@@ -2,9 +2,7 @@
 // which holders of `roles.manage` on the master define, change and delete.
 import { api, getAll } from '../api.js';
 import {
-  busy,
-  confirmAction,
-  errorBox,
+  closeButton,
   field,
   form,
   h,
@@ -12,6 +10,7 @@ import {
   hint,
   notify,
   openDialog,
+  statusButton,
   table,
   uid,
 } from '../dom.js';
@@ -45,8 +44,6 @@ function permissionCatalogue() {
 
 const countOf = (n) => `${n} ${n === 1 ? 'permission' : 'permissions'}`;
 const badge = (text) => h('span', { class: 'badge' }, text);
-const cancelButton = (close) =>
-  h('button', { class: 'button button-secondary', type: 'button', onclick: close }, 'Cancel');
 
 /** Groups catalogue entries by the part of their name before the first dot, in catalogue order. */
 function grouped(permissions) {
@@ -181,7 +178,7 @@ function openNewRole(ctx, permissions) {
     form({
       fields: roleFields(undefined, permissions, heldOnMaster(ctx)),
       submit: 'Create role',
-      secondary: cancelButton(close),
+      secondary: closeButton(close),
       onSubmit: async (values, formEl) => {
         const role = await api
           .post('/roles', {
@@ -274,28 +271,29 @@ function editRoleForm(ctx, role, permissions) {
 /** "Delete role", with the API's refusal (the role is still assigned) kept beside the button. */
 function deleteRole(ctx, role) {
   const status = h('div');
-  const button = h('button', { class: 'button button-danger', type: 'button' }, 'Delete role');
-  button.addEventListener('click', async () => {
-    status.replaceChildren();
-    const sure = await confirmAction(
-      'Delete role?',
-      `Delete the role “${role.name}”? This cannot be undone. A role that someone still holds cannot be deleted: remove its assignments first.`,
-      'Delete role',
-    );
-    if (!sure) return;
-    try {
-      await busy(button, () => api.del(`/roles/${encodeURIComponent(role.id)}`), 'Deleting…');
+  const button = statusButton(
+    'Delete role',
+    async () => {
+      await api.del(`/roles/${encodeURIComponent(role.id)}`).catch((err) => {
+        const count = err.details?.assignments;
+        if (count)
+          err.message = `${err.message} (${count} ${count === 1 ? 'assignment' : 'assignments'}). Remove it from everyone who holds it first.`;
+        throw err;
+      });
       notify(`Role “${role.name}” deleted.`);
       ctx.go('/roles');
-    } catch (err) {
-      const count = err.details?.assignments;
-      const message = count
-        ? `${err.message} (${count} ${count === 1 ? 'assignment' : 'assignments'}). Remove it from everyone who holds it first.`
-        : err.message;
-      status.replaceChildren(errorBox({ ...err, message }));
-      status.querySelector('[role=alert]')?.focus?.();
-    }
-  });
+    },
+    {
+      status,
+      secondary: false,
+      danger: true,
+      busyLabel: 'Deleting…',
+      confirm: {
+        title: 'Delete role?',
+        message: `Delete the role “${role.name}”? This cannot be undone. A role that someone still holds cannot be deleted: remove its assignments first.`,
+      },
+    },
+  );
   return h(
     'section',
     { class: 'panel' },

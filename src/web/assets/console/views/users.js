@@ -2,14 +2,9 @@
 // an optional role, pending invitations (resend, cancel), and one user's page: profile, disable,
 // enable, delete, and their role assignments per node and environment.
 import { api, getAll } from '../api.js';
+import { assignmentsPanel, revealingProblems, roleGrantFields } from '../components/role-assignments.js';
 import {
-  assignmentsPanel,
-  confirmedButton,
-  revealingProblems,
-  roleGrantFields,
-} from '../components/role-assignments.js';
-import {
-  busy,
+  closeButton,
   code,
   errorBox,
   field,
@@ -21,6 +16,7 @@ import {
   openDialog,
   pager,
   section,
+  statusButton,
   table,
   when,
 } from '../dom.js';
@@ -53,24 +49,6 @@ function statusBadge(status) {
 }
 
 const accountKind = (user) => (user.local ? 'Local' : 'Federated');
-
-/** A button that runs `work` busy and shows a failure (the API's message) in `status`. */
-function inlineAction(label, work, status, { secondary = true } = {}) {
-  const button = h(
-    'button',
-    { class: secondary ? 'button button-secondary' : 'button', type: 'button' },
-    label,
-  );
-  button.addEventListener('click', async () => {
-    status.replaceChildren();
-    try {
-      await busy(button, work);
-    } catch (err) {
-      status.replaceChildren(errorBox(err));
-    }
-  });
-  return button;
-}
 
 // ---- The list --------------------------------------------------------------------------------
 
@@ -232,7 +210,7 @@ function invitationActions(ctx, invitation, { reload, problems, title }) {
   const actions = [];
   if (invitation.status === 'pending' || invitation.status === 'expired') {
     actions.push(
-      inlineAction(
+      statusButton(
         'Resend',
         async () => {
           const sent = await api.post(`/invitations/${encodeURIComponent(invitation.id)}/resend`);
@@ -240,26 +218,28 @@ function invitationActions(ctx, invitation, { reload, problems, title }) {
           else notify(`The invitation to ${email} could not be mailed. Try again once mail works.`, 'error');
           await reload();
         },
-        problems,
+        { status: problems },
       ),
     );
   }
   if (invitation.status === 'pending') {
     actions.push(
-      confirmedButton(
+      statusButton(
         'Cancel invitation',
-        {
-          title: 'Cancel invitation',
-          message: `Cancel the invitation to ${email}? Its link stops working at once.`,
-          confirmLabel: 'Cancel invitation',
-        },
         async () => {
           await api.del(`/invitations/${encodeURIComponent(invitation.id)}`);
           notify(`Invitation to ${email} cancelled.`);
           await reload();
           title.focus();
         },
-        problems,
+        {
+          status: problems,
+          danger: true,
+          confirm: {
+            title: 'Cancel invitation',
+            message: `Cancel the invitation to ${email}? Its link stops working at once.`,
+          },
+        },
       ),
     );
   }
@@ -340,7 +320,7 @@ function inviteForm(ctx, { roles, canGrant, close, onSent }) {
       roleFieldset,
     ],
     submit: 'Send invitations',
-    secondary: h('button', { class: 'button button-secondary', type: 'button', onclick: close }, 'Cancel'),
+    secondary: closeButton(close),
     onSubmit: revealingProblems(async (values) => {
       const emails = splitEmails(values.emails);
       if (!emails.length) {
@@ -464,44 +444,48 @@ function accountPanel(ctx, user, self) {
   const youToo = self ? ' This is you: you will be signed out.' : '';
   const toggle =
     user.status === 'active'
-      ? confirmedButton(
+      ? statusButton(
           'Disable',
-          {
-            title: 'Disable user',
-            message: `Disable ${who}? All of their sessions end at once and they cannot sign in until enabled again.${youToo}`,
-            confirmLabel: 'Disable',
-          },
           async () => {
             await api.post(`${path}/disable`);
             notify(`${user.name} is disabled.`);
             ctx.rerender();
           },
-          status,
+          {
+            status,
+            danger: true,
+            confirm: {
+              title: 'Disable user',
+              message: `Disable ${who}? All of their sessions end at once and they cannot sign in until enabled again.${youToo}`,
+            },
+          },
         )
-      : inlineAction(
+      : statusButton(
           'Enable',
           async () => {
             await api.post(`${path}/enable`);
             notify(`${user.name} is enabled and can sign in again.`);
             ctx.rerender();
           },
-          status,
+          { status },
         );
-  const remove = confirmedButton(
+  const remove = statusButton(
     'Delete user',
-    {
-      title: 'Delete user',
-      message:
-        `Delete ${who}? Deleting ends all of their sessions at once and cannot be undone. ` +
-        `The account is kept for the audit log and the username stays taken.${youToo}`,
-      confirmLabel: 'Delete user',
-    },
     async () => {
       await api.del(path);
       notify(`${user.name} was deleted.`);
       ctx.go('/users');
     },
-    status,
+    {
+      status,
+      danger: true,
+      confirm: {
+        title: 'Delete user',
+        message:
+          `Delete ${who}? Deleting ends all of their sessions at once and cannot be undone. ` +
+          `The account is kept for the audit log and the username stays taken.${youToo}`,
+      },
+    },
   );
   return section(
     'Account',
