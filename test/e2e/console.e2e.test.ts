@@ -235,22 +235,26 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
     admin.problems.assertNone();
   });
 
-  test('SESS-2 the console renews an expired access token inside the session, and signs in again once it lapsed', async () => {
+  test('SESS-2 the console renews a refused access token inside the session, and signs in again once it lapsed', async () => {
     const { page } = admin;
     const nav = page.getByRole('navigation', { name: 'Console' });
     const accessToken = () =>
       page.evaluate(() => JSON.parse(sessionStorage.getItem('canopy.console') ?? '{}').accessToken as string);
-    const before = await accessToken();
-
-    s.clock.advance(16 * 60_000); // past the access token's 15 minutes, inside the 30-minute idle timeout
+    // An access token the API no longer takes (expired, in real life): how long the token store
+    // keeps one is judged by Redis's own clock there, not by the test clock, so it is replaced here.
+    await page.evaluate(() => {
+      const saved = JSON.parse(sessionStorage.getItem('canopy.console') ?? '{}');
+      sessionStorage.setItem('canopy.console', JSON.stringify({ ...saved, accessToken: 'no-longer-valid' }));
+    });
     await nav.getByRole('link', { name: 'Roles' }).click();
     await page.getByRole('heading', { level: 1, name: 'Roles' }).waitFor();
-    assert.notEqual(await accessToken(), before, 'a new access token came from the refresh token');
+    const renewed = await accessToken();
+    assert.ok(renewed && renewed !== 'no-longer-valid', 'a new access token came from the refresh token');
 
-    s.clock.advance(31 * 60_000); // idle past the timeout: the session is over, the refresh is refused
+    s.clock.advance(31 * 60_000); // idle past the 30-minute timeout: the session is over, the refresh is refused
     await nav.getByRole('link', { name: 'Users' }).click();
     await page.getByLabel('Username').waitFor();
     assert.equal(new URL(page.url()).pathname.startsWith('/interaction/'), true, 'back on the login page');
-    admin.problems.assertNone([/status of 400 .*\/oidc\/token\b/]); // the refused refresh
+    admin.problems.assertNone([/status of (400|401) .*\/oidc\/token\b/]); // the refused refresh
   });
 });

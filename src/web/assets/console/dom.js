@@ -228,9 +228,16 @@ export function form({ fields, submit, onSubmit, secondary, className = 'stack' 
     try {
       await busy(submitButton, () => onSubmit(formValues(el), el));
     } catch (err) {
-      const unplaced = showFieldErrors(el, err.fields ?? []);
-      status.replaceChildren(errorBox({ ...err, message: err.message, fields: unplaced }));
-      if (!err.fields?.length || unplaced.length) status.querySelector('[role=alert]')?.focus?.();
+      const problems = err.fields ?? [];
+      const unplaced = showFieldErrors(el, problems);
+      // When every problem sits beside its field, the API's summary ("Invalid input — emails.1: …")
+      // would only repeat them in its own terms; the top says where to look instead.
+      const message =
+        problems.length > 0 && unplaced.length === 0
+          ? `Check ${problems.length === 1 ? 'the field' : 'the fields'} marked below.`
+          : err.message;
+      status.replaceChildren(errorBox({ ...err, message, fields: unplaced }));
+      if (!problems.length || unplaced.length) status.querySelector('[role=alert]')?.focus();
     }
   });
   return el;

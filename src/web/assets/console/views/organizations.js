@@ -27,15 +27,39 @@ export async function organizationsView(ctx, { params }) {
     return [heading('Organization'), treeNav(ctx, undefined), hint('You hold no role on that node.')];
   }
   const org = await api.get(`/organizations/${orgId}`);
-  return [
-    heading(org.name),
+  const panels = h('div', { class: 'org-node' }, await nodePanels(ctx, org));
+  panels.prepend(sectionIndex(panels));
+  return [heading(org.name), h('div', { class: 'org-layout' }, treeNav(ctx, orgId), panels)];
+}
+
+/** A node's page is long: an index of its sections, each entry moving focus to that heading. */
+function sectionIndex(container) {
+  const headings = [...container.querySelectorAll('section.panel > h2, section.panel > .panel-head > h2')];
+  if (headings.length < 4) return null;
+  const jump = (target) => {
+    target.setAttribute('tabindex', '-1');
+    target.focus();
+    target.scrollIntoView({ block: 'start' });
+  };
+  return h(
+    'nav',
+    { class: 'section-index', 'aria-label': 'On this page' },
     h(
-      'div',
-      { class: 'org-layout' },
-      treeNav(ctx, orgId),
-      h('div', { class: 'org-node' }, await nodePanels(ctx, org)),
+      'ul',
+      null,
+      headings.map((target) =>
+        h(
+          'li',
+          null,
+          h(
+            'button',
+            { class: 'link-button', type: 'button', onclick: () => jump(target) },
+            target.textContent,
+          ),
+        ),
+      ),
     ),
-  ];
+  );
 }
 
 /** USR-4: someone without any role sees their own profile and nothing else. */
