@@ -235,6 +235,22 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
     admin.problems.assertNone();
   });
 
+  test('an error in the address that no sign-in of this tab asked for shows no words of the link', async () => {
+    const stranger = await freshPage(browser);
+    try {
+      const { page } = stranger;
+      await page.goto(
+        `${s.issuer}/console/?error=access_denied&error_description=Call+support+at+555-0100&state=forged`,
+      );
+      await page.getByRole('heading', { level: 1, name: 'Sign-in failed' }).waitFor();
+      assert.equal(await page.getByText('555-0100').count(), 0);
+      await page.getByText('The sign-in did not complete.').waitFor();
+      stranger.problems.assertNone();
+    } finally {
+      await stranger.context.close();
+    }
+  });
+
   test('SESS-2 the console renews a refused access token inside the session, and signs in again once it lapsed', async () => {
     const { page } = admin;
     const nav = page.getByRole('navigation', { name: 'Console' });

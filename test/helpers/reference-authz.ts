@@ -187,9 +187,14 @@ export interface IndexUnderTest {
   holdsAnyRole(userId: string, orgId: string): boolean;
   inheritableMask(userId: string, orgId: string): number;
   isAdministrator(userId: string, orgId: string): boolean;
-  visibleNodes(
-    userId: string,
-  ): Array<{ id: string; parentId: string | null; name: string; access: string; mask: number }>;
+  visibleNodes(userId: string): Array<{
+    id: string;
+    parentId: string | null;
+    name: string;
+    access: string;
+    mask: number;
+    environments: { id: string; mask: number }[];
+  }>;
 }
 
 /** Everything: permissions (ROLE-3, ROLE-4) and the hierarchy view (ORG-10), for every user given. */
@@ -260,6 +265,17 @@ export function assertVisibleNodesMatch(index: IndexUnderTest, world: ReferenceW
     referenceVisibleNodes(world, userId).sort(byId),
     `visibleNodes of user ${userId}`,
   );
+  // An environment listed on a node carries exactly what the user holds there, and more than the node.
+  for (const node of actual) {
+    for (const env of node.environments) {
+      assert.equal(
+        env.mask,
+        index.mask(userId, node.id, env.id),
+        `visibleNodes of ${userId}: ${node.id}/${env.id}`,
+      );
+      assert.notEqual(env.mask, node.mask, `visibleNodes of ${userId}: ${node.id}/${env.id} adds nothing`);
+    }
+  }
   // Pre-order: every entry's parent is on the path from the root to the previous entry.
   const path: string[] = [];
   for (const [i, node] of actual.entries()) {

@@ -99,6 +99,11 @@ describe('the org sign-in page and the console', () => {
     const csp = res.headers.get('content-security-policy')!;
     assert.match(csp, /script-src 'self'/);
     assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.match(
+      csp,
+      /require-trusted-types-for 'script'; trusted-types 'none'/,
+      'no string ever becomes markup',
+    );
     const body = await res.text();
     const src = /<script type="module" src="([^"]+)"/.exec(body)![1]!;
     const script = await new TestBrowser().request(new URL(src.replace(/&amp;/g, '&'), s.issuer));

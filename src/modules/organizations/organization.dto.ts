@@ -25,6 +25,11 @@ export const hierarchyNodeDto = z.object({
     .enum(['member', 'ancestor'])
     .describe('`ancestor`: shown by name only, to keep the tree connected'),
   permissions: z.array(z.string()),
+  environments: z
+    .array(z.object({ id: z.uuid(), permissions: z.array(z.string()) }))
+    .describe(
+      'Environments of the node where an environment-scoped role adds permissions (ROLE-3), with every permission the caller holds there',
+    ),
 });
 
 export const orgParams = z.object({

@@ -27,6 +27,8 @@ export interface HierarchyNode {
   /** `member`: the caller holds a role here; `ancestor`: shown by name only, to keep the tree connected. */
   access: 'member' | 'ancestor';
   permissions: Permission[];
+  /** Where an environment-scoped role adds to `permissions`: all the caller holds in that environment. */
+  environments: { id: string; permissions: Permission[] }[];
 }
 
 export interface TreeNode {
@@ -78,6 +80,7 @@ export function createOrganizationService(deps: {
       name: n.name,
       access: n.access,
       permissions: permissionsOf(n.mask),
+      environments: n.environments.map((e) => ({ id: e.id, permissions: permissionsOf(e.mask) })),
     }));
   }
 

@@ -183,6 +183,18 @@ describe('TenantIndex', () => {
         ['b', 'member', []],
       ],
     );
+    // ROLE-3: an environment-scoped grant shows on its node's environment, with all held there.
+    assert.deepEqual(
+      index.visibleNodes('u').map((n) => [n.id, n.environments.map((e) => [e.id, permissionsOf(e.mask)])]),
+      [
+        ['m', []],
+        ['a', []],
+        ['a1', []],
+        ['a11', []],
+        ['b', [['b-prod', permissionsOf(index.mask('u', 'b', 'b-prod'))]]],
+      ],
+    );
+    assert.ok(index.mask('u', 'b', 'b-prod') !== 0);
     assert.deepEqual(
       index.visibleNodes('u').map((n) => [n.name, n.parentId]),
       [

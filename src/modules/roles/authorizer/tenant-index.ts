@@ -39,6 +39,8 @@ export interface VisibleNode {
   access: 'member' | 'ancestor';
   /** Node-wide permission mask; 0 for ancestors. */
   mask: number;
+  /** Environments of the node where an environment-scoped grant adds to `mask`, each with the whole mask there. */
+  environments: { id: string; mask: number }[];
 }
 
 const PARTS = Symbol('parts');
@@ -251,12 +253,19 @@ export class TenantIndex {
     while (stack.length > 0) {
       const node = stack.pop()!;
       const member = members.has(node.id);
+      const mask = member ? this.mask(userId, node.id) : 0;
+      const environments: VisibleNode['environments'] = [];
+      // Environment-scoped grants never inherit (ROLE-3): only this node's own can add anything.
+      for (const [id, extra] of (member && grants.get(node.id)?.environments) || []) {
+        if ((extra & ~mask) !== 0) environments.push({ id, mask: mask | extra });
+      }
       out.push({
         id: node.id,
         parentId: node.parent?.id ?? null,
         name: node.name,
         access: member ? 'member' : 'ancestor',
-        mask: member ? this.mask(userId, node.id) : 0,
+        mask,
+        environments,
       });
       for (let i = node.children.length - 1; i >= 0; i--) {
         const child = node.children[i]!;

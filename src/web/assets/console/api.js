@@ -40,8 +40,8 @@ function url(path, query) {
   return u;
 }
 
-async function send(method, path, { query, body } = {}) {
-  const headers = { authorization: `Bearer ${accessToken()}`, accept: 'application/json' };
+async function send(method, path, { query, body } = {}, token = accessToken()) {
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   return fetch(url(path, query), {
     method,
@@ -53,8 +53,11 @@ async function send(method, path, { query, body } = {}) {
 async function request(method, path, options) {
   let response;
   try {
-    response = await send(method, path, options);
-    if (response.status === 401 && (await refresh())) response = await send(method, path, options);
+    const token = accessToken();
+    response = await send(method, path, options, token);
+    // Refused: renew the token, unless another request already did while this one was under way.
+    if (response.status === 401 && (accessToken() !== token || (await refresh())))
+      response = await send(method, path, options);
   } catch {
     throw new ApiError(0, { message: 'Canopy could not be reached. Check your connection and try again.' });
   }

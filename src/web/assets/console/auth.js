@@ -67,6 +67,9 @@ function keep(org, tokens) {
   });
 }
 
+/** Whether `state` is the one of the sign-in this tab started (and has not finished). */
+export const isPendingState = (state) => Boolean(state) && saved().state === state;
+
 /** Completes the redirect back from Canopy; answers the hash the sign-in started from. */
 export async function finishSignIn(params) {
   const pending = saved();

@@ -5,6 +5,7 @@ import { api } from './api.js';
 
 export function createContext(me, domain) {
   const listeners = new Set();
+  const refreshListeners = new Set();
   const ctx = {
     me,
     domain,
@@ -19,9 +20,26 @@ export function createContext(me, domain) {
     can(permission, orgId = ctx.masterId) {
       return ctx.nodes.get(orgId)?.permissions.includes(permission) ?? false;
     },
-    /** The member nodes on which the person holds `permission`, in tree order. */
+    /**
+     * Whether the person holds `permission` in one environment of `orgId`: node-wide, or through a
+     * role scoped to that environment (ROLE-3; credentials.* and analytics.view, say).
+     */
+    canIn(permission, orgId, environmentId) {
+      if (ctx.can(permission, orgId)) return true;
+      const env = ctx.nodes.get(orgId)?.environments?.find((e) => e.id === environmentId);
+      return env?.permissions.includes(permission) ?? false;
+    },
+    /** The member nodes on which the person holds `permission` node-wide, in tree order. */
     nodesWith(permission) {
       return ctx.ordered.filter((n) => n.permissions.includes(permission));
+    },
+    /** The member nodes where the person holds `permission` node-wide or in at least one environment. */
+    nodesWithAny(permission) {
+      return ctx.ordered.filter(
+        (n) =>
+          n.permissions.includes(permission) ||
+          n.environments?.some((e) => e.permissions.includes(permission)),
+      );
     },
     /** A node's name with its ancestors', for selects: "Acme › Sales › EMEA". */
     pathName(orgId) {
@@ -29,10 +47,14 @@ export function createContext(me, domain) {
       for (let n = ctx.nodes.get(orgId); n; n = ctx.nodes.get(n.parentId)) names.unshift(n.name);
       return names.join(' › ') || orgId;
     },
-    /** Reads the tree again (after creating, renaming or deleting a node, or a role change). */
+    /** Reads who they are and their tree again (after a rename, a new or deleted node, a role change). */
     async refresh() {
-      const { nodes } = await api.get('/hierarchy');
-      setNodes(nodes);
+      ctx.me = await api.get('/me');
+      setNodes(ctx.me.hierarchy ?? []);
+      for (const listener of refreshListeners) listener();
+    },
+    onRefresh(listener) {
+      refreshListeners.add(listener);
     },
     go(path) {
       ctx.navigated = true;

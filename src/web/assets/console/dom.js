@@ -176,7 +176,7 @@ function showFieldErrors(formEl, problems) {
       continue;
     }
     const slot = wrapper.querySelector('.field-error');
-    const label = wrapper.querySelector('label')?.textContent ?? name;
+    const label = wrapper.querySelector('label, legend')?.textContent ?? name;
     slot.textContent = slot.textContent ? `${slot.textContent}; ${problem}` : `${label} ${problem}`;
     slot.hidden = false;
     wrapper.classList.add('field-invalid');
@@ -316,12 +316,12 @@ export function copyButton(text, label, { source, small = true, primary = false 
 export function notify(message, kind = 'info') {
   const dialogs = document.querySelectorAll('dialog[open]');
   const host = dialogs[dialogs.length - 1];
-  let region = host ? host.querySelector(':scope > .notices') : document.getElementById('notices');
-  if (!region && host) region = host.appendChild(h('div', { class: 'notices' }));
+  const region = host ? host.querySelector(':scope > .notices') : document.getElementById('notices');
   if (!region) return;
+  // The regions exist, empty, before anything is said in them: screen readers then announce it.
   const item = h(
     'p',
-    { class: `notice-item notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    { class: `notice-item notice-${kind}`, role: kind === 'error' ? 'alert' : undefined },
     message,
   );
   region.append(item);
@@ -361,6 +361,7 @@ export function openDialog(title, content) {
       ),
     ),
     typeof content === 'function' ? content(close) : content,
+    h('div', { class: 'notices', role: 'status' }),
   );
   document.body.append(dialog);
   dialog.showModal();

@@ -1,7 +1,7 @@
 // Canopy's admin console: a client of /api/v1 only, signed in through Canopy itself. Plain ES
 // modules, no framework, no build step; each view is loaded when first opened.
 import { api, onActivity } from './api.js';
-import { finishSignIn, hasTokens, signedInOrg, signOut, startSignIn } from './auth.js';
+import { finishSignIn, hasTokens, isPendingState, signedInOrg, signOut, startSignIn } from './auth.js';
 import { createContext } from './context.js';
 import { errorBox, field, fill, form, h, heading } from './dom.js';
 import { ROUTES } from './routes.js';
@@ -60,28 +60,23 @@ function shell(ctx) {
   });
   const nav = h('nav', { class: 'console-nav', 'aria-label': 'Console' });
   const view = h('div', { class: 'console-view', id: 'view' });
-  const top = h(
-    'div',
-    { class: 'console-top' },
-    h('span', { class: 'console-org' }, ctx.me.organization.name),
-    h('span', { class: 'console-user' }, ctx.me.user?.name ?? ''),
-    h(
-      'button',
-      { class: 'button button-secondary button-small', type: 'button', onclick: signOut },
-      'Sign out',
-    ),
-  );
-  root.replaceChildren(
-    h(
-      'div',
-      { class: 'console-shell' },
+  const top = h('div', { class: 'console-top' });
+  const drawTop = () =>
+    fill(
       top,
-      progress,
-      nav,
-      view,
-      h('div', { id: 'notices', class: 'notices' }),
-    ),
-  );
+      h('span', { class: 'console-org' }, ctx.me.organization.name),
+      h('span', { class: 'console-user' }, ctx.me.user?.name ?? ''),
+      h(
+        'button',
+        { class: 'button button-secondary button-small', type: 'button', onclick: signOut },
+        'Sign out',
+      ),
+    );
+  drawTop();
+  // A rename, one's own profile or roles changed (ROLE-6): the bar and the menu follow at once.
+  ctx.onRefresh(drawTop);
+  const notices = h('div', { id: 'notices', class: 'notices', role: 'status' });
+  root.replaceChildren(h('div', { class: 'console-shell' }, top, progress, nav, view, notices));
   return { nav, view };
 }
 
@@ -127,35 +122,61 @@ function matchPath(pattern, parts) {
 }
 
 async function route(ctx, ui) {
-  const found = resolve(window.location.hash);
-  if (!found) return ctx.go('/organizations');
-  const { route: current, params, query } = found;
-  renderNav(ui.nav, ctx, current);
   ui.generation = (ui.generation ?? 0) + 1;
   const generation = ui.generation;
   ui.view.setAttribute('aria-busy', 'true');
   let content;
   try {
+    const found = resolve(window.location.hash); // a malformed %-escape throws here
+    if (!found) return ctx.go('/organizations');
+    const { route: current, params, query } = found;
+    renderNav(ui.nav, ctx, current);
     const module = await current.load();
     content = await module[current.view](ctx, { params, query });
   } catch (err) {
     content = [heading('Something went wrong'), errorBox(err)];
   }
   if (generation !== ui.generation) return; // a newer navigation won
+  // After a change the button that had focus is replaced: focus goes to the heading, not to <body>.
+  const hadFocus = ui.view.contains(document.activeElement) || document.activeElement === document.body;
   ui.view.removeAttribute('aria-busy');
   fill(ui.view, content);
   ui.view.dataset.rendered = window.location.hash; // which navigation this content answers
   document.title = `${ui.view.querySelector('h1')?.textContent ?? 'Console'} · Canopy`;
-  if (ctx.navigated) ui.view.querySelector('h1')?.focus();
+  if (ctx.navigated || hadFocus) ui.view.querySelector('h1')?.focus();
   ctx.navigated = false;
+}
+
+/**
+ * What the address asks on arrival: the answer of a sign-in this tab started (`code` or `error`,
+ * both bound to its `state`), or `org` from `/login/<domain>`. Answers true when a redirect began.
+ */
+async function arrive(params) {
+  if (params.has('error')) {
+    // Only an answer to our own request may put words on this page; anything else is a crafted link.
+    const ours = isPendingState(params.get('state'));
+    throw new Error(
+      ours ? (params.get('error_description') ?? params.get('error')) : 'The sign-in did not complete.',
+    );
+  }
+  if (params.has('code')) {
+    await finishSignIn(params);
+    return false;
+  }
+  const org = params.get('org');
+  if (!org) return false;
+  if (hasTokens() && signedInOrg() === org) {
+    window.history.replaceState(null, '', `/console/${window.location.hash}`);
+    return false; // already signed in to that organization in this tab
+  }
+  await startSignIn(org, '');
+  return true;
 }
 
 async function run() {
   const params = new URLSearchParams(window.location.search);
   try {
-    if (params.has('error')) throw new Error(params.get('error_description') ?? params.get('error'));
-    if (params.has('code')) await finishSignIn(params);
-    else if (params.has('org')) return await startSignIn(params.get('org'), '');
+    if (await arrive(params)) return;
     if (!hasTokens()) return root.replaceChildren(...signedOutView());
     const me = await api.get('/me');
     const ctx = createContext(me, signedInOrg());

@@ -1,6 +1,6 @@
 // The console's pages: their hash paths, the module and export that render them, and the
 // navigation entries shown to people who may use them.
-const anywhere = (permission) => (ctx) => ctx.nodesWith(permission).length > 0;
+const anywhere = (permission) => (ctx) => ctx.nodesWithAny(permission).length > 0;
 
 export const ROUTES = [
   {
