@@ -259,8 +259,10 @@ export function statusButton(
   if (danger) classes.push('button-danger');
   const button = h('button', { class: classes.join(' '), type: 'button' }, label);
   button.addEventListener('click', async () => {
-    if (confirm && !(await confirmAction(confirm.title, confirm.message, confirm.confirmLabel ?? label)))
-      return;
+    const asked =
+      confirm &&
+      confirmAction(confirm.title, confirm.message, confirm.confirmLabel ?? label, confirm.dismissLabel);
+    if (asked && !(await asked)) return;
     status?.replaceChildren();
     try {
       await busy(button, work, busyLabel);
@@ -344,7 +346,7 @@ export function openDialog(title, content) {
     dialog.remove();
     if (opener instanceof HTMLElement) opener.focus();
   });
-  dialog.append(
+  append(dialog, [
     h(
       'div',
       { class: 'dialog-head' },
@@ -362,7 +364,7 @@ export function openDialog(title, content) {
     ),
     typeof content === 'function' ? content(close) : content,
     h('div', { class: 'notices', role: 'status' }),
-  );
+  ]);
   document.body.append(dialog);
   dialog.showModal();
   // Start where the work is: the first field, not the close button in the heading.
@@ -371,7 +373,7 @@ export function openDialog(title, content) {
 }
 
 /** Asks before something that cannot be undone; answers true when confirmed. */
-export function confirmAction(title, message, confirmLabel = 'Delete') {
+export function confirmAction(title, message, confirmLabel = 'Delete', dismissLabel = 'Cancel') {
   return new Promise((resolve) => {
     let confirmed = false;
     const { dialog } = openDialog(title, (close) =>
@@ -394,7 +396,7 @@ export function confirmAction(title, message, confirmLabel = 'Delete') {
             },
             confirmLabel,
           ),
-          closeButton(close),
+          closeButton(close, dismissLabel),
         ),
       ),
     );

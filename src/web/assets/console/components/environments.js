@@ -108,11 +108,13 @@ function panelContent(ctx, org, panel, environments) {
   const manager = ctx.can('environments.manage', org.id);
   // Business groups manage environments only with the entitlement (ENV-1); the API refuses otherwise.
   const entitled = org.isMaster || org.entitlements?.createEnvironments === true;
+  // Credentials may be held node-wide or on single environments (ROLE-3): judged row by row.
   const may = {
     manage: manager && entitled,
-    view: ctx.can('credentials.view', org.id),
-    rotate: ctx.can('credentials.rotate', org.id),
+    view: (env) => ctx.canIn('credentials.view', org.id, env.id),
+    rotate: (env) => ctx.canIn('credentials.rotate', org.id, env.id),
   };
+  const hasAction = (env) => may.manage || may.view(env) || may.rotate(env);
   const after = (focusKey) => refill(ctx, org, panel, focusKey);
   const create = may.manage
     ? h('button', { class: 'button', type: 'button', 'data-key': 'new' }, 'New environment')
@@ -126,7 +128,7 @@ function panelContent(ctx, org, panel, environments) {
       cell: (env) => h('span', null, codeWithCopy(env.clientId, `Copy the client ID of ${env.name}`)),
     },
   ];
-  if (may.manage || may.view || may.rotate)
+  if (environments.some(hasAction))
     columns.push({ label: 'Actions', cell: (env) => rowActions(env, may, after) });
   return [
     panelHead(panel, create),
@@ -173,11 +175,11 @@ function rowActions(env, may, after) {
   return h(
     'div',
     { class: 'row-actions' },
-    may.view &&
+    may.view(env) &&
       button(`Show secret`, `Show secret of ${env.name}`, 'show', (b) =>
         revealSecret(b, credentials, `Client secret of ${env.name}`),
       ),
-    may.rotate &&
+    may.rotate(env) &&
       button('Rotate secret', `Rotate secret of ${env.name}`, 'rotate', (b) => rotateDialog(env, b)),
     may.manage && button('Rename', `Rename ${env.name}`, 'rename', () => renameDialog(env, after)),
     may.manage &&

@@ -17,20 +17,15 @@ import {
   statusButton,
   table,
 } from '../dom.js';
+import { environmentsOf } from './environments-lookup.js';
 import { roleGrantFields } from './role-assignments.js';
 
 const mappingsPath = (provider) => `/identity-providers/${encodeURIComponent(provider.id)}/group-mappings`;
 
 /** Environment names of the nodes `orgIds`, as id → name; a node whose list fails is left out. */
 async function environmentNames(orgIds) {
-  const names = new Map();
-  const lists = await Promise.all(
-    [...new Set(orgIds)].map((orgId) =>
-      api.get(`/organizations/${encodeURIComponent(orgId)}/environments`).catch(() => ({ environments: [] })),
-    ),
-  );
-  for (const { environments } of lists) for (const e of environments) names.set(e.id, e.name);
-  return names;
+  const lists = await Promise.all([...new Set(orgIds)].map(environmentsOf));
+  return new Map(lists.flat().map((e) => [e.id, e.name]));
 }
 
 /** The panel "Group mappings" of a provider's page, with "Add group mapping" and "Remove". */

@@ -18,8 +18,12 @@ import {
   table,
   when,
 } from '../dom.js';
+import { environmentCache } from './environments-lookup.js';
+import { mayLookUpUsers, userField, userFrom } from './users-lookup.js';
 
 const PAGE = 25;
+/** Where the last page of `total` items starts. */
+const lastPageOffset = (total) => Math.max(0, Math.floor((total - 1) / PAGE) * PAGE);
 const ADMINISTRATORS_KEY = 'organization-administrators';
 const INHERIT_LABEL = 'Also applies to every business group below';
 
@@ -29,20 +33,11 @@ const INHERIT_LABEL = 'Also applies to every business group below';
  */
 function lookups() {
   let roles;
-  const environments = new Map();
+  const environmentsOf = environmentCache();
   return {
     roles: () => (roles ??= getAll('/roles')),
     /** id → environment; empty when the node's environments cannot be read. */
-    environments(orgId) {
-      if (!environments.has(orgId)) {
-        const load = api
-          .get(`/organizations/${encodeURIComponent(orgId)}/environments`)
-          .then(({ environments: list }) => new Map(list.map((e) => [e.id, e])))
-          .catch(() => new Map());
-        environments.set(orgId, load);
-      }
-      return environments.get(orgId);
-    },
+    environments: async (orgId) => new Map((await environmentsOf(orgId)).map((e) => [e.id, e])),
   };
 }
 
@@ -97,13 +92,17 @@ export function assignmentsPanel(ctx, { userId, orgId, userLabel }) {
   const body = h('div', null, hint('Loading…'));
   const mayAssign = userId ? ctx.nodesWith('roles.assign').length > 0 : ctx.can('roles.assign', orgId);
   let offset = 0;
+  let latest = 0; // the number of the newest reload: an older answer that arrives late is dropped
 
   const reload = async () => {
+    const mine = ++latest;
+    let content;
     try {
-      body.replaceChildren(...(await render()).filter(Boolean));
+      content = await render(() => mine !== latest);
     } catch (err) {
-      body.replaceChildren(errorBox(err));
+      content = [errorBox(err)];
     }
+    if (mine === latest && content) body.replaceChildren(...content.filter(Boolean));
   };
 
   const assign = mayAssign ? h('button', { class: 'button', type: 'button' }, 'Assign role') : null;
@@ -167,11 +166,22 @@ export function assignmentsPanel(ctx, { userId, orgId, userLabel }) {
     );
   }
 
-  async function render() {
+  /** One page of assignments; when the last rows of a page went (removed here or elsewhere), the last page left. */
+  async function readPage(stale) {
     const path = userId
       ? `/users/${encodeURIComponent(userId)}/role-assignments`
       : `/organizations/${encodeURIComponent(orgId)}/role-assignments`;
-    const [page, roles] = await Promise.all([api.get(path, { limit: PAGE, offset }), look.roles()]);
+    for (;;) {
+      const page = await api.get(path, { limit: PAGE, offset });
+      if (page.items.length || offset === 0 || stale()) return page;
+      offset = Math.max(0, Math.min(offset - PAGE, lastPageOffset(page.total)));
+    }
+  }
+
+  /** The table and pager, or undefined when a newer reload has begun (`stale()`). */
+  async function render(stale) {
+    const [page, roles] = await Promise.all([readPage(stale), look.roles()]);
+    if (stale()) return undefined;
     const roleNames = new Map(roles.map((r) => [r.id, r.name]));
     const rows = await Promise.all(
       page.items.map(async (a) => ({
@@ -348,17 +358,6 @@ export function roleGrantFields(
   };
 }
 
-/** The user a username names exactly (case-insensitive), via the user search; a field problem otherwise. */
-async function userByUsername(username) {
-  const wanted = String(username ?? '').trim();
-  const missing = (problem) => ({ message: 'Check the username.', fields: [{ field: 'username', problem }] });
-  if (!wanted) throw missing('is required');
-  const page = await api.get('/users', { search: wanted, limit: 200 });
-  const user = page.items.find((u) => u.username.toLowerCase() === wanted.toLowerCase());
-  if (!user) throw missing(`“${wanted}” matches no user of this organization`);
-  return user;
-}
-
 /**
  * Opens the "Assign role" dialog: user (a username when `userId` is not given), role, node
  * (preselected `orgId`), environment and inherit; POST /role-assignments. `onDone(assignment)`
@@ -385,12 +384,11 @@ function assignForm(ctx, { userId, orgId, onDone, userLabel, roles, look, close 
   const grant = roleGrantFields(ctx, { roles, orgId, look });
   const who = userId
     ? h('p', null, 'User: ', h('strong', null, userLabel ?? userId))
-    : field({
-        label: 'Username',
-        name: 'username',
+    : userField(ctx, {
+        name: 'userId',
+        labels: { username: 'Username' },
+        hint: mayLookUpUsers(ctx) ? 'The exact username of someone in this organization.' : undefined,
         required: true,
-        autocomplete: 'off',
-        hint: 'The exact username of someone in this organization.',
       });
   return form({
     fields: [who, ...grant.fields],
@@ -399,7 +397,9 @@ function assignForm(ctx, { userId, orgId, onDone, userLabel, roles, look, close 
     onSubmit: revealingProblems(async (values) => {
       const chosen = grant.read(values);
       if (!chosen) throw { message: 'Choose a role.', fields: [{ field: 'roleId', problem: 'is required' }] };
-      const user = userId ? { id: userId } : await userByUsername(values.username);
+      const user = userId
+        ? { id: userId }
+        : await userFrom(ctx, values.userId, { name: 'userId', required: true });
       const created = await api.post('/role-assignments', { userId: user.id, ...chosen });
       await refreshIfSelf(ctx, user.id);
       close(); // first: a notice given while the dialog is open would go away with it

@@ -3,6 +3,7 @@
 // them), then by app and environment. The filters live in the hash query.
 import { api } from '../api.js';
 import { barChart } from '../charts.js';
+import { environmentsOf } from '../components/environments-lookup.js';
 import { code, errorBox, field, form, h, heading, hint, section, table } from '../dom.js';
 
 const DAY_MS = 86_400_000;
@@ -30,16 +31,29 @@ const longDay = (day) =>
   });
 const number = (n) => Number(n ?? 0).toLocaleString();
 
+/**
+ * The environments of `orgId` whose usage the person may see, when they hold analytics.view only in
+ * some of them (ROLE-3); undefined when they hold it on the whole node (every environment, or all).
+ */
+function allowedEnvironments(ctx, orgId) {
+  if (ctx.can('analytics.view', orgId)) return undefined;
+  const environments = ctx.nodes.get(orgId)?.environments ?? [];
+  return environments.filter((e) => e.permissions.includes('analytics.view')).map((e) => e.id);
+}
+
 /** The filters named by the hash query: by default the last 30 UTC days, ending today. */
-function filtersOf(query, nodes) {
-  const org = query.get('org');
+function filtersOf(ctx, query, nodes) {
+  const wanted = query.get('org');
+  const org = nodes.some((n) => n.id === wanted) ? wanted : nodes[0].id;
   const to = query.get('to') || utcDay(Date.now());
   const end = Date.parse(to);
+  const environment = query.get('environment') ?? '';
+  const allowed = allowedEnvironments(ctx, org);
   return {
-    org: nodes.some((n) => n.id === org) ? org : nodes[0].id,
+    org,
     from: query.get('from') || (Number.isNaN(end) ? '' : utcDay(end - (DEFAULT_DAYS - 1) * DAY_MS)),
     to,
-    environment: query.get('environment') ?? '',
+    environment: allowed && !allowed.includes(environment) ? allowed[0] : environment,
   };
 }
 
@@ -57,31 +71,18 @@ function readReport(filters) {
   });
 }
 
-/** A node's environments; none when they cannot be read (the report still can). */
-function environmentsOf(orgId) {
-  return api.get(`/organizations/${encodeURIComponent(orgId)}/environments`).then(
-    (answer) => answer.environments,
-    () => [],
-  );
+/**
+ * The Environment choices: "All environments" and each of the node's, or only the `allowed` ones
+ * (ids; named when the node's list could be read).
+ */
+function environmentOptions(environments, allowed) {
+  const option = (e) => ({ value: e.id, label: `${e.name} (${e.type})` });
+  if (!allowed) return [{ value: '', label: 'All environments' }, ...environments.map(option)];
+  const byId = new Map(environments.map((e) => [e.id, e]));
+  return allowed.map((id) => (byId.has(id) ? option(byId.get(id)) : { value: id, label: id }));
 }
 
-const environmentOptions = (environments) => [
-  { value: '', label: 'All environments' },
-  ...environments.map((e) => ({ value: e.id, label: `${e.name} (${e.type})` })),
-];
-
-/** Every day from `from` to `to`, zeros where the report has none, so the x axis has no holes. */
-function continuousDays(report) {
-  const byDay = new Map(report.days.map((d) => [d.day, d]));
-  const days = [];
-  for (let t = Date.parse(report.from); t <= Date.parse(report.to); t += DAY_MS) {
-    const day = utcDay(t);
-    days.push(
-      byDay.get(day) ?? { day, signInSuccess: 0, signInFailure: 0, tokenIssued: 0, introspection: 0 },
-    );
-  }
-  return days;
-}
+const ONLY_SOME = 'Only the environments where you may see usage.';
 
 function totalsTiles(totals) {
   return h(
@@ -179,11 +180,12 @@ function breakdownTable(ctx, rows, names) {
 }
 
 async function reportContent(ctx, filters, report, environments) {
-  const days = continuousDays(report);
-  const envName = filters.environment
-    ? (environments.find((e) => e.id === filters.environment)?.name ?? filters.environment)
-    : 'All environments';
-  const period = `${longDay(report.from)} to ${longDay(report.to)} (UTC days) · ${ctx.pathName(filters.org)} and the groups below it · ${envName}`;
+  const days = report.days; // the API answers every day of the range, zeros included
+  // One environment is that environment's usage alone; otherwise the node's and its groups'.
+  const scope = filters.environment
+    ? `${ctx.pathName(filters.org)} · ${environments.find((e) => e.id === filters.environment)?.name ?? filters.environment}`
+    : `${ctx.pathName(filters.org)} and the groups below it · All environments`;
+  const period = `${longDay(report.from)} to ${longDay(report.to)} (UTC days) · ${scope}`;
   const names = await namesFor(ctx, report, environments, filters.org);
   return [
     hint(period),
@@ -195,13 +197,22 @@ async function reportContent(ctx, filters, report, environments) {
 }
 
 function filterForm(ctx, nodes, filters, environments) {
+  const allowed = allowedEnvironments(ctx, filters.org);
   const envField = field({
     label: 'Environment',
     name: 'environment',
     type: 'select',
     value: filters.environment,
-    options: environmentOptions(environments),
+    options: environmentOptions(environments, allowed),
+    hint: ONLY_SOME,
   });
+  // Emptied as well as hidden: aria-describedby would still read a hidden hint.
+  const envHint = envField.querySelector('.hint');
+  const explain = (only) => {
+    envHint.textContent = only ? ONLY_SOME : '';
+    envHint.hidden = !only;
+  };
+  explain(allowed);
   const orgField = field({
     label: 'Organization',
     name: 'org',
@@ -218,9 +229,11 @@ function filterForm(ctx, nodes, filters, environments) {
     envSelect.disabled = true;
     const list = await environmentsOf(orgId);
     if (orgSelect.value !== orgId) return; // changed again meanwhile
+    const only = allowedEnvironments(ctx, orgId);
     envSelect.replaceChildren(
-      ...environmentOptions(list).map((o) => h('option', { value: o.value }, o.label)),
+      ...environmentOptions(list, only).map((o) => h('option', { value: o.value }, o.label)),
     );
+    explain(only);
     envSelect.disabled = false;
   });
   return form({
@@ -247,16 +260,16 @@ function filterForm(ctx, nodes, filters, environments) {
   });
 }
 
-/** `#/analytics?org&from&to&environment`: usage of a node the person holds analytics.view on. */
+/** `#/analytics?org&from&to&environment`: usage of a node (or of its environments) the person holds analytics.view on. */
 export async function analyticsView(ctx, { query }) {
-  const nodes = ctx.nodesWith('analytics.view');
+  const nodes = ctx.nodesWithAny('analytics.view');
   if (!nodes.length) {
     return [
       heading('Analytics'),
-      hint('You do not hold analytics.view on any organization, so there is nothing to show.'),
+      hint('You do not hold analytics.view on any organization or environment, so there is nothing to show.'),
     ];
   }
-  const filters = filtersOf(query, nodes);
+  const filters = filtersOf(ctx, query, nodes);
   const path = pathOf(filters);
   const cached =
     prefetched?.path === path && Date.now() - prefetched.at < 10_000 ? prefetched.report : undefined;
@@ -273,9 +286,8 @@ export async function analyticsView(ctx, { query }) {
   return [
     heading('Analytics'),
     filterForm(ctx, nodes, filters, environments),
-    // The router flattens one level only.
-    ...(outcome.report
+    outcome.report
       ? await reportContent(ctx, filters, outcome.report, environments)
-      : [errorBox(outcome.failure)]),
+      : errorBox(outcome.failure),
   ];
 }

@@ -84,8 +84,7 @@ function explain(err, sent, ctx) {
 function showSecretOnce(appName, secret) {
   return new Promise((resolve) => {
     const { dialog } = openDialog('Client secret', (close) => {
-      const id = uid('s');
-      const value = h('p', { class: 'secret', id }, secret);
+      const value = h('p', { class: 'secret' }, secret);
       return h(
         'div',
         null,
@@ -93,12 +92,11 @@ function showSecretOnce(appName, secret) {
         hint(
           `The client secret of “${appName}”. Canopy cannot show it again; if it is lost, rotate the secret.`,
         ),
-        h('label', { for: id, class: 'visually-hidden' }, 'Client secret'),
-        value,
+        h('dl', { class: 'facts' }, h('dt', null, 'Client secret'), h('dd', null, value)),
         h(
           'div',
           { class: 'actions' },
-          copyButton(secret, undefined, { source: value, small: false, primary: true }),
+          copyButton(secret, 'Copy the secret', { source: value, small: false, primary: true }),
           closeButton(close, 'Done'),
         ),
       );
@@ -122,7 +120,7 @@ function grantsPicker(ctx, catalogue, grants = []) {
   const picker = h(
     'fieldset',
     { class: 'field grants-picker', 'data-field': 'grants', 'aria-describedby': `${id}-hint ${id}-error` },
-    h('legend', null, h('label', null, 'Grants')),
+    h('legend', null, 'Grants'),
     h(
       'p',
       { class: 'hint', id: `${id}-hint` },
@@ -483,7 +481,7 @@ export async function appView(ctx, { params }) {
     api.get(`/apps/${encodeURIComponent(params.appId)}`),
     api.get('/permissions'),
   ]);
-  const content = [
+  return [
     heading(app.name),
     h(
       'p',
@@ -512,5 +510,4 @@ export async function appView(ctx, { params }) {
       h('div', { class: 'actions' }, removeButton(ctx, app)),
     ),
   ];
-  return content.filter(Boolean); // the router appends what it gets: no `false` as text
 }

@@ -220,7 +220,7 @@ async function entriesSection(ctx, filters, first) {
   const describe = (added) => {
     const all = cursor ? '' : shown > PAGE_SIZE ? ' That is all of them.' : '';
     status.textContent = `${added ? `Loaded ${added} more. ` : ''}Showing ${shown} ${shown === 1 ? 'entry' : 'entries'}, newest first.${all}`;
-    if (!cursor) actions.remove(); // `hidden` would lose to the button's display in canopy.css
+    actions.hidden = !cursor;
   };
   const add = async (page) => {
     for (const e of page.entries) seenActions.add(e.action);

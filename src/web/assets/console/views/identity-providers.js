@@ -80,7 +80,7 @@ export async function identityProviderView(ctx, { params }) {
     settingsSection(ctx, provider, canManage),
     await mappingsSection(ctx, provider),
     canManage && deleteSection(ctx, provider),
-  ].filter(Boolean); // the router appends what it gets: a skipped section must not become "false"
+  ];
 }
 
 /** Enabled or not, and the switch (PATCH `{ enabled }`); a refusal (FED-5) shows here. */

@@ -6,9 +6,12 @@ import { rememberOrg } from '../auth.js';
 import { environmentsPanel, nodeCredentialsPanel } from '../components/environments.js';
 import { localAccountsPanel } from '../components/local-accounts.js';
 import { assignmentsPanel } from '../components/role-assignments.js';
+import { userField, userFrom } from '../components/users-lookup.js';
 import {
   actionButton,
+  closeButton,
   code,
+  confirmAction,
   field,
   form,
   h,
@@ -20,13 +23,17 @@ import {
   when,
 } from '../dom.js';
 
+/** `/organizations/<id>` and below, with the id escaped like every other path of the console. */
+const orgPath = (...parts) => `/organizations/${parts.map(encodeURIComponent).join('/')}`;
+const orgHash = (orgId) => `#/organizations/${encodeURIComponent(orgId)}`;
+
 export async function organizationsView(ctx, { params }) {
   const orgId = params.orgId ?? ctx.ordered[0]?.id;
   if (!orgId) return noRolesYet(ctx);
   if (ctx.nodes.get(orgId)?.access !== 'member') {
     return [heading('Organization'), treeNav(ctx, undefined), hint('You hold no role on that node.')];
   }
-  const org = await api.get(`/organizations/${orgId}`);
+  const org = await api.get(orgPath(orgId));
   const panels = h('div', { class: 'org-node' }, await nodePanels(ctx, org));
   panels.prepend(sectionIndex(panels));
   return [heading(org.name), h('div', { class: 'org-layout' }, treeNav(ctx, orgId), panels)];
@@ -97,11 +104,7 @@ function treeNav(ctx, currentId) {
           'li',
           null,
           n.access === 'member'
-            ? h(
-                'a',
-                { href: `#/organizations/${n.id}`, 'aria-current': n.id === currentId ? 'page' : undefined },
-                n.name,
-              )
+            ? h('a', { href: orgHash(n.id), 'aria-current': n.id === currentId ? 'page' : undefined }, n.name)
             : h(
                 'span',
                 { class: 'tree-ancestor' },
@@ -122,7 +125,7 @@ async function nodePanels(ctx, org) {
     factsPanel(ctx, org, await ownerLabel(ctx, org.ownerUserId)),
     org.isMaster ? masterSettingsPanel(ctx, org) : can('orgs.settings.manage') && renamePanel(ctx, org),
     org.isMaster && can('idp.manage') && (await localAccountsPanel(ctx)),
-    !org.isMaster && entitlementsPanel(ctx, org),
+    !org.isMaster && (await entitlementsPanel(ctx, org)),
     propertiesPanel(ctx, org),
     businessGroupsPanel(ctx, org),
     await environmentsPanel(ctx, org),
@@ -136,7 +139,7 @@ async function ownerLabel(ctx, userId) {
   if (userId === ctx.me.user?.id) return `${ctx.me.user.name} (you)`;
   if (!ctx.can('users.manage')) return userId; // reading other users needs users.manage on the master
   try {
-    const user = await api.get(`/users/${userId}`);
+    const user = await api.get(`/users/${encodeURIComponent(userId)}`);
     return `${user.name} (${user.username})`;
   } catch {
     return userId;
@@ -144,10 +147,11 @@ async function ownerLabel(ctx, userId) {
 }
 
 function factsPanel(ctx, org, owner) {
+  const on = (permission) => ctx.nodesWithAny(permission).some((n) => n.id === org.id);
+  const query = new URLSearchParams({ org: org.id });
   const links = [
-    ctx.can('audit.view', org.id) && h('a', { href: `#/audit?org=${org.id}` }, 'Audit log of this node'),
-    ctx.can('analytics.view', org.id) &&
-      h('a', { href: `#/analytics?org=${org.id}` }, 'Analytics of this node'),
+    on('audit.view') && h('a', { href: `#/audit?${query}` }, 'Audit log of this node'),
+    on('analytics.view') && h('a', { href: `#/analytics?${query}` }, 'Analytics of this node'),
   ].filter(Boolean);
   return h(
     'section',
@@ -174,46 +178,36 @@ function factsPanel(ctx, org, owner) {
   );
 }
 
-/** Finds one user of the organization by exact username (case-insensitive). */
-async function userByUsername(username) {
-  const wanted = String(username ?? '')
-    .trim()
-    .toLowerCase();
-  const page = await api.get('/users', { search: wanted, limit: 50 });
-  const user = page.items.find((u) => u.username.toLowerCase() === wanted);
-  if (!user)
-    throw {
-      message: 'No such user.',
-      fields: [{ field: 'username', problem: 'names no user of your organization' }],
-    };
-  return user;
-}
-
 function ownerButton(ctx, org) {
   const open = () =>
-    openDialog('Change owner', (close) => [
-      hint(
-        'The new owner must hold Organization Administrators on this node, directly or inherited (ORG-4).',
+    // One element: openDialog appends what it is given as it is, and an array would become text.
+    openDialog('Change owner', (close) =>
+      h(
+        'div',
+        null,
+        hint(
+          'The new owner must hold Organization Administrators on this node, directly or inherited (ORG-4).',
+        ),
+        form({
+          fields: [
+            userField(ctx, {
+              name: 'ownerUserId',
+              labels: { username: 'Username of the new owner', id: 'User id of the new owner' },
+              required: true,
+            }),
+          ],
+          submit: 'Change owner',
+          secondary: closeButton(close),
+          onSubmit: async ({ ownerUserId }) => {
+            const user = await userFrom(ctx, ownerUserId, { name: 'ownerUserId', required: true });
+            await api.put(orgPath(org.id, 'owner'), { ownerUserId: user.id });
+            close();
+            notify(user.name ? `${user.name} now owns ${org.name}.` : `${org.name} has a new owner.`);
+            ctx.rerender();
+          },
+        }),
       ),
-      form({
-        fields: [
-          field({
-            label: 'Username of the new owner',
-            name: 'username',
-            required: true,
-            autocomplete: 'off',
-          }),
-        ],
-        submit: 'Change owner',
-        onSubmit: async ({ username }) => {
-          const user = await userByUsername(username);
-          await api.put(`/organizations/${org.id}/owner`, { ownerUserId: user.id });
-          close();
-          notify(`${user.name} now owns ${org.name}.`);
-          ctx.rerender();
-        },
-      }),
-    ]);
+    );
   return h(
     'button',
     { class: 'button button-secondary button-small', type: 'button', onclick: open },
@@ -254,10 +248,14 @@ function masterSettingsPanel(ctx, org) {
       }),
     ],
     submit: 'Save settings',
-    onSubmit: async (values) => {
+    onSubmit: async (values, formEl) => {
       const changes = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== org[k]));
       if (Object.keys(changes).length === 0) return notify('Nothing to save: no setting changed.');
-      const saved = await api.patch(`/organizations/${org.id}`, changes);
+      if (changes.domain && !(await domainChangeConfirmed(org.domain, changes.domain))) {
+        formEl.querySelector('[name=domain]')?.focus(); // the submit button is busy until this returns
+        return;
+      }
+      const saved = await api.patch(orgPath(org.id), changes);
       if (saved.domain !== org.domain) rememberOrg(saved.domain);
       notify('Settings saved.');
       await ctx.refresh();
@@ -268,6 +266,16 @@ function masterSettingsPanel(ctx, org) {
   return section('Master organization settings', settings);
 }
 
+/** ORG-3: the old sign-in address stops working at once, so a new domain is confirmed first. */
+function domainChangeConfirmed(before, after) {
+  return confirmAction(
+    'Change the sign-in address?',
+    `The old address /login/${before} stops working at once: bookmarks, links in invitations already sent and ` +
+      `identity-provider tiles that use it break. The new address is /login/${after}.`,
+    'Change domain',
+  );
+}
+
 function renamePanel(ctx, org) {
   return section(
     'Name',
@@ -276,7 +284,7 @@ function renamePanel(ctx, org) {
       fields: [field({ label: 'Name', name: 'name', value: org.name, required: true })],
       submit: 'Rename',
       onSubmit: async ({ name }) => {
-        await api.patch(`/organizations/${org.id}`, { name });
+        await api.patch(orgPath(org.id), { name });
         notify('Renamed.');
         await ctx.refresh();
         ctx.rerender();
@@ -290,28 +298,60 @@ const ENTITLEMENTS = [
   { name: 'createEnvironments', label: 'May create environments' },
 ];
 
-/** ORG-7: set by holders of orgs.properties.manage on the parent, never beyond the parent's own. */
-function entitlementsPanel(ctx, org) {
-  const editable = ctx.can('orgs.properties.manage', org.parentId);
-  const fields = ENTITLEMENTS.map((e) =>
-    field({
+/** What a node may pass on to the business groups below it (ORG-7): the master has every entitlement. */
+const entitlementsOf = (org) =>
+  org.isMaster ? { createSubOrgs: true, createEnvironments: true } : org.entitlements;
+
+/**
+ * The entitlement checkboxes, `values` ticked. ORG-7: a group may only have what its parent has, so
+ * with the parent's entitlements (`parent`, when known) the ones it lacks are offered disabled.
+ */
+function entitlementFields(values, { parent, parentName, disabled = false }) {
+  return ENTITLEMENTS.map((e) => {
+    const lacking = Boolean(parent) && !parent[e.name];
+    return field({
       label: e.label,
       name: e.name,
       type: 'checkbox',
-      value: org.entitlements[e.name],
-      disabled: !editable,
-    }),
-  );
+      value: values[e.name],
+      disabled: disabled || lacking,
+      hint: lacking
+        ? `${parentName} does not have this entitlement, so no business group below it can.`
+        : undefined,
+    });
+  });
+}
+
+/** The parent's entitlements, read only where the person is a member of the parent; else unknown. */
+async function parentEntitlements(ctx, org) {
+  const parent = ctx.nodes.get(org.parentId);
+  if (parent?.access !== 'member') return undefined;
+  if (!parent.parentId) return entitlementsOf({ isMaster: true });
+  return api.get(orgPath(parent.id)).then(entitlementsOf, () => undefined);
+}
+
+/** ORG-7: set by holders of orgs.properties.manage on the parent, never beyond the parent's own. */
+async function entitlementsPanel(ctx, org) {
+  const editable = ctx.can('orgs.properties.manage', org.parentId);
   if (!editable) {
-    return section('Entitlements', fields, hint('Administrators of the parent node set these.'));
+    return section(
+      'Entitlements',
+      entitlementFields(org.entitlements, { disabled: true }),
+      hint('Administrators of the parent node set these.'),
+    );
   }
+  const parent = await parentEntitlements(ctx, org);
+  const fields = entitlementFields(org.entitlements, {
+    parent,
+    parentName: ctx.nodes.get(org.parentId)?.name,
+  });
   return section(
     'Entitlements',
     form({
       fields,
       submit: 'Save entitlements',
       onSubmit: async (values) => {
-        await api.put(`/organizations/${org.id}/entitlements`, values);
+        await api.put(orgPath(org.id, 'entitlements'), values);
         notify('Entitlements saved.');
         ctx.rerender();
       },
@@ -343,37 +383,54 @@ function propertiesPanel(ctx, org) {
     { class: 'stack', 'data-field': 'properties' },
     h('p', { class: 'field-error', hidden: true }),
   );
+  const add = h(
+    'button',
+    { class: 'button button-secondary button-small', type: 'button', onclick: () => addRow().focus() },
+    'Add property',
+  );
+  // Every row repeats the labels "Property" and "Value": each control's name also says which property.
   const addRow = (key = '', value = '') => {
     const json = typeof value !== 'string';
-    const row = h(
-      'div',
-      { class: 'inline-form property-row' },
-      field({ label: 'Property', name: '', value: key, class: 'property-key', maxlength: 128 }),
-      field({
-        label: json ? 'Value (JSON)' : 'Value',
-        name: '',
-        value: json ? JSON.stringify(value) : value,
-        class: 'property-value',
-        'data-json': json ? 'true' : undefined,
-      }),
-      h(
-        'button',
-        { class: 'button button-secondary button-small', type: 'button', onclick: () => row.remove() },
-        'Remove',
-      ),
-    );
+    const valueLabel = json ? 'Value (JSON)' : 'Value';
+    const keyField = field({
+      label: 'Property',
+      name: '',
+      value: key,
+      class: 'property-key',
+      maxlength: 128,
+    });
+    const valueField = field({
+      label: valueLabel,
+      name: '',
+      value: json ? JSON.stringify(value) : value,
+      class: 'property-value',
+      'data-json': json ? 'true' : undefined,
+    });
+    const keyInput = keyField.querySelector('input');
+    const valueInput = valueField.querySelector('input');
+    const remove = h('button', { class: 'button button-secondary button-small', type: 'button' }, 'Remove');
+    const row = h('div', { class: 'inline-form property-row' }, keyField, valueField, remove);
+    const name = () => {
+      const key = keyInput.value.trim();
+      const property = key ? `property ${key}` : 'new property';
+      keyInput.setAttribute('aria-label', `Name of ${property}`);
+      valueInput.setAttribute('aria-label', `${valueLabel} of ${key || 'new property'}`);
+      remove.setAttribute('aria-label', `Remove ${property}`);
+    };
+    name();
+    keyInput.addEventListener('change', name);
+    remove.addEventListener('click', () => {
+      // Focus moves on to the next row's name, or to "Add property", not to the page's start.
+      const next = row.nextElementSibling?.querySelector('.property-key') ?? add;
+      row.remove();
+      next.focus();
+    });
     rows.append(row);
+    return keyInput;
   };
   for (const [k, v] of entries) addRow(k, v);
   const editor = form({
-    fields: [
-      rows,
-      h(
-        'button',
-        { class: 'button button-secondary button-small', type: 'button', onclick: () => addRow() },
-        'Add property',
-      ),
-    ],
+    fields: [rows, add],
     submit: 'Save properties',
     onSubmit: async (_values, formEl) => {
       const properties = {};
@@ -383,7 +440,7 @@ function propertiesPanel(ctx, org) {
         if (!key) continue;
         properties[key] = input.dataset.json ? parseJson(input.value, key) : input.value;
       }
-      await api.put(`/organizations/${org.id}/properties`, properties);
+      await api.put(orgPath(org.id, 'properties'), properties);
       notify('Properties saved.');
       ctx.rerender();
     },
@@ -425,11 +482,7 @@ function businessGroupsPanel(ctx, org) {
           'ul',
           null,
           children.map((c) =>
-            h(
-              'li',
-              null,
-              c.access === 'member' ? h('a', { href: `#/organizations/${c.id}` }, c.name) : c.name,
-            ),
+            h('li', null, c.access === 'member' ? h('a', { href: orgHash(c.id) }, c.name) : c.name),
           ),
         )
       : hint('No business groups below this node.'),
@@ -443,41 +496,35 @@ function businessGroupsPanel(ctx, org) {
 
 function newBusinessGroup(ctx, org) {
   const canSetEntitlements = ctx.can('orgs.properties.manage', org.id);
+  const inherited = entitlementsOf(org);
   openDialog(`New business group in ${org.name}`, (close) =>
     form({
       fields: [
         field({ label: 'Name', name: 'name', required: true, autocomplete: 'off' }),
-        field({
-          label: 'Owner’s username',
-          name: 'ownerUsername',
-          autocomplete: 'off',
+        userField(ctx, {
+          name: 'ownerUserId',
+          labels: { username: 'Owner’s username', id: 'Owner’s user id' },
           hint: 'Leave empty to own it yourself. The owner must be an Organization Administrator of it (ORG-4).',
         }),
-        canSetEntitlements &&
-          ENTITLEMENTS.map((e) => field({ label: e.label, name: e.name, type: 'checkbox', value: true })),
+        // ORG-7: by default what the parent has; what it lacks cannot be given.
+        canSetEntitlements && entitlementFields(inherited, { parent: inherited, parentName: org.name }),
       ],
       submit: 'Create business group',
       onSubmit: async (values) => {
         const body = { name: values.name };
-        if (values.ownerUsername?.trim()) {
-          const owner = await userByUsername(values.ownerUsername).catch((err) => {
-            throw {
-              ...err,
-              fields: [{ field: 'ownerUsername', problem: 'names no user of your organization' }],
-            };
-          });
-          body.ownerUserId = owner.id;
-        }
+        const owner = await userFrom(ctx, values.ownerUserId, { name: 'ownerUserId' });
+        if (owner) body.ownerUserId = owner.id;
+        // Disabled boxes are not read, and JSON leaves their `undefined` out: the API keeps them off.
         if (canSetEntitlements)
           body.entitlements = {
             createSubOrgs: values.createSubOrgs,
             createEnvironments: values.createEnvironments,
           };
-        const created = await api.post(`/organizations/${org.id}/business-groups`, body);
+        const created = await api.post(orgPath(org.id, 'business-groups'), body);
         close();
         notify(`${created.name} created.`);
         await ctx.refresh();
-        ctx.go(`/organizations/${created.id}`);
+        ctx.go(`/organizations/${encodeURIComponent(created.id)}`);
       },
     }),
   );
@@ -493,10 +540,10 @@ function deletePanel(ctx, org) {
     actionButton(
       'Delete business group',
       async () => {
-        await api.del(`/organizations/${org.id}`);
+        await api.del(orgPath(org.id));
         notify(`${org.name} deleted.`);
         await ctx.refresh();
-        ctx.go(`/organizations/${org.parentId}`);
+        ctx.go(`/organizations/${encodeURIComponent(org.parentId)}`);
       },
       {
         danger: true,

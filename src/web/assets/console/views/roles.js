@@ -77,10 +77,9 @@ function rolesTable(roles, caption, empty) {
 
 /**
  * The permission catalogue as checkboxes grouped by area. The wrapper carries `data-field` and the
- * error slot of dom.js `field()`, so the API's `permissions` problems land here; its first label
- * names the group in those messages, which is why the legend's text is a label. Permissions the
- * author does not hold on the master cannot go into a role (no escalation), so they are offered
- * disabled; ones the role already has stay checked and are kept.
+ * error slot of dom.js `field()`, so the API's `permissions` problems land here, named by its legend.
+ * Permissions the author does not hold on the master cannot go into a role (no escalation), so they
+ * are offered disabled; ones the role already has stay checked and are kept.
  */
 function permissionPicker(permissions, checked, held) {
   const id = uid('f');
@@ -100,7 +99,7 @@ function permissionPicker(permissions, checked, held) {
       'data-field': 'permissions',
       'aria-describedby': `${id}-hint ${id}-error`,
     },
-    h('legend', null, h('label', null, 'Permissions')),
+    h('legend', null, 'Permissions'),
     h(
       'p',
       { class: 'hint', id: `${id}-hint` },
@@ -262,6 +261,8 @@ function editRoleForm(ctx, role, permissions) {
       // Sent only when changed: the whole list must be held by the editor, a rename need not be.
       if ([...chosen].sort().join(' ') !== before) body.permissions = chosen;
       await api.patch(`/roles/${encodeURIComponent(role.id)}`, body).catch(nameTaken);
+      // The person may hold this role: what the console offers them follows its permissions (ROLE-6).
+      if (body.permissions) await ctx.refresh().catch(() => undefined);
       notify('Role saved. The change applies to everyone holding it.');
       ctx.go(`/roles/${role.id}`); // renders it again, focus on its heading
     },
@@ -327,7 +328,7 @@ export async function roleView(ctx, { params }) {
       ...top,
       role.builtIn && hint('Built-in roles come with Canopy and cannot be changed.'),
       h('section', { class: 'panel' }, heading('Permissions', 2), permissionList(role, permissions)),
-    ].filter(Boolean); // the router appends what it gets: no `false` as text
+    ];
   }
   return [
     ...top,
@@ -343,5 +344,5 @@ export async function roleView(ctx, { params }) {
       editRoleForm(ctx, role, permissions),
     ),
     deleteRole(ctx, role),
-  ].filter(Boolean);
+  ];
 }

@@ -32,6 +32,20 @@ const INVITATION_STATUSES = [
 
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const offsetOf = (query, key) => Math.max(0, Number.parseInt(query.get(key) ?? '0', 10) || 0);
+/** Where the last page of `total` items starts. */
+const lastPageOffset = (total) => Math.max(0, Math.floor((total - 1) / PAGE) * PAGE);
+
+/**
+ * A page of `path` at `offset`; when that page is empty but earlier ones are not (its last rows were
+ * removed, here or elsewhere), the last page there is instead; the page says which offset it is at.
+ */
+async function pageAt(path, query, offset) {
+  for (;;) {
+    const page = await api.get(path, { ...query, limit: PAGE, offset });
+    if (page.items.length || offset === 0) return page;
+    offset = Math.max(0, Math.min(offset - PAGE, lastPageOffset(page.total)));
+  }
+}
 
 /** `#/users?…` with `changes` applied to the current query (empty values and zero offsets dropped). */
 function usersPath(query, changes) {
@@ -83,8 +97,7 @@ export async function usersView(ctx, { query }) {
 
 async function usersPanel(ctx, query) {
   const search = query.get('search') ?? '';
-  const offset = offsetOf(query, 'offset');
-  const page = await api.get('/users', { search, limit: PAGE, offset });
+  const page = await pageAt('/users', { search }, offsetOf(query, 'offset'));
   const searchForm = form({
     className: 'inline-form',
     fields: [
@@ -133,7 +146,8 @@ function invitationsPanel(ctx, query) {
   const status = INVITATION_STATUSES.some((s) => s.value === query.get('status'))
     ? query.get('status')
     : 'pending';
-  const offset = offsetOf(query, 'invitationOffset');
+  let offset = offsetOf(query, 'invitationOffset');
+  let latest = 0; // the number of the newest reload: an older answer that arrives late is dropped
   const title = h('h2', { tabindex: '-1' }, 'Pending invitations');
   const problems = h('div', { class: 'form-status' });
   const body = h('div', null, hint('Loading…'));
@@ -154,17 +168,20 @@ function invitationsPanel(ctx, query) {
   });
 
   const reload = async () => {
+    const mine = ++latest;
+    let content;
     try {
-      const page = await api.get('/invitations', { status, limit: PAGE, offset });
-      body.replaceChildren(
-        ...[
-          invitationsTable(ctx, page.items, status, { reload, problems, title }),
-          pager(page, (next) => ctx.go(usersPath(query, { invitationOffset: next }))),
-        ].filter(Boolean),
-      );
+      const page = await pageAt('/invitations', { status }, offset);
+      if (mine !== latest) return;
+      offset = page.offset;
+      content = [
+        invitationsTable(ctx, page.items, status, { reload, problems, title }),
+        pager(page, (next) => ctx.go(usersPath(query, { invitationOffset: next }))),
+      ];
     } catch (err) {
-      body.replaceChildren(errorBox(err));
+      content = [errorBox(err)];
     }
+    if (mine === latest) body.replaceChildren(...content.filter(Boolean));
   };
   void reload();
   const node = h(
@@ -236,8 +253,10 @@ function invitationActions(ctx, invitation, { reload, problems, title }) {
           status: problems,
           danger: true,
           confirm: {
-            title: 'Cancel invitation',
-            message: `Cancel the invitation to ${email}? Its link stops working at once.`,
+            title: `Cancel the invitation to ${email}?`,
+            message: 'Its link stops working at once. You can invite them again later.',
+            confirmLabel: 'Cancel the invitation',
+            dismissLabel: 'Keep it',
           },
         },
       ),
