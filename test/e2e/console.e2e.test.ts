@@ -44,6 +44,12 @@ async function settled(page: Page) {
   });
 }
 
+/** A full-page picture for people to look at, without the passing notices ("Saved.") on top. */
+async function screenshot(page: Page, name: string) {
+  await page.evaluate(() => document.getElementById('notices')?.replaceChildren());
+  await page.screenshot({ path: screenshotPath(name), fullPage: true });
+}
+
 /** The names the organization tree offers as links (member nodes) and as plain names (ancestors). */
 async function treeEntries(page: Page) {
   const tree = page.getByRole('navigation', { name: 'Organization tree' });
@@ -107,7 +113,7 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
 
     await page.getByRole('heading', { level: 1, name: GROUP }).waitFor();
     assert.deepEqual((await treeEntries(page)).links, [COMPANY, GROUP]);
-    await page.screenshot({ path: screenshotPath('console-organization'), fullPage: true });
+    await screenshot(page, 'console-organization');
     admin.problems.assertNone();
   });
 
@@ -197,7 +203,7 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
     const tile = page.locator('.total').filter({ hasText: 'Sign-ins succeeded' }).locator('strong');
     assert.equal(await tile.textContent(), '2');
     assert.ok((await chart.locator('rect.bar-success').count()) > 0, 'a bar is drawn for today');
-    await page.screenshot({ path: screenshotPath('console-analytics'), fullPage: true });
+    await screenshot(page, 'console-analytics');
     admin.problems.assertNone();
   });
 

@@ -1,9 +1,11 @@
 // Usage analytics (ANL-1): sign-ins, tokens issued and introspections per UTC day for a node and
 // the nodes below it, as charts first (with the same numbers as tables for anyone who cannot see
 // them), then by app and environment. The filters live in the hash query.
+
 import { api } from '../api.js';
 import { barChart } from '../charts.js';
 import { environmentsOf } from '../components/environments-lookup.js';
+import { createPrefetch } from '../components/prefetch.js';
 import { code, errorBox, field, form, h, heading, hint, section, table } from '../dom.js';
 
 const DAY_MS = 86_400_000;
@@ -17,8 +19,7 @@ const METRICS = [
 ];
 const metric = (key) => METRICS.find((m) => m.key === key);
 
-/** The report the filter form just read, so the render it navigates to does not ask again. */
-let prefetched;
+const prefetched = createPrefetch();
 
 const utcDay = (t) => new Date(t).toISOString().slice(0, 10);
 /** "Nov 27, 2026" for the UTC day "2026-11-27". */
@@ -252,9 +253,7 @@ function filterForm(ctx, nodes, filters, environments) {
         to: values.to,
         environment: values.environment ?? '',
       };
-      // Asked here, so invalid filters are answered next to their fields; the render reuses it.
-      const report = await readReport(next);
-      prefetched = { path: pathOf(next), report, at: Date.now() };
+      prefetched.keep(pathOf(next), await readReport(next));
       ctx.go(pathOf(next));
     },
   });
@@ -271,9 +270,7 @@ export async function analyticsView(ctx, { query }) {
   }
   const filters = filtersOf(ctx, query, nodes);
   const path = pathOf(filters);
-  const cached =
-    prefetched?.path === path && Date.now() - prefetched.at < 10_000 ? prefetched.report : undefined;
-  prefetched = undefined;
+  const cached = prefetched.take(path);
   const [environments, outcome] = await Promise.all([
     environmentsOf(filters.org),
     cached

@@ -1,14 +1,15 @@
 // The audit log (AUD-1, AUD-2): what happened on a node and the nodes below it, newest first,
 // filtered by time, action and actor, page by page. The filters live in the hash query, so a reload
 // or back/forward shows the same entries.
+
 import { api } from '../api.js';
+import { createPrefetch } from '../components/prefetch.js';
 import { busy, code, errorBox, field, form, h, heading, hint, section, uid, when } from '../dom.js';
 
 const PAGE_SIZE = 50;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The first page the filter form just read, so the render it navigates to does not ask again. */
-let prefetched;
+const prefetched = createPrefetch();
 /** `masterId:userId` → Promise of the username, or null when it cannot be read. */
 const usernames = new Map();
 /** Actions seen in any page so far: suggestions for the Action filter (the API matches exactly). */
@@ -332,9 +333,7 @@ function filterForm(ctx, nodes, filters) {
         action: values.action.trim(),
         actor: values.actor.trim(),
       };
-      // Asked here, so invalid filters are answered next to their fields; the render reuses it.
-      const page = await readPage(next);
-      prefetched = { path: pathOf(next), page, at: Date.now() };
+      prefetched.keep(pathOf(next), await readPage(next));
       ctx.go(pathOf(next));
     },
   });
@@ -353,17 +352,15 @@ export async function auditView(ctx, { query }) {
   }
   const filters = filtersOf(query, nodes);
   const path = pathOf(filters);
-  let page;
+  let page = prefetched.take(path);
   let failure;
-  if (prefetched?.path === path && Date.now() - prefetched.at < 10_000) page = prefetched.page;
-  else {
+  if (!page) {
     try {
       page = await readPage(filters);
     } catch (err) {
       failure = err;
     }
   }
-  prefetched = undefined;
   // The entries first: the actions they name become suggestions in the form.
   const entries = page ? await entriesSection(ctx, filters, page) : errorBox(failure);
   return [
