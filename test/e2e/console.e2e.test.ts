@@ -117,6 +117,24 @@ describe('admin console in Chromium (issue 6)', { skip: e2eSkipReason() }, () =>
     admin.problems.assertNone();
   });
 
+  test('ORG-7 saving the entitlements keeps the property being typed; saving the property keeps it', async () => {
+    const { page } = admin;
+    await page.getByRole('button', { name: 'Add property' }).click();
+    await page.getByRole('textbox', { name: 'Name of new property' }).fill('region');
+    await page.getByRole('textbox', { name: 'Value of new property' }).fill('emea');
+    await page.getByLabel('May create business groups below it').uncheck();
+    await page.getByRole('button', { name: 'Save entitlements' }).click();
+    await page.getByRole('status').filter({ hasText: 'Entitlements saved.' }).waitFor();
+    assert.equal(await page.getByLabel('May create business groups below it').isChecked(), false);
+    assert.equal(await page.locator('.property-value').first().inputValue(), 'emea', 'still there, unsaved');
+
+    await page.getByRole('button', { name: 'Save properties' }).click();
+    await page.getByRole('status').filter({ hasText: 'Properties saved.' }).waitFor();
+    await settled(page);
+    assert.equal(await page.locator('.property-key').first().inputValue(), 'region');
+    admin.problems.assertNone();
+  });
+
   test('INV-1 the admin invites a colleague with a role on the business group; the mail arrives', async () => {
     const { page } = admin;
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();

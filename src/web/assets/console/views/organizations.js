@@ -41,12 +41,15 @@ export async function organizationsView(ctx, { params }) {
 
 /** A node's page is long: an index of its sections, each entry moving focus to that heading. */
 function sectionIndex(container) {
-  const headings = [...container.querySelectorAll('section.panel > h2, section.panel > .panel-head > h2')];
-  if (headings.length < 4) return null;
-  const jump = (target) => {
-    target.setAttribute('tabindex', '-1');
-    target.focus();
-    target.scrollIntoView({ block: 'start' });
+  const PANEL_HEADINGS = 'section.panel > h2, section.panel > .panel-head > h2';
+  const titles = [...container.querySelectorAll(PANEL_HEADINGS)].map((title) => title.textContent);
+  if (titles.length < 4) return null;
+  // Looked up when used: a panel saved since was rebuilt, with a heading of its own.
+  const jump = (text) => {
+    const target = [...container.querySelectorAll(PANEL_HEADINGS)].find((t) => t.textContent === text);
+    target?.setAttribute('tabindex', '-1');
+    target?.focus();
+    target?.scrollIntoView({ block: 'start' });
   };
   return h(
     'nav',
@@ -54,16 +57,8 @@ function sectionIndex(container) {
     h(
       'ul',
       null,
-      headings.map((target) =>
-        h(
-          'li',
-          null,
-          h(
-            'button',
-            { class: 'link-button', type: 'button', onclick: () => jump(target) },
-            target.textContent,
-          ),
-        ),
+      titles.map((text) =>
+        h('li', null, h('button', { class: 'link-button', type: 'button', onclick: () => jump(text) }, text)),
       ),
     ),
   );
@@ -345,18 +340,30 @@ async function entitlementsPanel(ctx, org) {
     parent,
     parentName: ctx.nodes.get(org.parentId)?.name,
   });
-  return section(
+  const panel = section(
     'Entitlements',
     form({
       fields,
       submit: 'Save entitlements',
       onSubmit: async (values) => {
-        await api.put(orgPath(org.id, 'entitlements'), values);
+        const saved = await api.put(orgPath(org.id, 'entitlements'), values);
         notify('Entitlements saved.');
-        ctx.rerender();
+        replacePanel(panel, await entitlementsPanel(ctx, saved));
       },
     }),
   );
+  return panel;
+}
+
+/**
+ * Puts a panel rebuilt from the API's answer in place of the old one, so what is being typed in the
+ * node's other panels survives a save here; focus goes to its heading, the saved button being gone.
+ */
+function replacePanel(old, fresh) {
+  old.replaceWith(fresh);
+  const title = fresh.querySelector('h2');
+  title?.setAttribute('tabindex', '-1');
+  title?.focus();
 }
 
 /** ORG-7 free-form properties: string values edit as text; other JSON values as JSON. */
@@ -440,16 +447,17 @@ function propertiesPanel(ctx, org) {
         if (!key) continue;
         properties[key] = input.dataset.json ? parseJson(input.value, key) : input.value;
       }
-      await api.put(orgPath(org.id, 'properties'), properties);
+      const saved = await api.put(orgPath(org.id, 'properties'), properties);
       notify('Properties saved.');
-      ctx.rerender();
+      replacePanel(panel, propertiesPanel(ctx, saved));
     },
   });
-  return section(
+  const panel = section(
     'Properties',
     hint('Free-form values your apps can read: at most 50, each up to 1 KiB.'),
     editor,
   );
+  return panel;
 }
 
 function parseJson(text, key) {
