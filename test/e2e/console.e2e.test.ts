@@ -8,6 +8,7 @@ import {
   freshPage,
   launchChromium,
   screenshotPath,
+  settled,
 } from '../helpers/chromium.ts';
 import { invitationLinkIn } from '../helpers/invitation-mail.ts';
 import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
@@ -34,14 +35,6 @@ async function signInOnLoginPage(page: Page, base: string, username: string) {
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL((url) => url.origin === base && url.pathname === '/console/');
-}
-
-/** Waits until the console has rendered the view its current address names (no render pending). */
-async function settled(page: Page) {
-  await page.waitForFunction(() => {
-    const view = document.getElementById('view');
-    return view !== null && !view.hasAttribute('aria-busy') && view.dataset.rendered === window.location.hash;
-  });
 }
 
 /** A full-page picture for people to look at, without the passing notices ("Saved.") on top. */

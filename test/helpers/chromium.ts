@@ -130,6 +130,18 @@ function isExpectedApiRefusal(text: string, url: string | undefined): boolean {
   return REFUSED_RESOURCE.test(text) && url !== undefined && new URL(url).pathname.startsWith('/api/v1/');
 }
 
+/**
+ * Waits until the console has rendered the view its current address names: `#view` carries the
+ * hash it last rendered (`data-rendered`) and no `aria-busy`. After an action that re-renders the
+ * same address, wait for what changed instead (the hash already matches before the render starts).
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const view = document.getElementById('view');
+    return view !== null && !view.hasAttribute('aria-busy') && view.dataset.rendered === window.location.hash;
+  });
+}
+
 /** `<repo>/test-results/<name>.png` (the folder is created; it is gitignored). */
 export function screenshotPath(name: string): string {
   const dir = join(REPO_ROOT, 'test-results');
