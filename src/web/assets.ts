@@ -12,11 +12,19 @@ export const STYLESHEET_PATH = '/assets/canopy.css';
 export const STYLESHEET_HREF = `${STYLESHEET_PATH}?v=${CSS_HASH}`;
 
 export function serveStylesheet(_req: Request, res: Response): void {
+  sendImmutable(res, CSS, 'text/css; charset=utf-8', CSS_HASH);
+}
+
+/**
+ * An asset whose URL carries `hash` of its content: cacheable for a year. Express's `send` answers
+ * HEAD and If-None-Match (304) itself.
+ */
+export function sendImmutable(res: Response, body: Buffer, contentType: string, hash: string): void {
   res.set({
     ...baseSecurityHeaders(),
-    'Content-Type': 'text/css; charset=utf-8',
+    'Content-Type': contentType,
     'Cache-Control': 'public, max-age=31536000, immutable',
-    ETag: `"${CSS_HASH}"`,
+    ETag: `"${hash}"`,
   });
-  res.send(CSS); // answers HEAD and If-None-Match (304) itself
+  res.send(body);
 }

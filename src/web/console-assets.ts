@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
+import { sendImmutable } from './assets.ts';
 import { baseSecurityHeaders } from './security-headers.ts';
 
 /**
@@ -42,11 +43,5 @@ export function serveConsoleModule(req: Request, res: Response): void {
     res.status(404).set(baseSecurityHeaders()).type('text/plain').send('Not found');
     return;
   }
-  res.set({
-    ...baseSecurityHeaders(),
-    'Content-Type': 'text/javascript; charset=utf-8',
-    'Cache-Control': 'public, max-age=31536000, immutable',
-    ETag: `"${VERSION}"`,
-  });
-  res.send(body);
+  sendImmutable(res, body, 'text/javascript; charset=utf-8', VERSION);
 }

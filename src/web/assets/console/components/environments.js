@@ -2,24 +2,8 @@
 // the node's own legacy credentials (CRED-4). Secrets appear only when asked for, in a dialog that
 // takes them out of the page when it closes; every read is audited by the API.
 import { api } from '../api.js';
-import {
-  busy,
-  closeButton,
-  code,
-  confirmAction,
-  copyButton,
-  errorBox,
-  field,
-  form,
-  h,
-  heading,
-  hint,
-  notify,
-  openDialog,
-  table,
-  uid,
-  when,
-} from '../dom.js';
+import { closeButton, confirmAction, notify, openDialog } from '../dialogs.js';
+import { busy, code, copyButton, errorBox, field, form, h, heading, hint, table, uid, when } from '../dom.js';
 
 const TYPES = [
   { value: 'production', label: 'Production' },

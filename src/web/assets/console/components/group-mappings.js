@@ -2,23 +2,10 @@
 // it, into a role on a node (optionally one environment of it). At every sign-in through the provider
 // the roles its mappings granted follow the person's groups.
 import { api, getAll } from '../api.js';
-import {
-  closeButton,
-  code,
-  errorBox,
-  field,
-  form,
-  h,
-  heading,
-  hint,
-  notify,
-  openDialog,
-  section,
-  statusButton,
-  table,
-} from '../dom.js';
+import { closeButton, notify, openDialog, statusButton } from '../dialogs.js';
+import { code, errorBox, field, form, h, heading, hint, section, table } from '../dom.js';
+import { roleGrantFields } from './assign-role.js';
 import { environmentsOf } from './environments-lookup.js';
-import { roleGrantFields } from './role-assignments.js';
 
 const mappingsPath = (provider) => `/identity-providers/${encodeURIComponent(provider.id)}/group-mappings`;
 

@@ -2,7 +2,8 @@
 // Shown on the master's settings and on the identity providers page. The API refuses to turn it off
 // while no enabled provider could let anyone in; its message shows.
 import { api } from '../api.js';
-import { errorBox, h, hint, notify, section, statusButton } from '../dom.js';
+import { notify, statusButton } from '../dialogs.js';
+import { errorBox, h, hint, section } from '../dom.js';
 
 export async function localAccountsPanel(ctx) {
   const path = `/organizations/${encodeURIComponent(ctx.masterId)}/local-accounts`;

@@ -5,7 +5,8 @@ import { api } from '../api.js';
 import { mappingsSection } from '../components/group-mappings.js';
 import { connectOidc, connectSaml, editProvider, providerPath } from '../components/idp-settings.js';
 import { localAccountsPanel } from '../components/local-accounts.js';
-import { code, copyButton, h, heading, hint, notify, section, statusButton, table, when } from '../dom.js';
+import { notify, statusButton } from '../dialogs.js';
+import { code, copyButton, h, heading, hint, section, table, when } from '../dom.js';
 
 const KINDS = { saml: 'SAML 2.0', oidc: 'OIDC' };
 const SOON_MS = 30 * 24 * 60 * 60 * 1000;

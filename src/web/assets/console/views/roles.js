@@ -1,19 +1,8 @@
 // Roles (ROLE-1, ROLE-2, ROLE-6): the built-in roles, read-only, and the tenant's custom roles,
 // which holders of `roles.manage` on the master define, change and delete.
 import { api, getAll } from '../api.js';
-import {
-  closeButton,
-  field,
-  form,
-  h,
-  heading,
-  hint,
-  notify,
-  openDialog,
-  statusButton,
-  table,
-  uid,
-} from '../dom.js';
+import { closeButton, notify, openDialog, statusButton } from '../dialogs.js';
+import { field, form, h, heading, hint, table, uid } from '../dom.js';
 
 /** Friendly names for the permission groups (the part before the first dot). */
 const GROUPS = {
