@@ -60,6 +60,9 @@ export const configSchema = z.strictObject({
       .min(1)
       .max(100_000)
       .describe('Sign-ups (web form and API) one source address may make in an hour'),
+    signupMode: z
+      .enum(['open', 'closed'])
+      .describe('open: anyone may sign a company up; closed: only the command-line tool creates organizations (SEC-9)'),
   }),
   signIn: z.strictObject({
     maxFailures: z
@@ -94,6 +97,25 @@ export const configSchema = z.strictObject({
   }),
   invitations: z.strictObject({
     ttlDays: z.number().int().min(1).max(90).describe('Days an invitation link stays valid (INV-2)'),
+    perOrganizationPerDay: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe('Invitation mails (sent and resent) one master organization may send in a day (SEC-9)'),
+    perUnverifiedOrganizationPerDay: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000)
+      .describe("The same while the founder's email is not verified (SEC-9)"),
+  }),
+  federation: z.strictObject({
+    allowPrivateNetworks: z
+      .boolean()
+      .describe(
+        'Let identity-provider fetches reach loopback and private addresses over http or https (on-premise IdPs; SEC-5)',
+      ),
   }),
   api: z.strictObject({
     rateLimitPerMinute: z
@@ -143,7 +165,14 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   SIGN_IN_ADDRESS_BLOCK_SECONDS: { path: ['signIn', 'addressBlockSeconds'], kind: 'integer' },
   SMTP_URL: { path: ['mail', 'smtpUrl'], kind: 'string' },
   MAIL_FROM: { path: ['mail', 'from'], kind: 'string' },
+  SIGNUP_MODE: { path: ['organizations', 'signupMode'], kind: 'string' },
   INVITATION_TTL_DAYS: { path: ['invitations', 'ttlDays'], kind: 'integer' },
+  INVITATIONS_PER_ORGANIZATION_PER_DAY: { path: ['invitations', 'perOrganizationPerDay'], kind: 'integer' },
+  INVITATIONS_PER_UNVERIFIED_ORGANIZATION_PER_DAY: {
+    path: ['invitations', 'perUnverifiedOrganizationPerDay'],
+    kind: 'integer',
+  },
+  FEDERATION_ALLOW_PRIVATE_NETWORKS: { path: ['federation', 'allowPrivateNetworks'], kind: 'boolean' },
   API_RATE_LIMIT_PER_MINUTE: { path: ['api', 'rateLimitPerMinute'], kind: 'integer' },
   CREDENTIAL_ROTATION_GRACE_HOURS: { path: ['credentials', 'rotationGraceHours'], kind: 'integer' },
 };
