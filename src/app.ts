@@ -4,6 +4,7 @@ import type { Container } from './container.ts';
 import { oidcCallbackRoutes, oidcStarter } from './modules/federation/index.ts';
 import { samlAcsRoutes, samlProviderMasters, samlStarter } from './modules/federation/saml/index.ts';
 import { spMetadataRoutes } from './modules/identity-providers/index.ts';
+import { deviceCookie } from './oidc/interactions/device-cookie.ts';
 import { createFederatedLogin } from './oidc/interactions/federation.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { providerEndpoints } from './oidc/routes.ts';
@@ -40,6 +41,7 @@ export function createApp(container: Container): Express {
       signIn: container.signIn,
       csrf: interactionCsrf,
       federation: federatedLogin(container, interactionCsrf),
+      deviceCookie: deviceCookie(container.config.server.publicUrl),
     }),
   );
   // FED-7: the redirect URI of every OIDC provider, `/federation/oidc/:providerId/callback`.

@@ -17,7 +17,7 @@ import {
   sweepSamlCache,
 } from './modules/federation/saml/index.ts';
 import { createIdpService, createMappingService } from './modules/identity-providers/index.ts';
-import { createInvitationService } from './modules/invitations/index.ts';
+import { createInvitationQuota, createInvitationService } from './modules/invitations/index.ts';
 import {
   createBusinessGroupService,
   createOrganizationService,
@@ -47,6 +47,7 @@ import { createThrottle } from './platform/http/throttle.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer } from './platform/mail.ts';
 import { createMetrics } from './platform/metrics.ts';
+import { createGuardedFetch } from './platform/net/guarded-fetch.ts';
 import { createRedisClients, type RedisClients } from './platform/redis.ts';
 import { CLIENTS_CHANGED, createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
 
@@ -122,7 +123,14 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       credentials,
       maxBusinessGroups: config.organizations.maxBusinessGroups,
     });
-    const signUp = createSignupService({ ...core, users, assignments, environments, credentials });
+    const signUp = createSignupService({
+      ...core,
+      users,
+      assignments,
+      environments,
+      credentials,
+      mode: config.organizations.signupMode,
+    });
     // Each sign-up creates a tenant: the web form and the API share one low limit per address.
     const signupThrottle = createThrottle({
       name: 'signup',
@@ -140,17 +148,29 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       dataDir: config.storage.dataDir,
       logger,
     });
+    // SEC-9: invitation mails per master org and day, counted where every node sees them.
+    const invitationQuota = createInvitationQuota({
+      db,
+      clock,
+      redis,
+      redisKeyPrefix: config.storage.redisKeyPrefix,
+      logger,
+      perOrganizationPerDay: config.invitations.perOrganizationPerDay,
+      perUnverifiedOrganizationPerDay: config.invitations.perUnverifiedOrganizationPerDay,
+    });
     const invitations = createInvitationService({
       ...core,
       users,
       assignments,
       mailer,
+      quota: invitationQuota,
       logger,
       publicUrl: config.server.publicUrl,
       ttlDays: config.invitations.ttlDays,
     });
     // ── end of invitations ──
     // FED-1, FED-4, FED-5: identity providers (secrets sealed), group mappings, local accounts switch.
+    // SEC-5: an OIDC issuer the outbound fetch would refuse is refused when it is configured.
     const identityProviders = createIdpService({
       db,
       clock,
@@ -160,6 +180,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       authz,
       assignments,
       publicUrl: config.server.publicUrl,
+      network: config.federation,
     });
     const groupMappings = createMappingService({ db, clock, access, audit, assignments });
 
@@ -173,7 +194,11 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       redis,
       audit,
       users,
+      access,
       logger,
+      // SEC-6: device cookies are MAC'd with a key derived from this one, the same on every node.
+      deviceKey: webKey,
+      deviceCookieDays: config.signIn.deviceCookieDays,
       redisKeyPrefix: config.storage.redisKeyPrefix,
       policy: signInPolicy(config.signIn),
       usage,
@@ -196,7 +221,10 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       usage,
     });
     const federationFinish = createFederationFinish({ flows: federationFlows, signIn: federatedSignIn });
-    const oidcUpstream = createOidcUpstream();
+    // SEC-5: what Canopy fetches on a tenant's behalf never reaches loopback, private or metadata addresses.
+    const { allowPrivateNetworks } = config.federation;
+    const outboundFetch = createGuardedFetch({ allowPrivateNetworks });
+    const oidcUpstream = createOidcUpstream({ fetch: outboundFetch, allowPrivateNetworks });
     // FED-6: request and assertion ids, single-use across nodes: Redis, else the SQL store (swept).
     const samlCache = redis
       ? createRedisSamlCache({ redis: redis.command, prefix: config.storage.redisKeyPrefix })
@@ -246,6 +274,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       signingKeys,
       pages: providerPages(),
       usage,
+      audit,
     });
     await oidc.start();
     usage.start();
@@ -291,6 +320,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       async close() {
         clearInterval(samlSweep);
         oidc.close();
+        await outboundFetch.close();
         await usage.close();
         await closeRedis?.close();
         await database.close();

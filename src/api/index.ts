@@ -44,6 +44,7 @@ export function publicApiRoutes(c: Container): AnyRoute[] {
     signUp: c.signUp,
     signupThrottle: c.signupThrottle,
     publicUrl: c.config.server.publicUrl,
+    signupMode: c.config.organizations.signupMode,
   });
 }
 

@@ -9,12 +9,20 @@ import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerOrg } from './commands/org.ts';
 import { registerSignup } from './commands/signup.ts';
+import { registerUser } from './commands/user.ts';
 import { describeError, EXIT_OK, EXIT_USAGE } from './errors.ts';
 
 /** The services the commands use. */
 export type CliServices = Pick<
   Container,
-  'config' | 'signUp' | 'organizations' | 'credentials' | 'apps' | 'signingKeys' | 'identityProviders'
+  | 'config'
+  | 'signUp'
+  | 'organizations'
+  | 'credentials'
+  | 'apps'
+  | 'signingKeys'
+  | 'identityProviders'
+  | 'signIn'
 >;
 
 export interface MigrationReport {
@@ -67,6 +75,7 @@ export function buildProgram(deps: CommandDeps): Command {
   registerApp(program, deps);
   registerKeys(program, deps);
   registerIdp(program, deps);
+  registerUser(program, deps);
   return program;
 }
 

@@ -62,7 +62,9 @@ export const configSchema = z.strictObject({
       .describe('Sign-ups (web form and API) one source address may make in an hour'),
     signupMode: z
       .enum(['open', 'closed'])
-      .describe('open: anyone may sign a company up; closed: only the command-line tool creates organizations (SEC-9)'),
+      .describe(
+        'open: anyone may sign a company up; closed: only the command-line tool creates organizations (SEC-9)',
+      ),
   }),
   signIn: z.strictObject({
     maxFailures: z
@@ -74,6 +76,14 @@ export const configSchema = z.strictObject({
     failureWindowSeconds: z.number().int().min(60).max(604_800).describe('How long a failure counts'),
     lockoutSeconds: z.number().int().min(1).max(86_400).describe('The first lockout; later ones double'),
     maxLockoutSeconds: z.number().int().min(1).max(86_400).describe('The longest lockout'),
+    accountMaxFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe(
+        'Failed sign-ins of one username from all sources together before browsers that never signed in to it are locked out (SEC-6)',
+      ),
     addressMaxFailures: z
       .number()
       .int()
@@ -87,6 +97,12 @@ export const configSchema = z.strictObject({
       .max(86_400)
       .describe('How long a failure of an address counts'),
     addressBlockSeconds: z.number().int().min(1).max(86_400).describe('How long a blocked address waits'),
+    deviceCookieDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(400)
+      .describe('Days a browser stays known to an account after signing in to it with a password (SEC-6)'),
   }),
   mail: z.strictObject({
     smtpUrl: z
@@ -160,9 +176,11 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   SIGN_IN_FAILURE_WINDOW_SECONDS: { path: ['signIn', 'failureWindowSeconds'], kind: 'integer' },
   SIGN_IN_LOCKOUT_SECONDS: { path: ['signIn', 'lockoutSeconds'], kind: 'integer' },
   SIGN_IN_MAX_LOCKOUT_SECONDS: { path: ['signIn', 'maxLockoutSeconds'], kind: 'integer' },
+  SIGN_IN_ACCOUNT_MAX_FAILURES: { path: ['signIn', 'accountMaxFailures'], kind: 'integer' },
   SIGN_IN_ADDRESS_MAX_FAILURES: { path: ['signIn', 'addressMaxFailures'], kind: 'integer' },
   SIGN_IN_ADDRESS_WINDOW_SECONDS: { path: ['signIn', 'addressWindowSeconds'], kind: 'integer' },
   SIGN_IN_ADDRESS_BLOCK_SECONDS: { path: ['signIn', 'addressBlockSeconds'], kind: 'integer' },
+  SIGN_IN_DEVICE_COOKIE_DAYS: { path: ['signIn', 'deviceCookieDays'], kind: 'integer' },
   SMTP_URL: { path: ['mail', 'smtpUrl'], kind: 'string' },
   MAIL_FROM: { path: ['mail', 'from'], kind: 'string' },
   SIGNUP_MODE: { path: ['organizations', 'signupMode'], kind: 'string' },

@@ -1,13 +1,17 @@
 import type { Provider } from 'oidc-provider';
 import type { UserService } from '../modules/users/index.ts';
 import type { AppGrantOf, RequestContext } from '../platform/context.ts';
+import { API_RESOURCE } from './resources.ts';
+import { isCanopyClient } from './tenancy.ts';
 
 /**
- * Who a bearer token on the admin API speaks for. A user's access token counts only when it was
- * issued to a first-party app (the console, or an app the org marked first-party): a token handed
- * to a third-party app must not become that user's admin powers. Loading it slides its session's
- * idle clock (SESS-2) and fails once the session is over. A service app's client-credentials
- * token carries the app's grants, narrowed to the scopes the token was issued with (APP-1).
+ * Who a bearer token on the admin API speaks for (SEC-2). It takes exactly two kinds of token, both
+ * issued for the admin API as their audience (`urn:canopy:api`):
+ * - a person's token issued to Canopy's own clients, the console and the command line. A token that
+ *   a person's sign-in gave any other app, first-party or not, never becomes their admin powers.
+ *   Loading it slides its session's idle clock (SESS-2) and fails once the session is over;
+ * - a service app's client-credentials token, carrying the app's grants narrowed to the scopes it
+ *   was issued with (APP-1). Org and environment credentials (CRED-3) are for other APIs.
  */
 export function createBearerResolver(deps: { provider(): Provider; users: Pick<UserService, 'tenantOf'> }) {
   return async function resolveBearer(token: string, requestId: string): Promise<RequestContext | undefined> {
@@ -15,19 +19,20 @@ export function createBearerResolver(deps: { provider(): Provider; users: Pick<U
     const access = await provider.AccessToken.find(token);
     if (access) {
       // Sender-constrained tokens need a proof this API does not check: refuse rather than ignore it.
-      if (access.jkt || access['x5t#S256'] || !access.accountId) return undefined;
-      const client = access.clientId ? await provider.Client.find(access.clientId) : undefined;
-      if (client?.canopy_first_party !== true) return undefined;
-      const tenantId = await deps.users.tenantOf(access.accountId);
-      if (!tenantId || (client.canopy_tenant_id !== undefined && client.canopy_tenant_id !== tenantId))
+      if (access.jkt || access['x5t#S256'] || !access.accountId || access.aud !== API_RESOURCE)
         return undefined;
+      const client = access.clientId ? await provider.Client.find(access.clientId) : undefined;
+      if (!isCanopyClient(client)) return undefined;
+      const tenantId = await deps.users.tenantOf(access.accountId);
+      if (!tenantId) return undefined;
       return { actor: { kind: 'user', tenantId, userId: access.accountId }, requestId };
     }
     const credentials = await provider.ClientCredentials.find(token);
-    if (!credentials || credentials.jkt || credentials['x5t#S256']) return undefined;
+    if (!credentials || credentials.jkt || credentials['x5t#S256'] || credentials.aud !== API_RESOURCE)
+      return undefined;
     const client = credentials.clientId ? await provider.Client.find(credentials.clientId) : undefined;
     const tenantId = client?.canopy_tenant_id as string | undefined;
-    if (!client || !tenantId) return undefined;
+    if (client?.canopy_kind !== 'service' || !tenantId) return undefined;
     const scopes = new Set((credentials.scope ?? '').split(' ').filter(Boolean));
     const grants = ((client.canopy_grants ?? []) as AppGrantOf[])
       .map((g) => ({

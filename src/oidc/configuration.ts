@@ -7,6 +7,7 @@ import { CLIENT_METADATA } from './client-store.ts';
 import type { DevicePages } from './device-pages.ts';
 import { createInteractionPolicy, createLoadExistingGrant } from './grants.ts';
 import { introspectionAllowed } from './introspection.ts';
+import { providerCookies } from './provider-cookies.ts';
 import { createResourceIndicators } from './resources.ts';
 import { cliClient, consoleClient, type TenantResolver } from './tenancy.ts';
 
@@ -67,11 +68,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       },
     },
     jwks: deps.jwks as unknown as Configuration['jwks'],
-    cookies: {
-      keys: deps.cookieKeys,
-      long: { signed: true, httpOnly: true, sameSite: 'lax' },
-      short: { signed: true, httpOnly: true, sameSite: 'lax' },
-    },
+    cookies: providerCookies(deps.issuer, deps.cookieKeys),
     findAccount: createFindAccount(deps),
     // The org claims belong to `openid`: they are in the ID token, userinfo and introspection (SESS-5).
     claims: {

@@ -1,5 +1,7 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { Authorizer } from '../modules/roles/index.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Logger } from '../platform/logger.ts';
 import {
   type DeviceCodeProblem,
   type DeviceForm,
@@ -8,10 +10,15 @@ import {
   deviceDonePage,
   type Page,
 } from '../web/index.ts';
+import type { DeviceAudit } from './device-audit.ts';
+import { deviceRequestInfo, deviceRequestOf } from './device-request.ts';
 import type { TenantResolver } from './tenancy.ts';
 
 type DeviceFlow = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
-export type DevicePages = Pick<DeviceFlow, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'>;
+export type DevicePages = Pick<
+  DeviceFlow,
+  'deviceInfo' | 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'
+>;
 
 function send(ctx: KoaContextWithOIDC, page: Page, status?: number): void {
   if (status !== undefined) ctx.status = status;
@@ -39,11 +46,21 @@ const PROBLEMS: Record<string, DeviceCodeProblem> = {
 
 /**
  * Canopy's pages for the device flow (RFC 8628), rendered inside the provider: code entry (again,
- * with the problem, after a wrong or expired code), confirmation naming the app and the org, and
- * the end (signed in, or cancelled).
+ * with the problem, after a wrong or expired code), confirmation naming the app, the org, when and
+ * from which network the code was requested, and the end (signed in, or cancelled). The person's
+ * decision is audited before its page is sent: should that fail, the provider marks the code
+ * failed and the device gets no token.
  */
-export function devicePages(deps: { tenantFor: TenantResolver; authz: Authorizer }): DevicePages {
+export function devicePages(deps: {
+  tenantFor: TenantResolver;
+  authz: Authorizer;
+  clock: Clock;
+  recordDecision: DeviceAudit;
+  logger: Logger;
+}): DevicePages {
   return {
+    deviceInfo: deviceRequestInfo(deps.clock),
+
     async userCodeInputSource(ctx, _form, out, err) {
       const session = ctx.oidc.session as unknown as { exp?: unknown; touched?: boolean } | undefined;
       if (err && session && typeof session.exp !== 'number') {
@@ -56,6 +73,11 @@ export function devicePages(deps: { tenantFor: TenantResolver; authz: Authorizer
         return;
       }
       if (err?.name === 'AbortedError') {
+        // The code is refused already; a missing entry must not tell the person otherwise.
+        await deps.recordDecision(ctx, 'denied').catch((auditErr: Error) => {
+          const log = (ctx.req as { log?: Logger }).log ?? deps.logger;
+          log.error({ err: auditErr.message }, 'device flow: could not audit a refused device code');
+        });
         send(ctx, deviceDonePage({ outcome: 'cancelled', appName: await appName(ctx) }), 200);
         return;
       }
@@ -75,10 +97,12 @@ export function devicePages(deps: { tenantFor: TenantResolver; authz: Authorizer
     },
 
     async userCodeConfirmSource(ctx, _form, client, _deviceInfo, userCode) {
-      const params = (ctx.oidc.entities.DeviceCode as { params?: Record<string, unknown> } | undefined)
-        ?.params;
-      const tenantId = await deps.tenantFor(client as unknown as { clientId: string }, params);
+      const code = ctx.oidc.entities.DeviceCode as
+        | { params?: Record<string, unknown>; deviceInfo?: unknown; iat?: number }
+        | undefined;
+      const tenantId = await deps.tenantFor(client as unknown as { clientId: string }, code?.params);
       const orgName = tenantId ? (await deps.authz.forTenant(tenantId)).root.name : undefined;
+      const { requestedAt, origin } = deviceRequestOf(code);
       send(
         ctx,
         deviceConfirmPage({
@@ -86,11 +110,15 @@ export function devicePages(deps: { tenantFor: TenantResolver; authz: Authorizer
           appName: client.clientName ?? client.clientId,
           orgName,
           userCode,
+          ...(requestedAt === undefined ? {} : { requestedAt: new Date(requestedAt) }),
+          origin,
+          now: deps.clock.now(),
         }),
       );
     },
 
     async successSource(ctx) {
+      await deps.recordDecision(ctx, 'approved');
       send(ctx, deviceDonePage({ outcome: 'signed_in', appName: await appName(ctx) }));
     },
   };

@@ -32,9 +32,27 @@ export function createLoadExistingGrant(deps: { tenantFor: TenantResolver }) {
 }
 
 /**
+ * SEC-3: a consent covers the redirect URIs it was given for, so that a redirect URI registered
+ * since (added, or put in place of another) gets no silent code. They are kept in the grant itself,
+ * as the scopes of a resource no client can ask for: stored, shared and expired with the grant, on
+ * every node and across restarts. (Redirect URIs hold no spaces: registration refuses them.)
+ */
+const CONSENTED_REDIRECTS = 'urn:canopy:consented-redirect-uris';
+
+export function recordConsentedRedirect(grant: Grant, redirectUri: unknown): void {
+  if (typeof redirectUri === 'string' && redirectUri !== '' && !/\s/.test(redirectUri))
+    grant.addResourceScope(CONSENTED_REDIRECTS, redirectUri);
+}
+
+function consentedRedirect(grant: Grant | undefined, redirectUri: string): boolean {
+  return (grant?.getResourceScope(CONSENTED_REDIRECTS) ?? '').split(' ').includes(redirectUri);
+}
+
+/**
  * The provider's prompts plus Canopy's: a session of another master org's user must sign in again
- * for this app (APP-2). (A node scope not yet granted needs consent through the provider's own
- * resource-scope check.)
+ * for this app (APP-2); and a redirect URI the user's consent did not cover needs consent (SEC-3:
+ * no authorization is granted silently for the first time), first-party apps aside. (A scope or a
+ * node scope not yet granted needs consent through the provider's own checks.)
  */
 export function createInteractionPolicy(deps: {
   users: Pick<UserService, 'tenantOf'>;
@@ -49,6 +67,21 @@ export function createInteractionPolicy(deps: {
       const appTenant = await deps.tenantFor(ctx.oidc.client, ctx.oidc.params);
       return userTenant === appTenant ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
+  );
+  policy.get('consent')!.checks.add(
+    new Check(
+      'canopy_redirect_uri_not_consented',
+      'the user has not consented to this redirect URI',
+      'consent_required',
+      (ctx) => {
+        const { client, params, grant } = ctx.oidc;
+        const redirectUri = params?.redirect_uri;
+        // The device flow has no redirect; first-party apps (and Canopy's own) ask no consent.
+        if (typeof redirectUri !== 'string' || client?.canopy_first_party === true)
+          return Check.NO_NEED_TO_PROMPT;
+        return consentedRedirect(grant, redirectUri) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      },
+    ),
   );
   return policy;
 }

@@ -4,6 +4,7 @@ import type { Adapter, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { Provider } from 'oidc-provider';
 import type { UsageEvent } from '../modules/analytics/index.ts';
 import type { AppService } from '../modules/apps/index.ts';
+import type { AuditService } from '../modules/audit/index.ts';
 import type { CredentialService } from '../modules/environments/index.ts';
 import type { OrganizationService } from '../modules/organizations/index.ts';
 import type { Authorizer } from '../modules/roles/index.ts';
@@ -17,12 +18,16 @@ import type { SignalBus } from '../platform/signals.ts';
 import { createAdapterFactory } from './adapters/adapter-factory.ts';
 import { sweepExpired } from './adapters/sql-adapter.ts';
 import { createBearerResolver } from './bearer.ts';
+import { providerCacheHeaders } from './cache-headers.ts';
 import { type ClientKind, createClientStore } from './client-store.ts';
 import { CODE_VERIFICATION_PATH, type ConfigurationDeps, providerConfiguration } from './configuration.ts';
+import { createDeviceAudit } from './device-audit.ts';
 import { devicePages } from './device-pages.ts';
+import { createDevicePolling } from './device-polling.ts';
 import { createDeviceThrottle } from './device-throttle.ts';
 import { introspectionCurrentTruth, introspectionUsage, usageOwner } from './introspection.ts';
 import { providerPageSecurity } from './page-security.ts';
+import { pinPublicOrigin } from './public-origin.ts';
 import { guardSessions, type SessionDeadlines, sessionTtl } from './session-guard.ts';
 import { createTenantResolver } from './tenancy.ts';
 
@@ -48,6 +53,8 @@ export interface OidcDeps {
   pages: ConfigurationDeps['pages'];
   /** Usage analytics (ANL-1): tokens issued and introspections, counted in memory. */
   usage?: { record(event: UsageEvent): void };
+  /** AUD-1: a person's approval or refusal of a device code. */
+  audit: Pick<AuditService, 'recordNow'>;
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -67,6 +74,15 @@ export async function createOidc(deps: OidcDeps) {
   const clients = createClientStore({ ...deps, now: () => deps.clock.now().getTime() });
   const deadlines: SessionDeadlines = new Map();
   const tenantFor = createTenantResolver(deps);
+  // RFC 8628 interval and slow_down, judged in the shared stores (Redis, else SQL).
+  const pollAtInterval = createDevicePolling({
+    redis: deps.redis,
+    prefix: deps.redisKeyPrefix,
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+  const recordDecision = createDeviceAudit({ tenantFor, users: deps.users, audit: deps.audit });
   const throttleCodeEntry = createDeviceThrottle({
     path: CODE_VERIFICATION_PATH,
     redis: deps.redis,
@@ -93,14 +109,24 @@ export async function createOidc(deps: OidcDeps) {
       authz: deps.authz,
       sessionTtl: sessionTtl(deadlines, () => deps.clock.now().getTime()),
       pages: deps.pages,
-      devicePages: devicePages({ tenantFor, authz: deps.authz }),
+      devicePages: devicePages({
+        tenantFor,
+        authz: deps.authz,
+        clock: deps.clock,
+        recordDecision,
+        logger: deps.logger,
+      }),
     });
     const provider = new Provider(deps.issuer, configuration);
     provider.proxy = deps.trustProxy;
     // Koa reads the client address as Express does: `proxyHops` entries from the right.
     provider.maxIpsCount = deps.proxyHops;
+    // SEC-7: first of all, every URL the provider builds is PUBLIC_URL's, whatever Host says.
+    provider.use(pinPublicOrigin(deps.issuer));
+    provider.use(providerCacheHeaders);
     provider.use(providerPageSecurity);
     provider.use(throttleCodeEntry);
+    provider.use(pollAtInterval);
     provider.use(introspectionCurrentTruth(deps));
     provider.Client.prototype.compareClientSecret = function compareWithOwner(
       this: Record<string, unknown>,

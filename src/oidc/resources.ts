@@ -1,18 +1,25 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Authorizer } from '../modules/roles/index.ts';
 import { isNodeScope } from './claims.ts';
-import type { TenantResolver } from './tenancy.ts';
+import { isCanopyClient, type TenantResolver } from './tenancy.ts';
 
 /**
  * oidc-provider keeps only its configured scopes in a request, unless they belong to a resource
- * server. Canopy's dynamic scopes therefore live on two resource servers of its own:
+ * server. Canopy's resource servers:
  * - `urn:canopy:org` carries a node scope `org:<node id>` (SESS-5) through the sign-in; the grant
  *   also records it among the OIDC scopes, so the ID token, userinfo and introspection see it;
- * - `urn:canopy:api` carries a service app's permissions as client-credentials scopes (APP-1).
- * Neither is named by clients: `defaultResource` picks them from the scopes asked for.
+ * - `urn:canopy:api` is the admin API (SEC-2): the audience of the console's and the command line's
+ *   access tokens, and of service apps' client-credentials tokens, which carry the app's
+ *   permissions as scopes (APP-1). No other client gets a token for it.
+ * Clients need not name them: `defaultResource` picks them, and the token endpoint keeps the admin
+ * API as the audience of Canopy's own clients' tokens, refreshed ones included (`useGrantedResource`).
  */
 export const ORG_RESOURCE = 'urn:canopy:org';
 export const API_RESOURCE = 'urn:canopy:api';
+
+const ADMIN_API_ONLY = "only Canopy's own clients and service apps get tokens for the admin API";
+
+type ClientInfo = { clientId?: string; [key: string]: unknown };
 
 const scopesOf = (ctx: KoaContextWithOIDC): string[] =>
   String(ctx.oidc.params?.scope ?? '')
@@ -26,17 +33,17 @@ export function requestedNodeScopes(ctx: KoaContextWithOIDC): string[] {
 export function createResourceIndicators(deps: { authz: Authorizer; tenantFor: TenantResolver }) {
   return {
     enabled: true,
-    async defaultResource(ctx: KoaContextWithOIDC) {
+    async defaultResource(ctx: KoaContextWithOIDC, client: ClientInfo, oneOf?: readonly string[]) {
+      // At the token endpoint, of the resources granted: the admin API for Canopy's own clients.
+      if (oneOf) return isCanopyClient(client) && oneOf.includes(API_RESOURCE) ? API_RESOURCE : oneOf;
       if (ctx.oidc.params?.grant_type === 'client_credentials')
-        return scopesOf(ctx).length > 0 ? API_RESOURCE : undefined;
-      return requestedNodeScopes(ctx).length > 0 ? ORG_RESOURCE : undefined;
+        return client?.canopy_kind === 'service' || scopesOf(ctx).length > 0 ? API_RESOURCE : undefined;
+      const org = requestedNodeScopes(ctx).length > 0 ? ORG_RESOURCE : undefined;
+      if (!isCanopyClient(client)) return org;
+      return org ? [API_RESOURCE, org] : API_RESOURCE;
     },
-    useGrantedResource: () => false,
-    async getResourceServerInfo(
-      ctx: KoaContextWithOIDC,
-      indicator: string,
-      client: { [key: string]: unknown },
-    ) {
+    useGrantedResource: (ctx: KoaContextWithOIDC) => isCanopyClient(ctx.oidc.client),
+    async getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: ClientInfo) {
       if (indicator === ORG_RESOURCE)
         return {
           scope: (await validNodeScopes(ctx, client)).join(' '),
@@ -44,7 +51,8 @@ export function createResourceIndicators(deps: { authz: Authorizer; tenantFor: T
         };
       if (indicator === API_RESOURCE)
         return {
-          scope: serviceScopes(ctx, client).join(' '),
+          // A person's token for the admin API acts with that person's roles: it carries no scope.
+          scope: isCanopyClient(client) ? '' : serviceScopes(ctx, client).join(' '),
           accessTokenFormat: 'opaque' as const,
           audience: API_RESOURCE,
         };
@@ -53,10 +61,7 @@ export function createResourceIndicators(deps: { authz: Authorizer; tenantFor: T
   };
 
   /** At most one node scope, naming a node of the request's master org. */
-  async function validNodeScopes(
-    ctx: KoaContextWithOIDC,
-    client: { [key: string]: unknown },
-  ): Promise<string[]> {
+  async function validNodeScopes(ctx: KoaContextWithOIDC, client: ClientInfo): Promise<string[]> {
     const nodeScopes = requestedNodeScopes(ctx);
     if (nodeScopes.length > 1) throw new errors.InvalidScope('name at most one organization', nodeScopes[1]!);
     if (nodeScopes.length === 0) return [];
@@ -70,10 +75,12 @@ export function createResourceIndicators(deps: { authz: Authorizer; tenantFor: T
 }
 
 /** APP-1: a service app asks only for permissions it was granted; other clients ask for none. */
-function serviceScopes(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }): string[] {
+function serviceScopes(ctx: KoaContextWithOIDC, client: ClientInfo): string[] {
   const requested = scopesOf(ctx);
-  if (client.canopy_kind !== 'service') {
-    throw new errors.InvalidScope('this client takes no scope for client credentials', requested[0] ?? '');
+  if (client.canopy_kind !== 'service' || ctx.oidc.params?.grant_type !== 'client_credentials') {
+    if (ctx.oidc.params?.grant_type === 'client_credentials' && requested.length > 0)
+      throw new errors.InvalidScope('this client takes no scope for client credentials', requested[0]!);
+    throw new errors.InvalidTarget(ADMIN_API_ONLY);
   }
   const allowed = new Set(
     String(client.canopy_scopes ?? '')

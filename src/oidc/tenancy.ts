@@ -11,6 +11,20 @@ const ORG_NAMED_BY_REQUEST: ReadonlySet<unknown> = new Set(['console', 'cli']);
 
 type ClientLike = { clientId?: string; [key: string]: unknown } | undefined;
 
+const CANOPY_CLIENTS: ReadonlyMap<string, string> = new Map([
+  [CONSOLE_CLIENT_ID, 'console'],
+  [CLI_CLIENT_ID, 'cli'],
+]);
+
+/**
+ * Canopy's own two clients, the console and the command line: the only ones whose users' tokens
+ * the admin API takes (SEC-2). Apps are never these: their client ids are generated.
+ */
+export function isCanopyClient(client: ClientLike): boolean {
+  const kind = client?.clientId === undefined ? undefined : CANOPY_CLIENTS.get(client.clientId);
+  return kind !== undefined && client?.canopy_kind === kind;
+}
+
 /**
  * The master org an authorization request is for: the app's own (APP-2), or for the console and
  * the command line the org named by the `org` parameter (its domain, FED-2). Undefined when there
@@ -47,7 +61,7 @@ export function consoleClient(issuer: string): ClientMetadata {
 
 /**
  * The command line's registration: a public client that only polls for device codes (no redirect
- * URIs). First party, like the console, so its user tokens are accepted by the admin API.
+ * URIs). One of Canopy's own, like the console, so its user tokens are for the admin API (SEC-2).
  */
 export function cliClient(): ClientMetadata {
   return {

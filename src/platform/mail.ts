@@ -30,8 +30,8 @@ export interface MailerOptions {
 // A hung SMTP server must not hang the request that sends an invitation for minutes.
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 
-/** Header values come from user input (org names): no line breaks may reach a header. */
-const oneLine = (value: string) => value.replace(/[\r\n]+/g, ' ').trim();
+/** Header values may come from input: no line break or other control character reaches a header. */
+const oneLine = (value: string) => value.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
 
 /**
  * Outgoing mail. Over SMTP when `SMTP_URL` is set (nodemailer); otherwise each message is written
@@ -47,7 +47,7 @@ export function createMailer(options: MailerOptions): Mailer {
       async send(message) {
         const info = await transport.sendMail({
           from: options.from,
-          to: message.to,
+          to: oneLine(message.to),
           subject: oneLine(message.subject),
           text: message.text,
         });

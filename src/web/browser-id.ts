@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { cookiePolicy } from '../platform/http/cookie-options.ts';
 
 /**
  * A random, meaningless per-browser value that CSRF tokens of pages without an interaction (such as
- * `/signup`) are bound to. httpOnly and SameSite=Lax; on https it is `__Host-` prefixed (Secure,
- * path=/, no Domain), so neither scripts nor sibling subdomains can read or plant it.
+ * `/signup`) are bound to. Named and flagged by PUBLIC_URL (cookie-options.ts): httpOnly,
+ * SameSite=Lax, and on https `__Host-` prefixed, so neither scripts nor sibling subdomains can read
+ * or plant it.
  */
 export interface BrowserIdCookie {
   readonly name: string;
@@ -14,8 +16,8 @@ export interface BrowserIdCookie {
 const VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 export function browserIdCookie(publicUrl: string): BrowserIdCookie {
-  const secure = publicUrl.startsWith('https:');
-  return { name: secure ? '__Host-canopy_browser' : 'canopy_browser', secure };
+  const policy = cookiePolicy(publicUrl);
+  return { name: policy.name('canopy_browser'), secure: policy.secure };
 }
 
 /** The value of the named cookie, if the request carries one that matches `shape`. */

@@ -13,7 +13,11 @@ const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  * Tenant entry points: `/login/:domain` (ORG-3, SESS-1) hands over to the console, which signs the
  * user in through the provider with the org named; `/console/` is the console's page.
  */
-export function consoleRoutes(deps: { organizations: Pick<OrganizationService, 'findByDomain'> }): Router {
+export function consoleRoutes(deps: {
+  organizations: Pick<OrganizationService, 'findByDomain'>;
+  /** SIGNUP_MODE (SEC-9): when closed, the console offers no sign-up link. */
+  signupOpen?: boolean;
+}): Router {
   const router = Router();
   router.get(`${CONSOLE_ASSETS_PREFIX}/:version/*file`, serveConsoleModule);
 
@@ -37,7 +41,7 @@ export function consoleRoutes(deps: { organizations: Pick<OrganizationService, '
   });
 
   router.get('/console/', (_req, res) => {
-    const body = html`<div id="console"><p>Loading…</p></div>
+    const body = html`<div id="console" data-signup="${deps.signupOpen === false ? 'closed' : 'open'}"><p>Loading…</p></div>
 <noscript><p>The console needs JavaScript.</p></noscript>`;
     sendPage(res, 200, renderPage({ title: 'Console', body, scripts: [CONSOLE_ENTRY_HREF], wide: true }));
   });

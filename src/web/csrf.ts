@@ -12,7 +12,8 @@ import { type Clock, systemClock } from '../platform/clock.ts';
  * The purpose is never in the token: the verifier supplies it from its own context, so a token made
  * for one purpose fails for any other. Purposes say what a token is bound to:
  * - `interaction:<uid>` (see `interactionPurpose`): interaction pages. The uid is unguessable and a
- *   request for it only works with oidc-provider's `_interaction` cookie, which is scoped to that
+ *   request for it only works with the provider's interaction cookie (`canopy_interaction`,
+ *   `__Secure-` prefixed on https; see oidc/provider-cookies.ts), which is scoped to that
  *   interaction's path, so the token is tied to one interaction in one browser.
  * - `signup:<browser id>`: `/signup`. The browser id is a random value in an httpOnly, SameSite=Lax
  *   cookie (`__Host-` prefixed on https, so subdomains cannot plant one); see `browser-id.ts`.

@@ -1,11 +1,13 @@
 import type { Request, Response } from 'express';
+import { cookiePolicy } from '../platform/http/cookie-options.ts';
 import { readCookie } from './browser-id.ts';
 
 /**
  * FED-6 IdP-initiated sign-in: the id of a parked federated outcome, carried from the SAML ACS
  * (a cross-site POST, whose response may still set a SameSite=Lax cookie) to the console's login
- * interaction (a top-level GET, which sends it). httpOnly; `__Host-` prefixed on https, so no
- * sibling subdomain can plant one; it lives no longer than the outcome it names.
+ * interaction (a top-level GET, which sends it). Named and flagged by PUBLIC_URL (cookie-options.ts):
+ * httpOnly, and `__Host-` prefixed on https, so no sibling subdomain can plant one; it lives no
+ * longer than the outcome it names.
  */
 export interface HandoffCookie {
   readonly name: string;
@@ -17,8 +19,8 @@ export const HANDOFF_MAX_AGE_MS = 120_000;
 const VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 export function handoffCookie(publicUrl: string): HandoffCookie {
-  const secure = publicUrl.startsWith('https:');
-  return { name: secure ? '__Host-canopy_handoff' : 'canopy_handoff', secure };
+  const policy = cookiePolicy(publicUrl);
+  return { name: policy.name('canopy_handoff'), secure: policy.secure };
 }
 
 const options = (cookie: HandoffCookie) =>

@@ -26,15 +26,17 @@ export interface WebDeps {
 }
 
 /**
- * Server-rendered pages: the stylesheet, `/` (→ `/signup` for now) and `/signup`. Errors in these
- * routes answer an HTML error page; every other path falls through to the API's handlers.
+ * Server-rendered pages: the stylesheet, `/` and `/signup`. `/` leads newcomers to the sign-up
+ * form, or to the console's sign-in when sign-up is closed (SEC-9). Errors in these routes answer
+ * an HTML error page; every other path falls through to the API's handlers.
  */
 export function createWebRoutes(deps: WebDeps): Router {
   const csrf = createCsrf({ key: deps.csrfKey, clock: deps.clock });
   const router = Router();
   router.get(STYLESHEET_PATH, serveStylesheet);
+  const signupMode = deps.config.organizations.signupMode;
   router.get('/', (_req, res) => {
-    res.set(baseSecurityHeaders()).redirect(303, '/signup');
+    res.set(baseSecurityHeaders()).redirect(303, signupMode === 'open' ? '/signup' : '/console/');
   });
   router.use(
     signupRoutes({
@@ -43,9 +45,10 @@ export function createWebRoutes(deps: WebDeps): Router {
       throttle: deps.signupThrottle,
       csrf,
       browserCookie: browserIdCookie(deps.config.server.publicUrl),
+      signupMode,
     }),
   );
-  router.use(consoleRoutes({ organizations: deps.organizations }));
+  router.use(consoleRoutes({ organizations: deps.organizations, signupOpen: signupMode === 'open' }));
   router.use(htmlErrorHandler());
   return router;
 }

@@ -1,5 +1,5 @@
 import express, { type Request, type Response, Router } from 'express';
-import type { SignupResult } from '../modules/organizations/index.ts';
+import type { SignupMode, SignupResult } from '../modules/organizations/index.ts';
 import type { RequestContext } from '../platform/context.ts';
 import { AppError } from '../platform/errors/index.ts';
 import type { Throttle } from '../platform/http/throttle.ts';
@@ -8,7 +8,13 @@ import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import { sendPage } from './page.ts';
 import { errorPage } from './templates/error.ts';
 import { messagePage } from './templates/message.ts';
-import { SIGNUP_LABELS, type SignupField, type SignupPageInput, signupPage } from './templates/signup.ts';
+import {
+  SIGNUP_LABELS,
+  type SignupField,
+  type SignupPageInput,
+  signupClosedPage,
+  signupPage,
+} from './templates/signup.ts';
 
 export interface SignupRouteDeps {
   publicUrl: string;
@@ -17,6 +23,8 @@ export interface SignupRouteDeps {
   throttle: Throttle;
   csrf: Csrf;
   browserCookie: BrowserIdCookie;
+  /** SIGNUP_MODE (SEC-9): when closed, both methods answer a page saying so, and nothing is counted. */
+  signupMode: SignupMode;
 }
 
 const signupPurpose = (browserId: string) => `signup:${browserId}`;
@@ -29,6 +37,13 @@ const TEXT_FIELDS = ['companyName', 'domain', 'name', 'username', 'email'] as co
  */
 export function signupRoutes(deps: SignupRouteDeps): Router {
   const router = Router();
+  if (deps.signupMode === 'closed') {
+    const closed = (_req: Request, res: Response) =>
+      sendPage(res, 403, signupClosedPage({ publicUrl: deps.publicUrl }));
+    router.get('/signup', closed);
+    router.post('/signup', closed);
+    return router;
+  }
   const form = (req: Request, res: Response, status: number, more: Partial<SignupPageInput> = {}) => {
     const browserId = ensureBrowserId(req, res, deps.browserCookie);
     const csrfToken = deps.csrf.issue(signupPurpose(browserId));

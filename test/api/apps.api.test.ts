@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/index.ts';
 import { ApiClient, appToken, userToken } from '../helpers/api.ts';
-import { addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
+import { addUser, addUserWith, operator, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 
 const HOUR = 3_600_000;
@@ -148,6 +148,65 @@ describe('admin API: connected apps', () => {
     const text = JSON.stringify(audit);
     for (const secret of [first!, second, atOnce.body.clientSecret])
       assert.equal(text.includes(secret), false);
+  });
+
+  test('SEC-1 first-party is the operator’s: the API refuses firstParty: true from a narrow administrator and from the owner, and writes nothing', async () => {
+    const c = env.container;
+    // The finding: a holder of apps.manage alone registers an app that would skip consent.
+    const narrow = await addUserWith(c, t, ['apps.manage']);
+    const narrowToken = await userToken(c, narrow.id);
+    const auditCount = async () =>
+      (
+        await c.database
+          .knex('audit_log')
+          .where({ tenant_id: t.tenantId, outcome: 'success' })
+          .whereLike('action', 'app.%')
+      ).length;
+    const audited = await auditCount();
+    for (const [who, bearer] of [
+      ['narrow administrator', narrowToken],
+      ['owner', token],
+    ] as const) {
+      const refused = await api.call('post', '/apps', {
+        token: bearer,
+        body: web(`Sneaky ${who}`, { firstParty: true }),
+      });
+      assert.equal(refused.status, 400, `${who}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.body.code, 'request.invalid_input');
+      assert.deepEqual(fieldsOf(refused.body), ['firstParty']);
+      assert.match(
+        refused.body.message,
+        /^firstParty: only the operator decides this, with the command line/,
+      );
+    }
+    const listed = await api.call('get', '/apps', { token });
+    assert.equal(
+      listed.body.apps.some((a: { name: string }) => a.name.startsWith('Sneaky')),
+      false,
+      'nothing registered',
+    );
+    assert.equal(await auditCount(), audited, 'nothing audited as done');
+
+    // Third-party, the default, may be said out loud (the console's form sends it).
+    const { app } = await register(web('Partner', { firstParty: false }));
+    const patched = await api.call('patch', `/apps/${app.id}`, {
+      token: narrowToken,
+      body: { name: 'Partner 2', firstParty: true },
+    });
+    assert.deepEqual([patched.status, fieldsOf(patched.body)], [400, ['firstParty']]);
+    const kept = await api.call('get', `/apps/${app.id}`, { token });
+    assert.deepEqual([kept.body.name, kept.body.firstParty], ['Partner', false], 'nothing changed');
+
+    // An app the operator made first-party: the tenant can neither clear the flag nor lose it by editing.
+    await c.apps.setFirstParty(operator(), app.id, true);
+    const cleared = await api.call('patch', `/apps/${app.id}`, { token, body: { firstParty: false } });
+    assert.deepEqual([cleared.status, fieldsOf(cleared.body)], [400, ['firstParty']]);
+    const renamed = await api.call('patch', `/apps/${app.id}`, {
+      token,
+      body: { name: 'Partner 3', firstParty: true },
+    });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.deepEqual([renamed.body.name, renamed.body.firstParty], ['Partner 3', true]);
   });
 
   test('APP-1 a user without apps.manage gets a 403 naming it; nothing changes', async () => {

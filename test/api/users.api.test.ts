@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Container } from '../../src/container.ts';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { ApiClient, appToken, sessionBoundToken, userToken } from '../helpers/api.ts';
-import { addBusinessGroup, addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
+import { addBusinessGroup, addUser, PASSWORD, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!;
@@ -166,6 +166,7 @@ describe('admin API: users', () => {
       ['patch', `/users/${target.id}`],
       ['post', `/users/${target.id}/disable`],
       ['post', `/users/${target.id}/enable`],
+      ['post', `/users/${target.id}/unlock`],
       ['delete', `/users/${target.id}`],
     ] as const) {
       const res = await api.call(method, path, { token, body: { name: 'Changed' } });
@@ -192,6 +193,7 @@ describe('admin API: users', () => {
       ['get', '/users/00000000-0000-4000-8000-00000000dead/role-assignments', undefined],
       ['patch', `/users/${nobody.id}`, { name: 'Me' }],
       ['post', `/users/${nobody.id}/disable`, undefined],
+      ['post', `/users/${nobody.id}/unlock`, undefined],
       ['get', '/roles', undefined],
       ['get', `/roles/${ORGANIZATION_ADMINISTRATORS.id}`, undefined],
       ['get', `/organizations/${t.tenantId}`, undefined],
@@ -216,8 +218,10 @@ describe('admin API: users', () => {
       ['patch', `/users/${theirs.id}`],
       ['post', `/users/${theirs.id}/disable`],
       ['post', `/users/${theirs.id}/enable`],
+      ['post', `/users/${theirs.id}/unlock`],
       ['delete', `/users/${theirs.id}`],
       ['get', '/users/not-a-uuid'],
+      ['post', '/users/not-a-uuid/unlock'],
     ] as const) {
       const res = await api.call(method, path, { token: owner, body: { name: 'Mine now' } });
       assert.equal(res.status, 404, `${method} ${path}`);
@@ -227,6 +231,34 @@ describe('admin API: users', () => {
     assert.equal(listed.body.total, 0);
     const intact = await c.users.get(other.owner, other.tenantId, theirs.id);
     assert.deepEqual([intact.name, intact.status], [theirs.name, 'active']);
+  });
+
+  test('SEC-6 users.manage holders lift a sign-in lockout: 204, the user signs in again at once, and it is audited', async () => {
+    const locked = await addUser(c, t.tenantId);
+    const from = { tenantId: t.tenantId, username: locked.username, ip: '198.51.100.66' };
+    const anonymous = () => ({ actor: { kind: 'anonymous' as const }, requestId: 'req-sign-in' });
+    for (let i = 0; i < 5; i++) await c.signIn.authenticate(anonymous(), { ...from, password: `wrong ${i}` });
+    const refused = await c.signIn.authenticate(anonymous(), { ...from, password: PASSWORD });
+    assert.equal(refused.ok ? 'ok' : refused.reason, 'throttled');
+
+    const res = await api.call('post', `/users/${locked.id}/unlock`, { token: owner });
+    assert.equal(res.status, 204);
+    const again = await c.signIn.authenticate(anonymous(), { ...from, password: PASSWORD });
+    assert.equal(again.ok && again.userId, locked.id);
+    // Nothing locked: the same 204, recorded all the same.
+    assert.equal((await api.call('post', `/users/${locked.id}/unlock`, { token: owner })).status, 204);
+    const rows = await c.audit.list(t.tenantId, { action: 'user.unlock', limit: 10 });
+    assert.deepEqual(
+      rows.filter((r) => r.targetId === locked.id).map((r) => [r.actorId, r.after]),
+      [
+        [t.user.id, { username: locked.username, lockoutsLifted: 0 }],
+        [t.user.id, { username: locked.username, lockoutsLifted: 1 }],
+      ],
+    );
+    // A deleted user is gone for this purpose too.
+    await c.users.delete(t.owner, t.tenantId, locked.id);
+    const gone = await api.call('post', `/users/${locked.id}/unlock`, { token: owner });
+    assert.deepEqual([gone.status, gone.body.code], [404, 'user.not_found']);
   });
 
   test('APP-1 USR-3 a service app lists users with the users.manage scope, and not with another', async () => {

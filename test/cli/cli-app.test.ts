@@ -4,7 +4,7 @@ import { addBusinessGroup, operator, signUpTenant } from '../helpers/factories.t
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 import { OPERATOR, runAgainst, uniqueDomain } from './run-cli.ts';
 
-describe('operator command line, in-process: app create, app list', () => {
+describe('operator command line, in-process: app create, app list, app first-party', () => {
   let env: TestEnv;
   before(async () => {
     env = await createTestEnv();
@@ -160,6 +160,103 @@ describe('operator command line, in-process: app create, app list', () => {
     ]);
     assert.equal(taken.code, 1);
     assert.equal(taken.err, `error: ${domain} already has an app named portal\n`);
+  });
+
+  test('SEC-1 app first-party sets and clears the flag (audited as the operator); app list --first-party reviews them', async () => {
+    const c = env.container;
+    const t = await signUpTenant(c, { domain: uniqueDomain('appfp') });
+    const other = await signUpTenant(c, { domain: uniqueDomain('appfpother') });
+    const domain = t.organization.domain!;
+    // Registered by a tenant administrator: third-party, as every app registered through the API.
+    const { app } = await c.apps.create(t.owner, t.tenantId, {
+      kind: 'web',
+      name: 'Intranet',
+      redirectUris: ['https://intranet.example.com/cb'],
+    });
+    const theirs = await run([
+      ...['app', 'create', '--org', other.organization.domain!, '--name', 'Theirs', '--kind', 'spa'],
+      ...['--redirect-uri', 'https://theirs.example.com/cb', '--first-party', '--json'],
+    ]);
+    assert.equal(theirs.code, 0, theirs.err);
+    const theirApp = JSON.parse(theirs.out).app;
+
+    const on = await run(['app', 'first-party', app.clientId, 'on']);
+    assert.equal(on.code, 0, on.err);
+    assert.equal(
+      on.out,
+      `App Intranet (client id ${app.clientId}) of ${domain} is now first-party (no consent page).\n` +
+        'The change is recorded in the audit log (action app.first_party.set).\n',
+    );
+    assert.equal((await c.apps.get(t.owner, t.tenantId, app.id)).firstParty, true);
+    const again = await run(['app', 'first-party', app.id, 'on']);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /already is first-party .*; nothing changed/);
+
+    const everywhere = await run(['app', 'list', '--first-party', '--json']);
+    assert.equal(everywhere.code, 0, everywhere.err);
+    const listed = JSON.parse(everywhere.out).apps as Array<{ domain: string; app: { id: string } }>;
+    assert.deepEqual(
+      listed
+        .filter((x) => [app.id, theirApp.id].includes(x.app.id))
+        .map((x) => x.domain)
+        .sort(),
+      [domain, other.organization.domain].sort(),
+    );
+    const mine = await run(['app', 'list', '--first-party', '--org', domain]);
+    assert.equal(mine.code, 0, mine.err);
+    assert.equal(
+      mine.out,
+      `1 first-party app in ${domain} (no consent page):\n` +
+        `  ${domain}  Intranet  [web]  client id ${app.clientId}  app id ${app.id}\n` +
+        'Clear the flag with: canopy app first-party <client id> off\n',
+    );
+
+    const off = await run(['app', 'first-party', app.id, 'off']);
+    assert.equal(off.code, 0, off.err);
+    assert.match(off.out, /is now third-party \(people are asked for consent\)/);
+    assert.equal((await c.apps.get(t.owner, t.tenantId, app.id)).firstParty, false);
+    const none = await run(['app', 'list', '--first-party', '--org', domain]);
+    assert.equal(none.out, `No first-party apps in ${domain}.\n`);
+
+    const audit = await c.database
+      .knex('audit_log')
+      .where({ action: 'app.first_party.set', tenant_id: t.tenantId })
+      .orderBy('occurred_at')
+      .select('actor_type', 'actor_id', 'target_id', 'before', 'after');
+    assert.deepEqual(
+      audit.map((a) => [a.actor_type, a.actor_id, a.target_id, a.before.firstParty, a.after.firstParty]),
+      [
+        ['operator', OPERATOR, app.id, false, true],
+        ['operator', OPERATOR, app.id, true, false],
+      ],
+    );
+  });
+
+  test('SEC-1 app first-party refuses service apps, unknown apps and other states, and changes nothing', async () => {
+    const c = env.container;
+    const t = await signUpTenant(c, { domain: uniqueDomain('appfpbad') });
+    const service = await run([
+      ...['app', 'create', '--org', t.organization.domain!, '--name', 'Sync', '--kind', 'service', '--json'],
+      ...['--grant', `${t.tenantId}:audit.view`],
+    ]);
+    const { app } = JSON.parse(service.out);
+    const refused = await run(['app', 'first-party', app.clientId, 'on']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /firstParty: only user-facing apps can be first-party/);
+    const unknown = await run(['app', 'first-party', '0'.repeat(32), 'on']);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.err, `error: no app has the id or client id "${'0'.repeat(32)}"\n`);
+    const state = await run(['app', 'first-party', app.clientId, 'yes']);
+    assert.equal(state.code, 2);
+    assert.match(state.err, /Allowed choices are on, off/);
+    const noOrg = await run(['app', 'list']);
+    assert.equal(noOrg.code, 2);
+    assert.match(noOrg.err, /--org <domain>.*not specified/);
+    assert.equal((await c.apps.get(t.owner, t.tenantId, app.id)).firstParty, false);
+    const audit = await c.database
+      .knex('audit_log')
+      .where({ action: 'app.first_party.set', tenant_id: t.tenantId });
+    assert.deepEqual(audit, []);
   });
 
   test('APP-1 app list shows an organization without apps, and refuses a malformed domain', async () => {

@@ -88,9 +88,11 @@ const SAMPLES: Record<string, { raw: string; value: unknown }> = {
   SIGN_IN_FAILURE_WINDOW_SECONDS: { raw: '3600', value: 3600 },
   SIGN_IN_LOCKOUT_SECONDS: { raw: '600', value: 600 },
   SIGN_IN_MAX_LOCKOUT_SECONDS: { raw: '7200', value: 7200 },
+  SIGN_IN_ACCOUNT_MAX_FAILURES: { raw: '40', value: 40 },
   SIGN_IN_ADDRESS_MAX_FAILURES: { raw: '50', value: 50 },
   SIGN_IN_ADDRESS_WINDOW_SECONDS: { raw: '120', value: 120 },
   SIGN_IN_ADDRESS_BLOCK_SECONDS: { raw: '1800', value: 1800 },
+  SIGN_IN_DEVICE_COOKIE_DAYS: { raw: '90', value: 90 },
 };
 
 describe('configuration', () => {

@@ -8,7 +8,7 @@ import { type ForgedIdp, type Forgery, startForgedIdp } from '../helpers/forged-
 import { OIDC_SECRET, oidcProvider } from '../helpers/idp-fixtures.ts';
 import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
 import { APP_ORIGIN, authorizationRequest, type RelyingParty, registerApp } from '../helpers/sso-flow.ts';
-import { startUpstreamIdp, type UpstreamIdp } from '../helpers/upstream-idp.ts';
+import { LOCAL_IDP_CONFIG, startUpstreamIdp, type UpstreamIdp } from '../helpers/upstream-idp.ts';
 
 describe('FED-7 OIDC answers that must be refused, with nothing created', () => {
   let canopy: OidcTestServer;
@@ -19,7 +19,7 @@ describe('FED-7 OIDC answers that must be refused, with nothing created', () => 
   let rp: RelyingParty;
   const ids: Record<'A' | 'B' | 'F', string> = { A: '', B: '', F: '' };
   before(async () => {
-    canopy = await startOidcServer();
+    canopy = await startOidcServer({ config: LOCAL_IDP_CONFIG });
     const c = canopy.container;
     t = await signUpTenant(c, { companyName: 'Umbrella' });
     rp = await registerApp(canopy, t);

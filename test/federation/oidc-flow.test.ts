@@ -8,7 +8,7 @@ import { federate, followAll, passwordFormAction, providerButtons } from '../hel
 import { OIDC_SECRET, oidcProvider } from '../helpers/idp-fixtures.ts';
 import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
 import { authorizationRequest, type RelyingParty, redeem, registerApp, visit } from '../helpers/sso-flow.ts';
-import { startUpstreamIdp, type UpstreamIdp } from '../helpers/upstream-idp.ts';
+import { LOCAL_IDP_CONFIG, startUpstreamIdp, type UpstreamIdp } from '../helpers/upstream-idp.ts';
 
 type OrgRoles = { org: string; roles: string[] }[];
 
@@ -21,7 +21,7 @@ describe('FED-2 FED-3 FED-4 FED-7 sign-in through a company OpenID provider', ()
   let engineersRole: string;
   let bgId: string;
   before(async () => {
-    canopy = await startOidcServer();
+    canopy = await startOidcServer({ config: LOCAL_IDP_CONFIG });
     upstream = await startUpstreamIdp();
     const c = canopy.container;
     t = await signUpTenant(c, { companyName: 'Globex' });

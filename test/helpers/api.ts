@@ -4,11 +4,29 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/app.ts';
 import type { Container } from '../../src/container.ts';
-import { CONSOLE_CLIENT_ID } from '../../src/oidc/tenancy.ts';
+import { API_RESOURCE } from '../../src/oidc/resources.ts';
+import { CONSOLE_CLIENT_ID, isCanopyClient } from '../../src/oidc/tenancy.ts';
 
 /**
- * A user's bearer token as the console would hold one (first-party client), minted through the
- * provider's own models: API tests need a token, not another run of the sign-in flow.
+ * The admin API as a resource server, as the provider names it on the tokens it issues for it
+ * (SEC-2): Canopy's own clients' and service apps' tokens carry it as their audience.
+ */
+function adminApi(provider: Container['oidc']['provider']) {
+  return new provider.ResourceServer(API_RESOURCE, {
+    scope: '',
+    audience: API_RESOURCE,
+    accessTokenFormat: 'opaque',
+  });
+}
+
+/** Where the real flows put a client's tokens: the admin API for Canopy's own clients and service apps. */
+const audienceFor = (provider: Container['oidc']['provider'], client: Record<string, unknown>) =>
+  isCanopyClient(client) || client.canopy_kind === 'service' ? { resourceServer: adminApi(provider) } : {};
+
+/**
+ * A user's bearer token as the console would hold one (the admin API its audience), minted through
+ * the provider's own models: API tests need a token, not another run of the sign-in flow. With
+ * another client, the token a sign-in gives that app (for userinfo), which the admin API refuses.
  */
 export async function userToken(c: Container, userId: string, clientId = CONSOLE_CLIENT_ID): Promise<string> {
   const provider = c.oidc.provider;
@@ -22,7 +40,8 @@ export async function userToken(c: Container, userId: string, clientId = CONSOLE
     client,
     grantId,
     gty: 'authorization_code',
-    scope: 'openid',
+    ...audienceFor(provider, client),
+    scope: isCanopyClient(client) ? '' : 'openid',
   }).save();
 }
 
@@ -57,18 +76,22 @@ export async function sessionBoundToken(
     client,
     grantId,
     gty: 'authorization_code',
-    scope: 'openid',
+    resourceServer: adminApi(c.oidc.provider),
+    scope: '',
     sessionUid,
     expiresWithSession: true,
   }).save();
 }
 
-/** A service app's client-credentials token with these scopes (permissions). */
+/**
+ * A service app's client-credentials token with these scopes (permissions), for the admin API. With
+ * org or environment credentials, the token they get (no audience), which the admin API refuses.
+ */
 export async function appToken(c: Container, clientId: string, scope: string): Promise<string> {
   const provider = c.oidc.provider;
   const client = await provider.Client.find(clientId);
   assert.ok(client, `client ${clientId}`);
-  return new provider.ClientCredentials({ client, scope }).save();
+  return new provider.ClientCredentials({ client, scope, ...audienceFor(provider, client) }).save();
 }
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -4,12 +4,28 @@
  */
 export class TestBrowser {
   readonly #cookies = new Map<string, string>();
+  /** Headers sent with every request (e.g. `x-forwarded-for`, to come from another address behind a proxy). */
+  readonly headers: Record<string, string>;
+
+  constructor(options: { headers?: Record<string, string> } = {}) {
+    this.headers = { ...options.headers };
+  }
+
+  /** A cookie this browser holds. */
+  cookie(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
+  /** Plants (or replaces) a cookie, as another page or a forger could. */
+  setCookie(name: string, value: string): void {
+    this.#cookies.set(name, value);
+  }
 
   async request(
     url: string | URL,
     init: { method?: string; form?: Record<string, string> } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.headers };
     if (this.#cookies.size > 0) headers.cookie = [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
     if (init.form) {

@@ -15,41 +15,69 @@ export interface DeviceAuthorization {
   verification_uri: string;
   verification_uri_complete: string;
   expires_in: number;
+  /** Seconds to wait between polls (RFC 8628 §3.2). */
+  interval: number;
 }
 
 /** A form POST to a provider endpoint; the JSON answer and its status. */
-export async function postForm(server: OidcTestServer, path: string, form: Record<string, string>) {
+export async function postForm(
+  server: OidcTestServer,
+  path: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(new URL(path, server.issuer), {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(form).toString(),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** `POST /oidc/device/auth` as `canopy-cli`; `org` is left out when undefined. */
-export function requestDeviceCode(server: OidcTestServer, org: string | undefined, scope = 'openid') {
-  return postForm(server, '/oidc/device/auth', {
+/**
+ * `POST /oidc/device/auth` as `canopy-cli`; `org` is left out when undefined. `headers` stand for
+ * what a proxy adds (X-Forwarded-For, on a server that trusts it).
+ */
+export function requestDeviceCode(
+  server: OidcTestServer,
+  org: string | undefined,
+  options: { scope?: string; headers?: Record<string, string> } = {},
+) {
+  const form = {
     client_id: CLI_CLIENT_ID,
-    scope,
+    scope: options.scope ?? 'openid',
     ...(org === undefined ? {} : { org }),
-  });
+  };
+  return postForm(server, '/oidc/device/auth', form, options.headers);
 }
 
 /** A device authorization that must succeed. */
-export async function startDeviceFlow(server: OidcTestServer, org: string): Promise<DeviceAuthorization> {
-  const { status, body } = await requestDeviceCode(server, org);
+export async function startDeviceFlow(
+  server: OidcTestServer,
+  org: string,
+  headers?: Record<string, string>,
+): Promise<DeviceAuthorization> {
+  const { status, body } = await requestDeviceCode(server, org, { headers });
   assert.equal(status, 200, JSON.stringify(body));
   return body as unknown as DeviceAuthorization;
 }
 
-/** One poll of the token endpoint, as the command line does while the person is in the browser. */
+/**
+ * One poll of the token endpoint, as the command line does while the person is in the browser. A
+ * pending code may be polled once per interval (by the server's clock): see `pollAfterInterval`.
+ */
 export function pollToken(server: OidcTestServer, deviceCode: string) {
   return postForm(server, '/oidc/token', {
     grant_type: DEVICE_CODE_GRANT,
     device_code: deviceCode,
     client_id: CLI_CLIENT_ID,
   });
+}
+
+/** A poll as a well-behaved device makes it: after waiting the interval (on the test clock). */
+export function pollAfterInterval(server: OidcTestServer, device: { device_code: string; interval: number }) {
+  server.clock.advance(device.interval * 1000);
+  return pollToken(server, device.device_code);
 }
 
 export function refreshToken(server: OidcTestServer, refresh: string) {

@@ -51,6 +51,18 @@ export async function addUser(c: Container, tenantId: string, username = unique(
   return c.database.knex.transaction((tx) => c.users.insertLocalUser(tx, tenantId, prepared));
 }
 
+/** A user of the tenant holding a custom role with just these permissions on the master (a narrow administrator). */
+export async function addUserWith(c: Container, tenant: Tenant, permissions: string[]): Promise<User> {
+  const role = await c.roles.create(tenant.owner, tenant.tenantId, { name: unique('role'), permissions });
+  const user = await addUser(c, tenant.tenantId);
+  await c.assignments.assign(tenant.owner, tenant.tenantId, {
+    userId: user.id,
+    roleId: role.id,
+    organizationId: tenant.tenantId,
+  });
+  return user;
+}
+
 export async function addBusinessGroup(
   c: Container,
   tenant: Tenant,

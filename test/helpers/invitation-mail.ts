@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 
 /** One received message, as raw RFC 5322 text. */
 export interface RawMail {
@@ -38,3 +39,12 @@ export function invitationLinkIn(raw: string): string {
 
 /** The token of an invitation link. */
 export const tokenOf = (link: string): string => link.slice(link.lastIndexOf('/') + 1);
+
+/** An SMTP URL nothing listens on (a port just freed): every delivery to it fails. */
+export async function unreachableSmtpUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `smtp://127.0.0.1:${port}`;
+}

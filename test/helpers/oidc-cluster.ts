@@ -6,7 +6,7 @@ import { type Container, createContainer } from '../../src/container.ts';
 import { createTestClock, type TestClock } from '../../src/platform/clock.ts';
 import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { testConfig } from './test-container.ts';
+import { type ConfigOverrides, testConfig } from './test-container.ts';
 import { backend, openTestDatabase } from './test-database.ts';
 
 export interface ClusterNode {
@@ -42,8 +42,11 @@ async function listen(): Promise<{ server: Server; origin: string }> {
  */
 export async function startOidcCluster(
   count: number,
-  /** `clockStart`: where the shared test clock starts (default: the test clock's own start). */
-  options: { clockStart?: Date } = {},
+  /**
+   * `clockStart`: where the shared test clock starts (default: the test clock's own start);
+   * `config`: settings every node shares (the public URL and storage are the cluster's).
+   */
+  options: { clockStart?: Date; config?: ConfigOverrides } = {},
 ): Promise<OidcCluster> {
   const database = await openTestDatabase();
   // Every container closes "its" database; the real one is closed once, with the cluster.
@@ -67,7 +70,8 @@ export async function startOidcCluster(
     const { server, origin } = await listen();
     issuer ??= origin;
     const config = testConfig({
-      server: { publicUrl: issuer },
+      ...options.config,
+      server: { ...options.config?.server, publicUrl: issuer },
       storage: { redisUrl: process.env.REDIS_URL || null, redisKeyPrefix },
     });
     const own = await databaseForNode();

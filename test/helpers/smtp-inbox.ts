@@ -33,6 +33,8 @@ export async function startInbox() {
       }
       assert.fail(`no mail to ${address} arrived`);
     },
+    /** Messages that arrived and were not taken (a mail is in once the sender's request has answered). */
+    count: () => received.length,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

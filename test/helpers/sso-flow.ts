@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import type { App } from '../../src/modules/apps/index.ts';
+import { CONSOLE_CLIENT_ID } from '../../src/oidc/tenancy.ts';
 import { formAction, inputValue, TestBrowser } from './browser.ts';
-import { PASSWORD, type Tenant } from './factories.ts';
+import { operator, PASSWORD, type Tenant } from './factories.ts';
 import type { OidcTestServer } from './oidc-server.ts';
 
 /** Where test apps "live": a loopback origin nobody listens on, distinct from the issuer's. */
@@ -30,7 +31,10 @@ export function discover(
   });
 }
 
-/** Registers a user-facing app for the tenant (by its owner) and discovers the provider for it. */
+/**
+ * Registers a user-facing app for the tenant and discovers the provider for it: a third-party app
+ * by the tenant's owner, a first-party one (the default) by the operator, who alone may (SEC-1).
+ */
 export async function registerApp(
   server: OidcTestServer,
   tenant: Tenant,
@@ -40,15 +44,35 @@ export async function registerApp(
   const redirectUri = `${APP_ORIGIN}/app${n}/callback`;
   const postLogoutRedirectUri = `${APP_ORIGIN}/app${n}/signed-out`;
   const kind = options.kind ?? 'web';
-  const { app, clientSecret } = await server.container.apps.create(tenant.owner, tenant.tenantId, {
-    name: options.name ?? `App ${n}`,
-    kind,
-    redirectUris: [redirectUri],
-    postLogoutRedirectUris: [postLogoutRedirectUri],
-    firstParty: options.firstParty ?? true,
-  });
+  const firstParty = options.firstParty ?? true;
+  const { app, clientSecret } = await server.container.apps.create(
+    firstParty ? operator() : tenant.owner,
+    tenant.tenantId,
+    {
+      name: options.name ?? `App ${n}`,
+      kind,
+      redirectUris: [redirectUri],
+      postLogoutRedirectUris: [postLogoutRedirectUri],
+      firstParty,
+    },
+  );
   const auth = clientSecret === undefined ? client.None() : client.ClientSecretBasic(clientSecret);
   const config = await discover(server, app.clientId, auth);
+  return clientSecret === undefined
+    ? { app, config, redirectUri, postLogoutRedirectUri }
+    : { app, clientSecret, config, redirectUri, postLogoutRedirectUri };
+}
+
+/** The relying party of an app registered elsewhere (through the API or the command line). */
+export async function relyingPartyOf(
+  server: OidcTestServer,
+  app: App,
+  clientSecret: string | undefined,
+  redirectUri = app.redirectUris[0]!,
+): Promise<RelyingParty> {
+  const auth = clientSecret === undefined ? client.None() : client.ClientSecretBasic(clientSecret);
+  const config = await discover(server, app.clientId, auth);
+  const postLogoutRedirectUri = app.postLogoutRedirectUris[0] ?? redirectUri;
   return clientSecret === undefined
     ? { app, config, redirectUri, postLogoutRedirectUri }
     : { app, clientSecret, config, redirectUri, postLogoutRedirectUri };
@@ -211,7 +235,13 @@ export function redeem(rp: RelyingParty, request: AuthorizationRequest, callback
 export async function codeFlow(
   server: OidcTestServer,
   rp: RelyingParty,
-  options: { scope?: string; username?: string; password?: string; browser?: TestBrowser } = {},
+  options: {
+    scope?: string;
+    username?: string;
+    password?: string;
+    browser?: TestBrowser;
+    consent?: 'allow' | 'deny';
+  } = {},
 ) {
   const browser = options.browser ?? new TestBrowser();
   const request = await authorizationRequest(rp, { scope: options.scope ?? 'openid' });
@@ -253,4 +283,40 @@ export function errorOf(callback: URL): string | null {
   for (const issued of ['code', 'access_token', 'id_token'])
     assert.equal(params.get(issued), null, `expected an error redirect without a ${issued}, got ${callback}`);
   return params.get('error');
+}
+
+/**
+ * The console's sign-in as its script drives it (src/web/assets/console/auth.js): the public client
+ * `canopy-console`, the org named, PKCE, the code redeemed at the token endpoint. Its redirect URI
+ * is Canopy's own page, so the browser stays on the issuer's origin: the callback is where it lands.
+ */
+export async function consoleSignIn(
+  server: OidcTestServer,
+  domain: string,
+  options: { browser?: TestBrowser; username?: string } = {},
+) {
+  const browser = options.browser ?? new TestBrowser();
+  const config = await discover(server, CONSOLE_CLIENT_ID, client.None());
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: `${server.issuer}/console/`,
+    scope: 'openid profile email',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    org: domain,
+  });
+  let page = await visit(browser, server, url);
+  if (isLoginPage(page)) page = await submitLogin(browser, server, page, { username: options.username });
+  assert.equal(
+    page.location.pathname,
+    '/console/',
+    `expected the console, got ${page.location}\n${page.html}`,
+  );
+  const tokens = await client.authorizationCodeGrant(config, page.location, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+  return { browser, config, tokens };
 }

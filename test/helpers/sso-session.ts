@@ -4,7 +4,7 @@ import type { Container } from '../../src/container.ts';
 import type { App } from '../../src/modules/apps/index.ts';
 import type { RequestContext } from '../../src/platform/context.ts';
 import { inputValue, TestBrowser } from './browser.ts';
-import { PASSWORD } from './factories.ts';
+import { operator, PASSWORD } from './factories.ts';
 
 /** Where the test apps send the browser back to; nothing listens there, the test reads the URL. */
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
@@ -55,15 +55,18 @@ export async function relyingParty(
   return config;
 }
 
-/** A first-party web app of the tenant (no consent page), and its relying party at the issuer. */
+/**
+ * A first-party web app of the tenant (no consent page), and its relying party at the issuer. The
+ * operator registers it: only they make an app first-party (SEC-1); `owner` is kept for the callers.
+ */
 export async function registerWebApp(
   c: Container,
-  owner: RequestContext,
+  _owner: RequestContext,
   tenantId: string,
   issuer: string,
   name = `Web ${Math.random().toString(36).slice(2, 8)}`,
 ): Promise<{ app: App; secret: string; rp: client.Configuration }> {
-  const { app, clientSecret } = await c.apps.create(owner, tenantId, {
+  const { app, clientSecret } = await c.apps.create(operator(), tenantId, {
     name,
     kind: 'web',
     redirectUris: [REDIRECT_URI],

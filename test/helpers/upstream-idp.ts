@@ -7,6 +7,12 @@ import Provider, { type ClientMetadata } from 'oidc-provider';
 // port, with its own cookie names (a browser shares cookies across ports of one host) and a login
 // step that signs in whoever the test says is at the keyboard, without a form.
 
+/**
+ * SEC-5: Canopy fetches nothing from loopback by default; a Canopy that federates with these
+ * loopback IdPs is started with the operator's private-network setting on, explicitly.
+ */
+export const LOCAL_IDP_CONFIG = { federation: { allowPrivateNetworks: true } };
+
 export interface UpstreamAccount {
   sub: string;
   email?: string;

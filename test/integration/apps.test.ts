@@ -3,7 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { createSecretBox, parseSecretsKey } from '../../src/platform/crypto/secret-box.ts';
 import { invalidFields, rejectsWith } from '../helpers/assertions.ts';
-import { addBusinessGroup, addUser, signUpTenant, type Tenant, userCtx } from '../helpers/factories.ts';
+import {
+  addBusinessGroup,
+  addUser,
+  operator,
+  signUpTenant,
+  type Tenant,
+  userCtx,
+} from '../helpers/factories.ts';
 import { createTestEnv, TEST_SECRETS_KEY, type TestEnv } from '../helpers/test-container.ts';
 
 const _HOUR = 3_600_000;
@@ -40,8 +47,9 @@ describe('connected apps', () => {
   test('APP-1 APP-2 a web app gets a global client id and a 256-bit secret, shown once and sealed at rest', async () => {
     const c = env.container;
     const t = await signUpTenant(c);
+    // SEC-1: the operator makes an app first-party (command line); the tenant's owner may not.
     const { app, clientSecret } = await c.apps.create(
-      t.owner,
+      operator(),
       t.tenantId,
       web('Portal', {
         redirectUris: ['https://portal.example.com/callback', 'http://localhost:3000/callback'],
@@ -318,12 +326,20 @@ describe('connected apps', () => {
       'request.invalid_input',
     );
     assert.deepEqual(invalidFields(bad), ['redirectUris.0']);
+    // SEC-1: whether the app is first-party is the operator's to change, not the owner's.
+    const firstParty = await rejectsWith(
+      c.apps.update(t.owner, t.tenantId, app.id, { name: 'Portal v2', firstParty: true }),
+      'request.invalid_input',
+    );
+    assert.deepEqual(invalidFields(firstParty), ['firstParty']);
+    assert.equal((await c.apps.get(t.owner, t.tenantId, app.id)).name, 'Portal');
     env.clock.advance(60_000);
-    const updated = await c.apps.update(t.owner, t.tenantId, app.id, {
+    await c.apps.update(t.owner, t.tenantId, app.id, {
       name: 'Portal v2',
       redirectUris: ['https://v2.example.com/cb'],
-      firstParty: true,
+      firstParty: false,
     });
+    const updated = await c.apps.update(operator(), t.tenantId, app.id, { firstParty: true });
     assert.deepEqual(
       [updated.name, updated.redirectUris, updated.firstParty, updated.kind, updated.clientId],
       ['Portal v2', ['https://v2.example.com/cb'], true, 'web', app.clientId],

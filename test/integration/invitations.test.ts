@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Container } from '../../src/container.ts';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import type { RequestContext } from '../../src/platform/context.ts';
 import { signUpTenant, type Tenant } from '../helpers/factories.ts';
+import { unreachableSmtpUrl } from '../helpers/invitation-mail.ts';
 import { type InvitationWorld, invitationWorld, rejects, roleId } from '../helpers/invitation-world.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 
@@ -230,11 +230,7 @@ describe('INV-2 tokens, expiry, resend, cancel, listing', () => {
 
 describe('INV-2 delivery', () => {
   test('INV-2 a mail that cannot be sent: the invitation stands, reported as failed, to be resent', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const broken = await createTestEnv({ config: { mail: { smtpUrl: `smtp://127.0.0.1:${port}` } } });
+    const broken = await createTestEnv({ config: { mail: { smtpUrl: await unreachableSmtpUrl() } } });
     try {
       const bt = await signUpTenant(broken.container);
       const [sent] = await broken.container.invitations.invite(bt.owner, bt.tenantId, bt.tenantId, {

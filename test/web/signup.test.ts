@@ -191,4 +191,12 @@ describe('sign-up page (ORG-1)', () => {
     const cookie = browserCookieOf(res.headers['set-cookie']);
     await post({ ...fields(uniqueDomain()), csrf: csrfTokenOf(res.text) }, cookie).expect(403);
   });
+
+  test('SEC-9 with SIGNUP_MODE=open (the default), / leads to the form and the console offers it', async () => {
+    assert.equal(env.container.config.organizations.signupMode, 'open');
+    const home = await request(app).get('/').expect(303);
+    assert.equal(home.headers.location, '/signup');
+    const consolePage = await request(app).get('/console/').expect(200);
+    assert.match(consolePage.text, /<div id="console" data-signup="open">/);
+  });
 });

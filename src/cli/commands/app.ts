@@ -2,9 +2,10 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { APP_KINDS, type App } from '../../modules/apps/index.ts';
 import { domainSchema, type Organization } from '../../modules/organizations/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
-import { relabelFields } from '../errors.ts';
+import { relabelFields, UsageError } from '../errors.ts';
 import type { CliServices, CommandDeps } from '../program.ts';
 import { printable } from '../tree.ts';
+import { listFirstPartyApps, registerAppFirstParty } from './app-first-party.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -100,7 +101,9 @@ function describeApp(app: App): string[] {
 }
 
 export function registerApp(program: Command, deps: CommandDeps): void {
-  const app = program.command('app').description("register and list a tenant's connected apps");
+  const app = program
+    .command('app')
+    .description("register and list a tenant's connected apps; decide which are first-party (SEC-1)");
 
   app
     .command('create')
@@ -116,7 +119,7 @@ export function registerApp(program: Command, deps: CommandDeps): void {
     .addOption(new Option('--kind <kind>', 'kind of app').choices(APP_KINDS).makeOptionMandatory())
     .option('--redirect-uri <uri>', 'a redirect URI (repeatable; user-facing apps need one)', collect)
     .option('--post-logout-redirect-uri <uri>', 'a post-logout redirect URI (repeatable)', collect)
-    .option('--first-party', 'a first-party app: users are not asked for consent')
+    .option('--first-party', 'a first-party app: users are not asked for consent (operator only, SEC-1)')
     .option(
       '--grant <org-id>:<permissions>',
       'service apps: comma-separated permissions on a node and the nodes below it (repeatable)',
@@ -172,11 +175,25 @@ export function registerApp(program: Command, deps: CommandDeps): void {
   app
     .command('list')
     .summary("list a master organization's connected apps")
-    .description('List the connected apps of a master organization, with their client ids (never secrets).')
-    .requiredOption('--org <domain>', 'domain of the master organization', parseDomain)
+    .description(
+      'List the connected apps of a master organization, with their client ids (never secrets). With ' +
+        '--first-party, only the first-party apps (no consent page), of every organization unless --org names one.',
+    )
+    .option(
+      '--org <domain>',
+      'domain of the master organization (required without --first-party)',
+      parseDomain,
+    )
+    .option('--first-party', 'only first-party apps, for review (SEC-1)')
     .option('--json', 'print the apps as JSON')
-    .action(async (options: { org: string; json?: boolean }) => {
+    .action(async (options: { org?: string; firstParty?: boolean; json?: boolean }) => {
       const services = await deps.services();
+      if (options.firstParty) {
+        const master = options.org === undefined ? undefined : await findMaster(services, options.org);
+        return listFirstPartyApps(deps, { ...(master ? { master } : {}), json: options.json });
+      }
+      if (options.org === undefined)
+        throw new UsageError("required option '--org <domain>' not specified (or give --first-party)");
       const master = await findMaster(services, options.org);
       const apps = await services.apps.list(deps.ctx, master.id);
       if (options.json) {
@@ -190,6 +207,8 @@ export function registerApp(program: Command, deps: CommandDeps): void {
       }
       deps.stdout(`${lines.join('\n')}\n`);
     });
+
+  registerAppFirstParty(app, deps);
 }
 
 /** Service errors in the operator's terms: flags instead of field paths, names instead of codes. */

@@ -3,6 +3,7 @@ import { domainSchema } from '../../modules/organizations/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import type { CommandDeps } from '../program.ts';
 import { printable, renderTree } from '../tree.ts';
+import { defineSignup } from './signup.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -18,7 +19,11 @@ function parseOrgId(value: string): string {
 }
 
 export function registerOrg(program: Command, deps: CommandDeps): void {
-  const org = program.command('org').description('inspect organizations and reset their credentials');
+  const org = program
+    .command('org')
+    .description('create and inspect organizations, and reset their credentials');
+
+  defineSignup(org.command('create'), 'canopy org create', deps);
 
   org
     .command('show')

@@ -28,12 +28,20 @@ interface SignupOptions {
 }
 
 export function registerSignup(program: Command, deps: CommandDeps): void {
-  program
-    .command('signup')
+  defineSignup(program.command('signup'), 'canopy signup', deps);
+}
+
+/**
+ * The operator's sign-up, as `canopy signup` and `canopy org create`. It works whatever SIGNUP_MODE
+ * says: with sign-up closed (SEC-9) it is how organizations are created.
+ */
+export function defineSignup(command: Command, invokedAs: string, deps: CommandDeps): void {
+  command
     .summary('sign a company up: master organization, owner, environments')
     .description(
       'Sign a company up (ORG-1): its master organization, the owner with Organization Administrators, ' +
-        'and the Sandbox and Design environments, all or nothing.',
+        'and the Sandbox and Design environments, all or nothing. Works with SIGNUP_MODE=closed too: ' +
+        'then only this command creates organizations.',
     )
     .requiredOption('--company <name>', 'company name; the name of the master organization')
     .requiredOption(
@@ -51,9 +59,9 @@ export function registerSignup(program: Command, deps: CommandDeps): void {
     .addHelpText(
       'after',
       `\nThe password is never a flag (it would show in shell history and ps). Examples:\n` +
-        `  printf '%s\\n' "$PASSWORD" | canopy signup --company "Acme Corp" --domain acme \\\n` +
+        `  printf '%s\\n' "$PASSWORD" | ${invokedAs} --company "Acme Corp" --domain acme \\\n` +
         `      --username founder --email founder@acme.example --name "Fiona Founder" --password-stdin\n` +
-        `  ${PASSWORD_ENV}=... canopy signup --company ... (same flags, without --password-stdin)`,
+        `  ${PASSWORD_ENV}=... ${invokedAs} --company ... (same flags, without --password-stdin)`,
     )
     .action(async (options: SignupOptions) => {
       const password = await readPassword(deps, options.passwordStdin === true);

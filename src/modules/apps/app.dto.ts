@@ -18,7 +18,11 @@ export const appDto = z.object({
   confidential: z.boolean().describe('Whether the app has a client secret (web and service apps)'),
   redirectUris: z.array(z.string()),
   postLogoutRedirectUris: z.array(z.string()),
-  firstParty: z.boolean().describe('First-party apps skip the consent page'),
+  firstParty: z
+    .boolean()
+    .describe(
+      'First-party apps skip the consent page; only the operator sets this, with the command line (SEC-1)',
+    ),
   grants: z.array(appGrantDto).describe('Service apps only (APP-1)'),
   previousSecretExpiresAt: z.iso
     .datetime()

@@ -95,6 +95,25 @@ export function createAppRepository(db: Db | Tx) {
       return row ? toRow(row) : undefined;
     },
 
+    /**
+     * The operator names an app by its id alone (SEC-1): like a client ID, the row names the tenant.
+     * Not scoped by a tenant, so only operator paths call it.
+     */
+    async resolveId(id: string): Promise<AppRow | undefined> {
+      const row = await db('apps').where({ id }).first();
+      return row ? toRow(row) : undefined;
+    },
+
+    /** Every first-party app of every tenant, for the operator's review (SEC-1). */
+    async listFirstParty(): Promise<AppRow[]> {
+      const rows = await db('apps').where({ first_party: true }).orderBy(['tenant_id', 'name', 'id']);
+      return rows.map(toRow);
+    },
+
+    async setFirstParty(tenantId: string, id: string, firstParty: boolean, at: Date): Promise<void> {
+      await db('apps').where({ tenant_id: tenantId, id }).update({ first_party: firstParty, updated_at: at });
+    },
+
     async update(tenantId: string, id: string, fields: AppFieldsRow, at: Date): Promise<void> {
       await db('apps')
         .where({ tenant_id: tenantId, id })

@@ -40,6 +40,8 @@ export function appRoutes(deps: { apps: AppService }) {
       description:
         'User-facing apps (web, spa, native) need exact redirect URIs, https only except loopback. ' +
         'Service apps carry grants: permissions on nodes, none the caller does not hold there. ' +
+        'Apps registered here are third-party (people are asked for consent): `firstParty: true` is ' +
+        "refused, making an app first-party is the operator's decision (SEC-1). " +
         'The client secret of a web or service app is in this answer only.',
       permission,
       body: newAppSchema,
@@ -65,6 +67,7 @@ export function appRoutes(deps: { apps: AppService }) {
       path: '/apps/:appId',
       tag,
       summary: 'Change an app: any field but its kind',
+      description: 'Changing `firstParty` is refused: only the operator decides it (SEC-1).',
       permission,
       params: appParams,
       body: appPatchSchema,

@@ -10,6 +10,7 @@ import { CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, TenantIndex } from '../roles/index.ts';
 import { createClientLookup, presentApp, secretContext } from './app.clients.ts';
+import { checkFirstPartyChange, createFirstPartyOperations } from './app.first-party.ts';
 import { checkGrants, checkMayActAs, liveGrants } from './app.grants.ts';
 import { type AppFieldsRow, type AppRow, createAppRepository } from './app.repository.ts';
 import { type App, isConfidential } from './app.schema.ts';
@@ -80,6 +81,7 @@ export function createAppService(deps: AppServiceDeps) {
   ): Promise<{ app: App; clientSecret?: string }> {
     const valid = parseInput(newAppSchema, input);
     const index = await manage(ctx, tenantId);
+    checkFirstPartyChange(ctx, valid.firstParty, false);
     checkGrants(ctx, index, valid.grants);
     const clientId = newClientId();
     const clientSecret = isConfidential(valid.kind) ? newClientSecret() : undefined;
@@ -131,6 +133,7 @@ export function createAppService(deps: AppServiceDeps) {
     assertId(appId, 'app.not_found');
     const app = await db.transaction(async (tx) => {
       const current = await lockedApp(tx, tenantId, appId);
+      checkFirstPartyChange(ctx, p.firstParty, current.firstParty);
       const kept = liveGrants(index, current.grants);
       const next = parseInput(newAppSchema, {
         kind: current.kind,
@@ -220,6 +223,14 @@ export function createAppService(deps: AppServiceDeps) {
     return { app, clientSecret };
   }
 
+  const firstParty = createFirstPartyOperations({
+    db,
+    clock,
+    audit,
+    present: (row) => present(row),
+    changed,
+  });
+
   return {
     create,
     list,
@@ -227,6 +238,10 @@ export function createAppService(deps: AppServiceDeps) {
     update,
     remove,
     rotateSecret,
+    /** SEC-1, the operator only: set or clear an app's first-party flag (named by id or client ID). */
+    setFirstParty: firstParty.setFirstParty,
+    /** SEC-1, the operator only: every first-party app of every tenant, for review. */
+    listFirstParty: firstParty.listFirstParty,
     /** For the provider: the app behind a client ID, whatever its tenant (client IDs are global). */
     findByClientId: clients.findByClientId,
     /** For the provider's client authentication: constant-time, never throws for a wrong secret. */

@@ -71,7 +71,10 @@ export const newAppSchema = z
     name: nameSchema,
     redirectUris: uriListSchema.default([]),
     postLogoutRedirectUris: uriListSchema.default([]),
-    firstParty: z.boolean('must be true or false').default(false),
+    firstParty: z
+      .boolean('must be true or false')
+      .default(false)
+      .describe('Operator only (SEC-1): through the API, only false (the default) is accepted'),
     grants: grantListSchema.default([]),
   })
   .superRefine(checkKindRules);
@@ -83,7 +86,10 @@ export const appPatchSchema = z
     name: nameSchema.optional(),
     redirectUris: uriListSchema.optional(),
     postLogoutRedirectUris: uriListSchema.optional(),
-    firstParty: z.boolean('must be true or false').optional(),
+    firstParty: z
+      .boolean('must be true or false')
+      .optional()
+      .describe('Operator only (SEC-1): through the API, a change is refused'),
     grants: grantListSchema.optional(),
   })
   .refine((patch) => Object.values(patch).some((v) => v !== undefined), 'name at least one field to change');

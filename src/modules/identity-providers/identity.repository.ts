@@ -31,6 +31,20 @@ export function createFederatedIdentityRepository(db: Db | Tx) {
         .update({ last_sign_in_at: at });
     },
 
+    /**
+     * The users who sign in through the provider (SEC-4), disabled ones included since they can be
+     * enabled again; deleted users never come back.
+     */
+    async linkedUserIds(tenantId: string, providerId: string): Promise<string[]> {
+      return db('federated_identities as f')
+        .join('users as u', function () {
+          this.on('u.tenant_id', 'f.tenant_id').andOn('u.id', 'f.user_id');
+        })
+        .where({ 'f.tenant_id': tenantId, 'f.provider_id': providerId })
+        .whereNot('u.status', 'deleted')
+        .pluck('f.user_id');
+    },
+
     async listForUser(tenantId: string, userId: string) {
       const rows = await db('federated_identities').where({ tenant_id: tenantId, user_id: userId });
       return rows.map((r) => ({ providerId: r.provider_id as string, subject: r.subject as string }));

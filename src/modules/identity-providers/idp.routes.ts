@@ -71,7 +71,13 @@ export function identityProviderRoutes(deps: {
       path: '/identity-providers/:providerId',
       tag,
       summary: 'Change an identity provider: name, enabled, settings (or SAML metadataXml), client secret',
-      permission,
+      description:
+        'Changing what the provider trusts (OIDC issuer, client id or secret, claim names; SAML entity ' +
+        'id, SSO URL, certificates, attribute names or metadataXml) hands its group mappings and its ' +
+        'linked users to whoever answers there: it also needs every permission those grant and hold, ' +
+        'where they hold it (SEC-4). The name, enabled, scopes, algorithms and signature settings need ' +
+        'idp.manage only.',
+      permission: `${permission}; for a trust change, every permission the provider confers`,
       params: providerParams,
       body: providerPatchSchema,
       status: 200,
@@ -80,6 +86,7 @@ export function identityProviderRoutes(deps: {
         'identity_provider.not_found',
         'identity_provider.name_taken',
         'identity_provider.last_enabled',
+        'identity_provider.privilege_escalation',
       ],
       handler: ({ ctx, params, body }) => idps.update(ctx, tenantOf(ctx), params.providerId, body),
     }),

@@ -7,6 +7,7 @@ import type { SecretBox } from '../../platform/crypto/secret-box.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, invalidInput, parseInput } from '../../platform/errors/index.ts';
+import type { NetworkPolicy } from '../../platform/net/address-policy.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, AssignmentService, Authorizer } from '../roles/index.ts';
 import { settingsFromMetadata } from './idp.metadata-import.ts';
@@ -14,7 +15,13 @@ import { auditImage, presentProvider } from './idp.present.ts';
 import { createIdpReads, secretContext } from './idp.reads.ts';
 import { createIdpRepository, type ProviderRow } from './idp.repository.ts';
 import { type IdentityProvider, mappingSource, type OidcConfig, type SamlConfig } from './idp.schema.ts';
-import { configSchemaOf, newProviderSchema, providerPatchSchema } from './idp.validation.ts';
+import { requireMayRetrust, trustChanges } from './idp.trust.ts';
+import {
+  configSchemaOf,
+  newProviderSchema,
+  parseWithIssuerPolicy,
+  providerPatchSchema,
+} from './idp.validation.ts';
 
 export interface IdpServiceDeps {
   db: Db;
@@ -23,9 +30,11 @@ export interface IdpServiceDeps {
   access: Access;
   audit: AuditService;
   authz: Authorizer;
-  assignments: Pick<AssignmentService, 'revokeSourceInTx'>;
+  assignments: Pick<AssignmentService, 'revokeSourceInTx' | 'missingToConferInTx'>;
   /** PUBLIC_URL: the SP entity id, ACS and redirect URIs hang off it (idp.metadata.ts). */
   publicUrl: string;
+  /** FEDERATION_ALLOW_PRIVATE_NETWORKS: which OIDC issuers may be configured (SEC-5). */
+  network: NetworkPolicy;
 }
 
 /**
@@ -69,7 +78,7 @@ export function createIdpService(deps: IdpServiceDeps) {
   }
 
   async function create(ctx: RequestContext, tenantId: string, input: unknown): Promise<IdentityProvider> {
-    const valid = parseInput(newProviderSchema, input);
+    const valid = parseWithIssuerPolicy(newProviderSchema, input, deps.network);
     await manage(ctx, tenantId);
     if (valid.kind === 'saml') refuseExpired(valid.config);
     const id = newId();
@@ -111,10 +120,13 @@ export function createIdpService(deps: IdpServiceDeps) {
     return present(row);
   }
 
-  /** Any field but the kind; `config` is merged into the current settings, then checked whole. */
+  /**
+   * Any field but the kind; `config` is merged into the current settings, then checked whole.
+   * A change of trust anchor needs everything the provider confers (SEC-4).
+   */
   async function update(ctx: RequestContext, tenantId: string, id: string, input: unknown) {
-    const patch = parseInput(providerPatchSchema, input);
-    await manage(ctx, tenantId);
+    const patch = parseWithIssuerPolicy(providerPatchSchema, input, deps.network);
+    const index = await manage(ctx, tenantId); // loaded outside the transaction: one connection
     assertId(id, 'identity_provider.not_found');
     return db.transaction(async (tx) => {
       const r = createIdpRepository(tx);
@@ -133,6 +145,10 @@ export function createIdpService(deps: IdpServiceDeps) {
         refuseExpired(config as SamlConfig, (current.config as SamlConfig).signingCertificates);
       if (current.kind === 'saml' && patch.clientSecret !== undefined)
         throw invalidInput('clientSecret', 'only OIDC providers have a client secret');
+      const supplied = Object.keys({ ...imported, ...patch.config });
+      const retrusted = trustChanges(current.kind, current.config, config, { ...patch, supplied });
+      if (retrusted.length > 0)
+        await requireMayRetrust(tx, ctx, { index, assignments: deps.assignments }, id, retrusted);
       const enabled = patch.enabled ?? current.enabled;
       if (!enabled) await keepOneEnabled(tx, tenantId, current);
       const next = {
@@ -158,6 +174,7 @@ export function createIdpService(deps: IdpServiceDeps) {
         after: {
           ...auditImage(after),
           ...(patch.clientSecret === undefined ? {} : { credentialReplaced: true }),
+          ...(retrusted.length > 0 ? { trustChanged: retrusted } : {}),
         },
       });
       return present((await r.findById(tenantId, id))!);

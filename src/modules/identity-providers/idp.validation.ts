@@ -1,10 +1,19 @@
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { AppError, parseInput } from '../../platform/errors/index.ts';
+import {
+  addressRefusal,
+  type NetworkPolicy,
+  type OutboundProtocol,
+} from '../../platform/net/address-policy.ts';
 import { LOOPBACK_HOSTS } from '../apps/index.ts';
 import { MAX_METADATA_CHARS, settingsFromMetadata } from './idp.metadata-import.ts';
 
 // Provider settings (FED-1, FED-6, FED-7), strict: every unknown key and every problem is named.
-// URLs are https; plain http only on a loopback host (test IdPs run on this machine).
+// URLs are https; plain http only on a loopback host (test IdPs run on this machine). The OIDC
+// issuer, which Canopy fetches, is the exception: plain http there depends on the operator's
+// private-network setting (SEC-5), checked by withIssuerPolicy below.
 
 const MAX_CERTS = 5;
 const ASYMMETRIC_ALGS = [
@@ -30,6 +39,16 @@ const httpsUrl = z
     if (!url || url.username || url.password || url.hash) return false;
     return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
   }, 'must be an absolute https URL without credentials or fragment (http only on loopback)');
+
+/** The OIDC issuer: https, or http on the private networks the operator allowed (issuerProblem). */
+const issuerUrl = z
+  .string('must be a string')
+  .max(2000, 'must be at most 2000 characters')
+  .refine((value) => {
+    const url = URL.parse(value);
+    if (!url || url.username || url.password || url.hash || url.search) return false;
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  }, 'must be an absolute https URL without credentials, query or fragment');
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----/g;
 
@@ -112,7 +131,7 @@ const claimPath = z
   .max(256);
 
 export const oidcConfigSchema = z.strictObject({
-  issuer: httpsUrl.refine((v) => !URL.parse(v)?.search, 'must not carry a query'),
+  issuer: issuerUrl,
   clientId: z.string('must be a string').trim().min(1, 'must not be empty').max(255),
   scopes: z
     .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'is not a valid scope'))
@@ -235,3 +254,46 @@ export const newMappingSchema = z.strictObject({
 export const localAccountsSchema = z.strictObject({
   enabled: z.boolean('must be true or false').describe('Whether local accounts may still be created (FED-5)'),
 });
+
+/**
+ * SEC-5, said early: an issuer the outbound fetch would refuse is refused when it is configured —
+ * plain http without the private-network setting, an IP literal or `localhost` name outside what
+ * the policy allows. The fetch checks again on every connection (a name can resolve anywhere).
+ */
+export function issuerProblem(issuer: string, policy: NetworkPolicy): string | undefined {
+  const url = URL.parse(issuer);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return undefined; // the schema names it
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // RFC 6761: localhost names are loopback wherever they are resolved.
+  const localhost = host === 'localhost' || host.endsWith('.localhost');
+  const refused = isIP(host)
+    ? addressRefusal(host, url.protocol as OutboundProtocol, policy)
+    : localhost &&
+      addressRefusal('127.0.0.1', url.protocol as OutboundProtocol, policy)?.replace('127.0.0.1', host);
+  if (refused) return `cannot be fetched: ${refused}`;
+  if (url.protocol === 'http:' && !policy.allowPrivateNetworks)
+    return 'must be https (plain http only for on-premise providers, with FEDERATION_ALLOW_PRIVATE_NETWORKS on)';
+  return undefined;
+}
+
+type FieldProblem = { field: string; problem: string };
+
+/**
+ * Parses provider settings with SEC-5's issuer rule said early: an issuer the outbound fetch would
+ * refuse is refused when it is configured. One 400 names every problem, the issuer's among them.
+ */
+export function parseWithIssuerPolicy<T>(schema: z.ZodType<T>, input: unknown, policy: NetworkPolicy): T {
+  const issuer = (input as { config?: { issuer?: unknown } } | null)?.config?.issuer;
+  const problem = typeof issuer === 'string' ? issuerProblem(issuer, policy) : undefined;
+  if (!problem) return parseInput(schema, input);
+  let fields: FieldProblem[] = [];
+  try {
+    parseInput(schema, input);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'request.invalid_input') throw err;
+    fields = ((err.details?.fields ?? []) as FieldProblem[]).filter((f) => f.field !== 'config.issuer');
+  }
+  fields.push({ field: 'config.issuer', problem });
+  const summary = fields.map((f) => `${f.field}: ${f.problem}`).join('; ');
+  throw new AppError('request.invalid_input', { fields }, { message: `Invalid input — ${summary}` });
+}

@@ -1,4 +1,5 @@
 import type { MailMessage } from '../../platform/mail.ts';
+import { quotedTenantText } from '../../platform/mail-text.ts';
 
 export interface InvitationMailInput {
   to: string;
@@ -11,22 +12,31 @@ export interface InvitationMailInput {
   expiresAt: Date;
 }
 
-/** Names are free text: whatever line breaks they hold, each stays on its line. */
-const flat = (name: string) => name.replace(/\s+/g, ' ').trim();
+/**
+ * Fixed text (SEC-9): what a tenant typed never reaches the subject, where a mail client shows it
+ * as the sender's own words.
+ */
+export const INVITATION_SUBJECT = 'You are invited to an organization on Canopy';
 
-/** The invitation email (INV-2): plain text, the link on a line of its own. */
+/**
+ * The invitation email (INV-2, SEC-9): plain text, the link on a line of its own and the only link
+ * in it. Names a tenant typed appear only quoted, defanged and marked as theirs (mail-text.ts).
+ */
 export function invitationMessage(input: InvitationMailInput): MailMessage {
-  const org = flat(input.organizationName);
-  const where = input.groupName ? `${org} (${flat(input.groupName)})` : org;
-  const who = input.inviterName ? flat(input.inviterName) : `An administrator of ${org}`;
+  const org = quotedTenantText(input.organizationName);
+  const where = input.groupName
+    ? `the business group ${quotedTenantText(input.groupName)} of the organization ${org}`
+    : `the organization ${org}`;
+  const who = input.inviterName ? quotedTenantText(input.inviterName) : 'An administrator';
   const expires = `${input.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return {
     to: input.to,
-    subject: `You are invited to join ${org} on Canopy`,
+    subject: INVITATION_SUBJECT,
     text: [
       'Hello,',
       '',
       `${who} invited you to join ${where} on Canopy.`,
+      'Names in quotes were chosen by that organization; Canopy has not checked them.',
       '',
       'To accept, open this link and create your account:',
       '',

@@ -11,6 +11,7 @@ import type { UserService } from '../users/index.ts';
 import { createAcceptance } from './invitation.acceptance.ts';
 import { createDelivery } from './invitation.delivery.ts';
 import { createListing } from './invitation.listing.ts';
+import type { InvitationQuota, QuotaTicket } from './invitation.quota.ts';
 import { createInvitationRepository, type Inviter } from './invitation.repository.ts';
 import {
   type Invitation,
@@ -33,11 +34,23 @@ export interface InvitationServiceDeps {
   users: Pick<UserService, 'prepareLocalUser' | 'insertLocalUser' | 'profileOf'>;
   assignments: Pick<AssignmentService, 'authorizeGrant' | 'grantInTx'>;
   mailer: Mailer;
+  /** SEC-9: invitation mails per master org and day. */
+  quota: InvitationQuota;
   logger: Logger;
   /** PUBLIC_URL: invitation links are `${publicUrl}/invitations/<token>`. */
   publicUrl: string;
   /** INVITATION_TTL_DAYS (INV-2). */
   ttlDays: number;
+}
+
+/** Invitations that were not made send no mail: their share of the quota goes back. */
+async function refundOnFailure<T>(ticket: QuotaTicket, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    await ticket.refund();
+    throw err;
+  }
 }
 
 function inviterOf(ctx: RequestContext): Inviter {
@@ -53,9 +66,23 @@ function inviterOf(ctx: RequestContext): Inviter {
  * link (see invitation.acceptance.ts). Tokens exist in memory and in the mail only.
  */
 export function createInvitationService(deps: InvitationServiceDeps) {
-  const { db, clock, access, audit, assignments } = deps;
+  const { db, clock, access, audit, assignments, quota } = deps;
   const invitations = createInvitationRepository(db);
   const deliver = createDelivery(deps);
+
+  /** A mail that did not go out is not counted; the answer stands if the refund itself fails. */
+  async function refundUndelivered(ticket: QuotaTicket, sent: readonly SentInvitation[]) {
+    const failed = sent.filter((s) => s.delivery === 'failed').length;
+    if (failed === 0) return;
+    await ticket
+      .refund(failed)
+      .catch((err: Error) =>
+        deps.logger.warn(
+          { err: err.message },
+          'invitations: giving back the quota of undelivered mails failed',
+        ),
+      );
+  }
 
   /** INV-4 (FED-5): a master org that turned off local accounts sends no invitations. */
   async function masterAcceptingLocalAccounts(tenantId: string) {
@@ -103,46 +130,51 @@ export function createInvitationService(deps: InvitationServiceDeps) {
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + deps.ttlDays * DAY_MS);
 
-    const created = await db.transaction(async (tx) => {
-      const repo = createInvitationRepository(tx);
-      // Invitations of one address to one node happen one after another: each replaces the last.
-      await repo.lockAddresses(tenantId, orgId, emails);
-      const out: { invitation: Invitation; token: string }[] = [];
-      for (const email of emails) {
-        for (const replaced of await repo.cancelPendingFor(tenantId, orgId, email, now)) {
+    // SEC-9: one mail per address, all within today's quota or none at all.
+    const ticket = await quota.take(tenantId, emails.length);
+    const created = await refundOnFailure(ticket, () =>
+      db.transaction(async (tx) => {
+        const repo = createInvitationRepository(tx);
+        // Invitations of one address to one node happen one after another: each replaces the last.
+        await repo.lockAddresses(tenantId, orgId, emails);
+        const out: { invitation: Invitation; token: string }[] = [];
+        for (const email of emails) {
+          for (const replaced of await repo.cancelPendingFor(tenantId, orgId, email, now)) {
+            await audit.record(tx, ctx, {
+              tenantId,
+              orgId,
+              action: 'invitation.cancel',
+              target: { type: 'invitation', id: replaced.id },
+              before: { status: 'pending' },
+              after: { status: 'cancelled', reason: 'replaced by a new invitation' },
+            });
+          }
+          const { token, tokenHash } = newInvitationToken();
+          const invitation = await repo.insert(tenantId, {
+            id: newId(),
+            orgId,
+            email,
+            roles,
+            tokenHash,
+            expiresAt,
+            inviter,
+            at: now,
+          });
           await audit.record(tx, ctx, {
             tenantId,
             orgId,
-            action: 'invitation.cancel',
-            target: { type: 'invitation', id: replaced.id },
-            before: { status: 'pending' },
-            after: { status: 'cancelled', reason: 'replaced by a new invitation' },
+            action: 'invitation.create',
+            target: { type: 'invitation', id: invitation.id },
+            after: { email, organizationId: orgId, roles, expiresAt },
           });
+          out.push({ invitation, token });
         }
-        const { token, tokenHash } = newInvitationToken();
-        const invitation = await repo.insert(tenantId, {
-          id: newId(),
-          orgId,
-          email,
-          roles,
-          tokenHash,
-          expiresAt,
-          inviter,
-          at: now,
-        });
-        await audit.record(tx, ctx, {
-          tenantId,
-          orgId,
-          action: 'invitation.create',
-          target: { type: 'invitation', id: invitation.id },
-          after: { email, organizationId: orgId, roles, expiresAt },
-        });
-        out.push({ invitation, token });
-      }
-      return out;
-    });
+        return out;
+      }),
+    );
     const sent: SentInvitation[] = [];
     for (const { invitation, token } of created) sent.push(await deliver(ctx, invitation, token, master));
+    await refundUndelivered(ticket, sent);
     return sent;
   }
 
@@ -176,25 +208,30 @@ export function createInvitationService(deps: InvitationServiceDeps) {
     await authorizeRoles(ctx, tenantId, current.roles);
     const now = clock.now();
     const { token, tokenHash } = newInvitationToken();
-    const resent = await db.transaction(async (tx) => {
-      const updated = await createInvitationRepository(tx).replaceToken(tenantId, invitationId, {
-        tokenHash,
-        expiresAt: new Date(now.getTime() + deps.ttlDays * DAY_MS),
-        inviter: inviterOf(ctx),
-        at: now,
-      });
-      assertThat(updated, 'invitation.not_pending');
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: updated.organizationId,
-        action: 'invitation.resend',
-        target: { type: 'invitation', id: invitationId },
-        before: { expiresAt: current.expiresAt, invitedBy: current.invitedBy },
-        after: { expiresAt: updated.expiresAt, invitedBy: updated.invitedBy },
-      });
-      return updated;
-    });
-    return deliver(ctx, resent, token, master);
+    const ticket = await quota.take(tenantId, 1);
+    const resent = await refundOnFailure(ticket, () =>
+      db.transaction(async (tx) => {
+        const updated = await createInvitationRepository(tx).replaceToken(tenantId, invitationId, {
+          tokenHash,
+          expiresAt: new Date(now.getTime() + deps.ttlDays * DAY_MS),
+          inviter: inviterOf(ctx),
+          at: now,
+        });
+        assertThat(updated, 'invitation.not_pending');
+        await audit.record(tx, ctx, {
+          tenantId,
+          orgId: updated.organizationId,
+          action: 'invitation.resend',
+          target: { type: 'invitation', id: invitationId },
+          before: { expiresAt: current.expiresAt, invitedBy: current.invitedBy },
+          after: { expiresAt: updated.expiresAt, invitedBy: updated.invitedBy },
+        });
+        return updated;
+      }),
+    );
+    const sent = await deliver(ctx, resent, token, master);
+    await refundUndelivered(ticket, [sent]);
+    return sent;
   }
 
   async function cancel(ctx: RequestContext, tenantId: string, invitationId: string): Promise<void> {

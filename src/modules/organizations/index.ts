@@ -13,4 +13,4 @@ export {
   type OrganizationService,
 } from './organization.service.ts';
 export { signupRoutes } from './signup.routes.ts';
-export { createSignupService, type SignupResult } from './signup.service.ts';
+export { createSignupService, type SignupMode, type SignupResult } from './signup.service.ts';

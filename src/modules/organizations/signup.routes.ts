@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { RequestContext } from '../../platform/context.ts';
+import { AppError } from '../../platform/errors/index.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import type { Throttle } from '../../platform/http/throttle.ts';
 import { environmentDto } from '../environments/index.ts';
 import { userDto } from '../users/index.ts';
 import { signupSchema } from './organization.schema.ts';
-import type { SignupResult } from './signup.service.ts';
+import type { SignupMode, SignupResult } from './signup.service.ts';
 
 const signupResultDto = z.object({
   organization: z.object({ id: z.uuid(), name: z.string(), domain: z.string() }),
@@ -22,6 +23,8 @@ export function signupRoutes(deps: {
   signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
   signupThrottle: Throttle;
   publicUrl: string;
+  /** SIGNUP_MODE: when closed, refused before the throttle counts anything. */
+  signupMode: SignupMode;
 }) {
   return [
     defineRoute({
@@ -29,13 +32,16 @@ export function signupRoutes(deps: {
       path: '/signup',
       tag: 'Sign-up',
       summary: 'Sign a company up: its master organization and first administrator',
-      description: 'ORG-1. No token needed; limited per source address (`SIGNUPS_PER_ADDRESS_PER_HOUR`).',
+      description:
+        'ORG-1. No token needed; limited per source address (`SIGNUPS_PER_ADDRESS_PER_HOUR`). ' +
+        'With `SIGNUP_MODE=closed`, 403 `signup.closed`: only the operator creates organizations (SEC-9).',
       public: true,
       body: signupSchema,
       status: 201,
       response: signupResultDto,
-      errors: ['organization.domain_taken'],
+      errors: ['organization.domain_taken', 'signup.closed', 'request.rate_limited'],
       handler: async ({ req, res, body }) => {
+        if (deps.signupMode === 'closed') throw new AppError('signup.closed');
         await deps.signupThrottle(res, `ip:${req.ip ?? ''}`);
         const result = await deps.signUp({ actor: { kind: 'anonymous' }, requestId: req.id }, body);
         const domain = result.organization.domain ?? '';

@@ -22,9 +22,13 @@ export interface SignupResult {
   environments: Environment[];
 }
 
+/** SIGNUP_MODE (SEC-9): `closed` leaves creating organizations to the operator alone. */
+export type SignupMode = 'open' | 'closed';
+
 /**
  * ORG-1: a company signs up. The master org, its first user (owner, Organization Administrators),
  * its credentials and its two environments are created in one transaction, or nothing is.
+ * With SIGNUP_MODE=closed only the operator (the command-line tool) signs companies up.
  */
 export function createSignupService(deps: {
   db: Db;
@@ -35,10 +39,13 @@ export function createSignupService(deps: {
   assignments: AssignmentService;
   environments: EnvironmentService;
   credentials: CredentialService;
+  mode: SignupMode;
 }) {
   const { db, clock, authz, audit, users, assignments, environments, credentials } = deps;
 
   return async function signUp(ctx: RequestContext, input: unknown): Promise<SignupResult> {
+    // The pages and the API refuse earlier (before their throttle counts); this holds for any other door.
+    if (deps.mode === 'closed' && ctx.actor.kind !== 'operator') throw new AppError('signup.closed');
     const valid = parseInput(signupSchema, input);
     const prepared = await users.prepareLocalUser({
       username: valid.username,

@@ -1,8 +1,21 @@
 import type { AppGrantOf, RequestContext } from '../../platform/context.ts';
 import { AppError, assertId, assertThat } from '../../platform/errors/index.ts';
 import type { Authorizer } from './authorizer/authorizer.ts';
-import type { TenantIndex } from './authorizer/tenant-index.ts';
-import { isPermission, maskOf as maskOfPermissions, type Permission } from './permissions.ts';
+import type { Conferral, TenantIndex } from './authorizer/tenant-index.ts';
+import {
+  ALL_MASK,
+  isPermission,
+  maskOf as maskOfPermissions,
+  type Permission,
+  permissionsOf,
+} from './permissions.ts';
+
+/** Permissions the actor would hand out without holding them, on one node (or environment). */
+export interface MissingPermissions {
+  organizationId: string;
+  environmentId?: string;
+  missingPermissions: Permission[];
+}
 
 /**
  * The one permission check services call. Answers from the in-memory index. Callers outside the
@@ -96,7 +109,58 @@ export function createAccess(authz: Authorizer) {
     return maskOfPermissions(covering.flatMap((g) => g.permissions.filter(isPermission)));
   }
 
-  return { tenantIndexFor, require, requireMember, maskOf };
+  /**
+   * What the actor holds where a conferral lands. An inheriting one reaches every node below, so
+   * only the actor's inheriting grants count; a service app's grants always reach every descendant.
+   */
+  function heldFor(ctx: RequestContext, index: TenantIndex, at: Omit<Conferral, 'mask'>): number {
+    const { actor } = ctx;
+    if (actor.kind === 'user') {
+      return at.inherit
+        ? index.inheritableMask(actor.userId, at.organizationId)
+        : index.mask(actor.userId, at.organizationId, at.environmentId ?? undefined);
+    }
+    const mask = maskOf(ctx, index, at.organizationId);
+    return mask === 'all' ? ALL_MASK : mask;
+  }
+
+  /**
+   * ROLE-5, the one "nobody hands out what they do not hold" rule: the permissions among
+   * `conferrals` the actor lacks where they land, by node and environment; empty when none.
+   * Conferrals on nodes or environments that no longer exist reach nothing and are skipped.
+   */
+  function missing(
+    ctx: RequestContext,
+    index: TenantIndex,
+    conferrals: Iterable<Conferral>,
+  ): MissingPermissions[] {
+    // One look per distinct place, however many grants or users land there.
+    const places = new Map<string, Conferral>();
+    for (const c of conferrals) {
+      if (!index.node(c.organizationId)) continue;
+      if (c.environmentId !== null && index.environmentOrg(c.environmentId) !== c.organizationId) continue;
+      const key = `${c.organizationId} ${c.environmentId} ${c.inherit}`;
+      const seen = places.get(key);
+      if (seen) seen.mask |= c.mask;
+      else places.set(key, { ...c });
+    }
+    const lacking = new Map<string, { organizationId: string; environmentId: string | null; mask: number }>();
+    for (const c of places.values()) {
+      const mask = c.mask & ~heldFor(ctx, index, c);
+      if (mask === 0) continue;
+      const key = `${c.organizationId} ${c.environmentId}`;
+      const seen = lacking.get(key);
+      if (seen) seen.mask |= mask;
+      else lacking.set(key, { organizationId: c.organizationId, environmentId: c.environmentId, mask });
+    }
+    return [...lacking.values()].map(({ organizationId, environmentId, mask }) => ({
+      organizationId,
+      ...(environmentId === null ? {} : { environmentId }),
+      missingPermissions: permissionsOf(mask),
+    }));
+  }
+
+  return { tenantIndexFor, require, requireMember, maskOf, missing };
 }
 
 export type Access = ReturnType<typeof createAccess>;

@@ -5,20 +5,13 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { Access } from './access.ts';
+import type { Access, MissingPermissions } from './access.ts';
 import { createAssignmentRepository, userStatus } from './assignment.repository.ts';
 import { createAssignmentRevocation } from './assignment.revocation.ts';
 import type { Authorizer } from './authorizer/authorizer.ts';
 import type { TenantIndex } from './authorizer/tenant-index.ts';
 import { ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
-import {
-  ALL_MASK,
-  bitOf,
-  ENVIRONMENT_SCOPABLE_MASK,
-  maskOf,
-  type Permission,
-  permissionsOf,
-} from './permissions.ts';
+import { bitOf, ENVIRONMENT_SCOPABLE_MASK, maskOf, type Permission } from './permissions.ts';
 import { createRoleRepository } from './role.repository.ts';
 import { assignmentInputSchema, type Role, type RoleAssignment } from './role.schema.ts';
 
@@ -51,8 +44,6 @@ export function createAssignmentService(deps: {
     return environmentId ? mask & ENVIRONMENT_SCOPABLE_MASK : mask;
   }
 
-  const appMask = (mask: number | 'all') => (mask === 'all' ? ALL_MASK : mask);
-
   /** ROLE-5: `roles.assign` on the node, and every permission in play held there by the actor. */
   async function requireGrantor(
     ctx: RequestContext,
@@ -61,18 +52,46 @@ export function createAssignmentService(deps: {
     grant: Grant,
   ): Promise<TenantIndex> {
     const index = await access.require(ctx, tenantId, 'roles.assign', grant.organizationId);
-    if (ctx.actor.kind === 'operator') return index;
-    // An inheriting grant reaches every descendant, so it needs permissions the actor holds there too.
-    // (A service app's grants always reach every descendant of their node.)
-    const held =
-      ctx.actor.kind === 'user'
-        ? grant.inherit
-          ? index.inheritableMask(ctx.actor.userId, grant.organizationId)
-          : index.mask(ctx.actor.userId, grant.organizationId, grant.environmentId ?? undefined)
-        : appMask(access.maskOf(ctx, index, grant.organizationId));
-    const missing = permissionsOf(grantedMask(role, grant.environmentId) & ~held);
-    assertThat(missing.length === 0, 'role_assignment.privilege_escalation', { missingPermissions: missing });
+    const [lacking] = access.missing(ctx, index, [
+      { ...grant, mask: grantedMask(role, grant.environmentId) },
+    ]);
+    assertThat(!lacking, 'role_assignment.privilege_escalation', {
+      missingPermissions: lacking?.missingPermissions ?? [],
+    });
     return index;
+  }
+
+  /**
+   * SEC-4, ROLE-5 for whoever changes what signs people in: the permissions the actor lacks among
+   * those these grants would hand out (a provider's group mappings) and those these users hold
+   * (whoever can sign in as them holds them too). Reads roles in the caller's transaction; the
+   * index is the caller's, loaded before it (the embedded database has one connection).
+   */
+  async function missingToConferInTx(
+    tx: Tx,
+    ctx: RequestContext,
+    index: TenantIndex,
+    conferred: {
+      grants: readonly {
+        roleId: string;
+        organizationId: string;
+        environmentId: string | null;
+        inherit: boolean;
+      }[];
+      userIds: readonly string[];
+    },
+  ): Promise<MissingPermissions[]> {
+    const roleById = new Map(
+      conferred.grants.length === 0
+        ? []
+        : (await createRoleRepository(tx).list(index.tenantId)).map((r) => [r.id, r]),
+    );
+    const fromGrants = conferred.grants.flatMap((g) => {
+      const role = roleById.get(g.roleId);
+      return role ? [{ ...g, mask: grantedMask(role, g.environmentId) }] : [];
+    });
+    const fromUsers = conferred.userIds.flatMap((userId) => index.grantsOf(userId));
+    return access.missing(ctx, index, [...fromGrants, ...fromUsers]);
   }
 
   /** Normalizes inherit/environment against the role: Organization Administrators always inherits. */
@@ -272,6 +291,7 @@ export function createAssignmentService(deps: {
     revokeUnlessProtectedInTx: revocation.revokeUnlessProtectedInTx,
     listForUserInTx,
     authorizeGrant,
+    missingToConferInTx,
     isAdministratorInTx,
   };
 }

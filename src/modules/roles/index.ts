@@ -1,9 +1,10 @@
-export { type Access, createAccess } from './access.ts';
+export { type Access, createAccess, type MissingPermissions } from './access.ts';
 export { assignmentRoutes } from './assignment.routes.ts';
 export { type AssignmentService, createAssignmentService } from './assignment.service.ts';
 export { type Authorizer, type ChangeScope, createAuthorizer } from './authorizer/authorizer.ts';
 export { createSnapshotRepository } from './authorizer/snapshot.repository.ts';
 export {
+  type Conferral,
   type IndexedNode,
   TenantIndex,
   type TenantSnapshot,

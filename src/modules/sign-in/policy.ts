@@ -1,18 +1,25 @@
 /**
- * How password sign-in resists guessing (SESS-8). One place for every number; the defaults follow
- * the peers (research E §1.1, §4.3) and are meant to become configuration keys.
+ * How password sign-in resists guessing (SESS-8) without letting anyone lock a person out from afar
+ * (SEC-6). One place for every number; the defaults follow the peers (research E §1.1, §4.3; OWASP's
+ * "device cookie" lockout) and come from configuration (`signIn.*`).
  *
- * - Per username (tenant + case-folded username, known or not): `maxFailures` failures within
- *   `failureWindowSeconds` lock the username for `lockoutSeconds`; each further lockout within
+ * - Per username and source (tenant + case-folded username, known or not, and the caller's address —
+ *   or, for a browser holding a device cookie for that account, its device): `maxFailures` failures
+ *   within `failureWindowSeconds` lock that pair for `lockoutSeconds`; each further lockout within
  *   `escalationWindowSeconds` doubles it, never beyond `maxLockoutSeconds`. A lockout always ends
- *   (ASVS 6.1.1: an attacker can delay a victim by at most `maxLockoutSeconds` at a time, and
- *   attempts made during a lockout neither extend it nor count towards the next one). A success
- *   forgets the username's failures and lockouts. Keycloak's defaults (off by default; 30 failures,
- *   12 h, +60 s per failure up to 15 min) and Auth0's (10 per identifier + address) bracket these.
- * - Per source address, across usernames and tenants: after `maxFailures` failures within
- *   `windowSeconds` the next attempt is refused and the address blocked for `blockSeconds`
- *   (password spraying). Successful sign-ins do not count, so a busy office behind one address is
- *   not throttled by its own users.
+ *   (ASVS 6.1.1), and attempts made during one neither extend it nor count towards the next. A
+ *   success forgets the pair's failures and lockouts. An attacker's failures lock only the attacker's
+ *   own pairs: the victim, from another address, is not held back by them.
+ * - Per username across every source (distributed guessing): `accountMaxFailures` failures within
+ *   `failureWindowSeconds` lock the username, with the same escalation — for browsers without a device
+ *   cookie for that account only. A browser that has signed in to the account before is held back by
+ *   its own failures alone, so a botnet can delay a person's first sign-in on a new browser, never
+ *   their usual one. Successes do not forgive the account-wide count (they would hand an ongoing
+ *   attack a fresh allowance); an unlock does.
+ * - Per source address, across usernames and tenants: after `address.maxFailures` failures within
+ *   `windowSeconds` the next attempt is refused and the address blocked for `blockSeconds` (password
+ *   spraying), except for an account's own device-cookie browser. Successful sign-ins do not count,
+ *   so a busy office behind one address is not throttled by its own users.
  */
 export interface SignInPolicy {
   username: {
@@ -21,6 +28,8 @@ export interface SignInPolicy {
     lockoutSeconds: number;
     maxLockoutSeconds: number;
     escalationWindowSeconds: number;
+    /** Failures of one username from every source together before fresh browsers are locked out. */
+    accountMaxFailures: number;
   };
   address: {
     maxFailures: number;
@@ -36,6 +45,7 @@ export const DEFAULT_SIGN_IN_POLICY: Readonly<SignInPolicy> = Object.freeze({
     lockoutSeconds: 15 * 60,
     maxLockoutSeconds: 60 * 60,
     escalationWindowSeconds: 24 * 3600,
+    accountMaxFailures: 30,
   },
   address: {
     maxFailures: 20,
@@ -50,6 +60,7 @@ export function signInPolicy(config: {
   failureWindowSeconds: number;
   lockoutSeconds: number;
   maxLockoutSeconds: number;
+  accountMaxFailures: number;
   addressMaxFailures: number;
   addressWindowSeconds: number;
   addressBlockSeconds: number;
@@ -61,6 +72,7 @@ export function signInPolicy(config: {
       lockoutSeconds: config.lockoutSeconds,
       maxLockoutSeconds: Math.max(config.lockoutSeconds, config.maxLockoutSeconds),
       escalationWindowSeconds: DEFAULT_SIGN_IN_POLICY.username.escalationWindowSeconds,
+      accountMaxFailures: Math.max(config.maxFailures, config.accountMaxFailures),
     },
     address: {
       maxFailures: config.addressMaxFailures,

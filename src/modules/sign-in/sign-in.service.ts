@@ -6,9 +6,12 @@ import type { Logger } from '../../platform/logger.ts';
 import type { RedisClients } from '../../platform/redis.ts';
 import type { UsageEvent } from '../analytics/index.ts';
 import type { AuditService } from '../audit/index.ts';
+import type { Access } from '../roles/index.ts';
 import type { UserService } from '../users/index.ts';
+import { createDeviceCookies } from './device-cookie.ts';
 import { DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './policy.ts';
-import { createThrottle } from './throttle.ts';
+import { createThrottle, type Lockout } from './throttle.ts';
+import { createUnlock } from './unlock.ts';
 
 export interface SignInAttempt {
   tenantId: string;
@@ -16,15 +19,23 @@ export interface SignInAttempt {
   password: string;
   /** The caller's address, for per-address throttling. */
   ip: string;
+  /** The device cookies the browser sent (SEC-6), as sent; anything but a genuine one is ignored. */
+  devices?: readonly string[];
   /** The app the user is signing in to, when known (usage analytics, ANL-1). */
   clientId?: string;
 }
 
 /** Failures never say whether the username exists (SESS-8). */
 export type SignInResult =
-  | { ok: true; userId: string }
+  | { ok: true; userId: string; device: DeviceCookieValue }
   | { ok: false; reason: 'invalid_credentials' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+
+/** The device cookie to set after a password sign-in: this browser is known to the account from now on. */
+export interface DeviceCookieValue {
+  value: string;
+  maxAgeSeconds: number;
+}
 
 export interface SignInServiceDeps {
   db: Db;
@@ -32,7 +43,12 @@ export interface SignInServiceDeps {
   redis: RedisClients | undefined;
   audit: AuditService;
   users: UserService;
+  access: Pick<Access, 'require'>;
   logger: Logger;
+  /** Key material the device cookies' MAC key is derived from (the web pages' root key, from SECRETS_KEY). */
+  deviceKey: Buffer;
+  /** How long a device cookie vouches for a browser (default 180 days). */
+  deviceCookieDays?: number;
   /** Throttling and lockout numbers; the documented defaults otherwise. */
   policy?: SignInPolicy;
   /** Prefix of the Redis keys: the installation's `storage.redisKeyPrefix` (default `canopy:`). */
@@ -45,12 +61,12 @@ export interface SignInServiceDeps {
 const AUDITED_USERNAME_LENGTH = 255;
 
 /**
- * Password sign-in (SESS-8, AUD-1). Every failure looks the same — unknown username, wrong password,
- * disabled or deleted account, account without a password — and costs one password verification.
- * While the username or the address is throttled the answer is `throttled` without any
- * verification, for existing and unknown usernames alike and whatever the password. Every attempt,
- * refused or not, is audited with the username and the caller's address (on purpose: it is what an
- * investigation of a sign-in needs), never the password.
+ * Password sign-in (SESS-8, SEC-6, AUD-1). Every failure looks the same — unknown username, wrong
+ * password, disabled or deleted account, account without a password — and costs one password
+ * verification. While the attempt is throttled the answer is `throttled` without any verification,
+ * for existing and unknown usernames alike and whatever the password. Every attempt, refused or not,
+ * and every lockout it starts, is audited with the username and the caller's address (on purpose:
+ * it is what an investigation of a sign-in needs), never the password.
  */
 export function createSignInService(deps: SignInServiceDeps) {
   const { users, audit } = deps;
@@ -62,37 +78,73 @@ export function createSignInService(deps: SignInServiceDeps) {
     policy: deps.policy ?? DEFAULT_SIGN_IN_POLICY,
     redisKeyPrefix: deps.redisKeyPrefix ?? 'canopy:',
   });
+  const devices = createDeviceCookies({
+    key: deps.deviceKey,
+    clock: deps.clock,
+    days: deps.deviceCookieDays ?? 180,
+  });
 
-  async function decide(attempt: SignInAttempt, user: SignInUser | undefined): Promise<SignInResult> {
-    const gate = await throttle.admit(attempt.tenantId, attempt.username, attempt.ip);
-    if (!gate.admitted) return { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
+  async function decide(
+    attempt: SignInAttempt,
+    user: SignInUser | undefined,
+    deviceId: string | undefined,
+  ): Promise<{ result: SignInResult; lockouts: Lockout[] }> {
+    const gate = await throttle.admit(attempt.tenantId, attempt.username, attempt.ip, deviceId);
+    if (!gate.admitted) {
+      return {
+        result: { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds },
+        lockouts: [],
+      };
+    }
     // One verification whatever the account: a fixed hash stands in when there is none to check.
     const hash = user?.status === 'active' ? user.passwordHash : null;
     const matches = await verifyPassword(hash, attempt.password);
     if (matches && user) {
       await throttle.succeeded(gate.ticket);
-      return { ok: true, userId: user.id };
+      const device = {
+        value: devices.afterSignIn(attempt.devices ?? [], attempt.tenantId, user.id),
+        maxAgeSeconds: devices.maxAgeSeconds,
+      };
+      return { result: { ok: true, userId: user.id, device }, lockouts: [] };
     }
-    await throttle.failed(gate.ticket);
-    return { ok: false, reason: 'invalid_credentials' };
+    const lockouts = await throttle.failed(gate.ticket);
+    return { result: { ok: false, reason: 'invalid_credentials' }, lockouts };
   }
 
   return {
     async authenticate(ctx: RequestContext, attempt: SignInAttempt): Promise<SignInResult> {
       const user = await users.findForSignIn(attempt.tenantId, attempt.username);
-      const result = await decide(attempt, user);
-      await audit.recordNow(ctx, {
+      // Only an account has a user id, so no cookie ever vouches for an unknown username.
+      const deviceId = user ? devices.deviceFor(attempt.devices ?? [], attempt.tenantId, user.id) : undefined;
+      const { result, lockouts } = await decide(attempt, user, deviceId);
+      const who = {
         tenantId: attempt.tenantId,
         orgId: attempt.tenantId,
+        ...(user ? { target: { type: 'user', id: user.id } } : {}),
+      };
+      const seen = {
+        username: attempt.username.slice(0, AUDITED_USERNAME_LENGTH),
+        ip: attempt.ip,
+        ...(deviceId ? { knownBrowser: true } : {}),
+      };
+      await audit.recordNow(ctx, {
+        ...who,
         action: 'session.sign_in',
         outcome: result.ok ? 'success' : 'failure',
-        ...(user ? { target: { type: 'user', id: user.id } } : {}),
-        after: {
-          username: attempt.username.slice(0, AUDITED_USERNAME_LENGTH),
-          ip: attempt.ip,
-          ...(result.ok ? {} : { reason: result.reason }),
-        },
+        after: { ...seen, ...(result.ok ? {} : { reason: result.reason }) },
       });
+      for (const lockout of lockouts) {
+        await audit.recordNow(ctx, {
+          ...who,
+          action: 'session.lockout',
+          after: {
+            ...seen,
+            scope: lockout.scope,
+            lockoutSeconds: lockout.seconds,
+            lockoutInARow: lockout.inARow,
+          },
+        });
+      }
       deps.usage?.record({
         tenantId: attempt.tenantId,
         orgId: attempt.tenantId,
@@ -102,8 +154,11 @@ export function createSignInService(deps: SignInServiceDeps) {
       return result;
     },
 
-    /** A username's counted failures and remaining lockout (operators, tests). */
+    /** A username's failures from every source, and how long fresh browsers stay locked out (operators, tests). */
     inspect: (tenantId: string, username: string) => throttle.inspect(tenantId, username),
+
+    /** SEC-6: clears every lockout and counted failure of a user (`users.manage` on the master; audited). */
+    unlock: createUnlock({ db: deps.db, users, access: deps.access, audit, throttle }),
   };
 }
 

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { type RateLimiterAbstract, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Clock } from '../../platform/clock.ts';
-import type { Db } from '../../platform/db/database.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
+import { createDurableLimiters } from '../../platform/db/durable-limiter.ts';
+import { type CounterSelection, clearCounters, countLive } from '../../platform/db/sql-limiter-store.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { RedisClients } from '../../platform/redis.ts';
 import { throttleUnit } from './address.ts';
+import { type Count, createLockableCounter } from './lockable-counter.ts';
 import { lockoutSeconds, type SignInPolicy } from './policy.ts';
-import { createSweeper, SqlLimiterStore } from './sql-limiter-store.ts';
 
 export interface ThrottleDeps {
   db: Db;
@@ -18,104 +20,227 @@ export interface ThrottleDeps {
   redisKeyPrefix: string;
 }
 
+/** Where an attempt comes from, for its own (username, source) counter. */
+export type SourceKind = 'address' | 'device';
+
 /** An admitted attempt: already counted as a failure until `succeeded` says otherwise. */
 export interface Ticket {
   tenantId: string;
-  userKey: string;
-  addressKey: string;
-  /** This attempt's number among the username's counted failures. */
-  count: number;
+  source: SourceKind;
+  /** The (username, address) or (username, device) count: this browser's own. */
+  pair: Count;
+  /** The username's count across every source; absent while it is locked (a device-cookie browser). */
+  account: Count | undefined;
+  /** The address's count, when it was inside its limit. */
+  addressKey: string | undefined;
 }
 
 export type Admission = { admitted: true; ticket: Ticket } | { admitted: false; retryAfterSeconds: number };
 
+/** A lockout that an attempt started: of one source on the username, or of the username itself. */
+export interface Lockout {
+  scope: SourceKind | 'account';
+  seconds: number;
+  /** How many lockouts in a row this one is (it lasts longer each time). */
+  inARow: number;
+}
+
+// Counter kinds (key prefixes in the stores: `<kind>:<key>`, in Redis after `<prefix>sign-in:`).
+// Pair keys start with `<username key>.`, account keys with `<username key>`, so that an unlock
+// finds every counter of a username.
+const PAIR = ['pair', 'pairesc', 'pairlock'] as const;
+const ACCOUNT = ['acct', 'acctesc', 'acctlock'] as const;
+const ADDRESS = 'addr';
+
 /**
- * The counters behind SESS-8, shared by every node: in Redis when configured (rate-limiter-flexible's
- * atomic Lua counter, with the SQL store as insurance should Redis fail), else in SQL.
+ * The counters behind SESS-8 and SEC-6, shared by every node: in Redis when configured
+ * (rate-limiter-flexible's atomic Lua counter, with the SQL store as insurance should Redis fail),
+ * else in SQL.
  *
- * An attempt is counted *before* its password is checked (and refunded on success), so N parallel
+ * Gates: a browser without a device cookie for the account passes the address, its (username,
+ * address) pair and the account-wide counter; a browser with one passes only its (username, device)
+ * pair — its attempts still count on the address and the account, so that guessing with a stolen
+ * cookie shows everywhere else.
+ *
+ * An attempt is counted *before* its password is checked (and given back on success), so N parallel
  * attempts cannot all slip past a limit of 5 (the Zitadel race, GHSA-7h8m-vrxx-vr4m): at most
- * `maxFailures` verifications run per lockout.
+ * `maxFailures` verifications run per lockout. An attempt that a gate refuses is given back to the
+ * gates it passed, so refused attempts neither extend a lockout nor count towards the next one.
  */
 export function createThrottle(deps: ThrottleDeps) {
   const { db, clock, redis, logger, policy, redisKeyPrefix } = deps;
-  const sweep = createSweeper(db, (err) => logger.warn({ err }, 'sign-in: sweeping old counters failed'));
-
-  function limiter(kind: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract {
-    const sql = new SqlLimiterStore({ db, clock, sweep, keyPrefix: kind, points, duration, blockDuration });
-    if (!redis) return sql;
-    return new RateLimiterRedis({
-      storeClient: redis.command,
-      keyPrefix: `${redisKeyPrefix}sign-in:${kind}`,
-      points,
-      duration,
-      blockDuration,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: sql,
-    });
-  }
+  const limiter = createDurableLimiters({
+    db,
+    clock,
+    redis,
+    redisKeyPrefix: `${redisKeyPrefix}sign-in:`,
+    onSweepError: (err) => logger.warn({ err }, 'sign-in: sweeping old counters failed'),
+  });
 
   const { username, address } = policy;
-  const failures = limiter('fail', username.maxFailures, username.failureWindowSeconds);
-  const lockouts = limiter('lock', 1_000_000, username.escalationWindowSeconds);
-  const addresses = limiter('addr', address.maxFailures, address.windowSeconds, address.blockSeconds);
+  const lockable = (kinds: readonly [string, string, string], limit: number) =>
+    createLockableCounter({
+      failures: limiter(kinds[0], limit, username.failureWindowSeconds),
+      lockouts: limiter(kinds[1], 1_000_000, username.escalationWindowSeconds),
+      locks: limiter(kinds[2], 1, username.maxLockoutSeconds),
+      limit,
+      lockoutSeconds: (n) => lockoutSeconds(policy, n),
+    });
+  const pairs = lockable(PAIR, username.maxFailures);
+  const accounts = lockable(ACCOUNT, username.accountMaxFailures);
+  const addresses = limiter(ADDRESS, address.maxFailures, address.windowSeconds, address.blockSeconds);
 
   const userKeyOf = (tenantId: string, name: string) => digest(`${tenantId}\n${name.toLowerCase()}`);
+  const pairKeyOf = (userKey: string, source: SourceKind, id: string) =>
+    `${userKey}.${source === 'device' ? `d${id}` : id}`;
 
-  /** Counts one attempt on a limiter; a refusal is an answer, a store failure an error. */
-  async function take(on: RateLimiterAbstract, key: string): Promise<{ ok: boolean; res: RateLimiterRes }> {
+  /** Counts an attempt on the address; over the limit the address is blocked (by the limiter). */
+  async function takeAddress(key: string): Promise<{ within: boolean; msBeforeNext: number }> {
     try {
-      return { ok: true, res: await on.consume(key) };
+      return { within: true, msBeforeNext: (await addresses.consume(key)).msBeforeNext };
     } catch (err) {
-      if (err instanceof RateLimiterRes) return { ok: false, res: err };
+      if (err instanceof RateLimiterRes) return { within: false, msBeforeNext: err.msBeforeNext };
       throw err;
     }
   }
 
+  /** Locked, or at the limit by attempts still being checked (whose lockout is not decided yet). */
+  const refused = (ms: number): Admission => ({
+    admitted: false,
+    retryAfterSeconds: seconds(Math.min(ms, username.maxLockoutSeconds * 1000)),
+  });
+
+  /** A browser that signed in to the account before: its own failures alone hold it back. */
+  async function admitKnownBrowser(tenantId: string, userKey: string, addressKey: string, deviceId: string) {
+    const pairKey = pairKeyOf(userKey, 'device', deviceId);
+    const [own, account] = await Promise.all([pairs.state(pairKey), accounts.state(userKey)]);
+    if (own.lockedMs > 0) return refused(own.lockedMs);
+    const pair = await pairs.take(pairKey, own.epoch);
+    if (!pair.within) return refused(pair.msBeforeNext);
+    const byAddress = await takeAddress(addressKey);
+    // While the account is locked, this browser's attempts neither extend the lock nor count towards the next.
+    const counted = account.lockedMs > 0 ? undefined : await accounts.take(userKey, account.epoch);
+    const ticket: Ticket = {
+      tenantId,
+      source: 'device',
+      pair,
+      account: counted?.within ? counted : undefined,
+      addressKey: byAddress.within ? addressKey : undefined,
+    };
+    return { admitted: true as const, ticket };
+  }
+
   return {
-    /** Counts the attempt per address, then per username; refuses it while either is over its limit. */
-    async admit(tenantId: string, name: string, ip: string): Promise<Admission> {
+    /**
+     * Counts the attempt and refuses it while a gate is over its limit. `deviceId`: the device that a
+     * valid device cookie for this account names (the caller checked it); absent, a fresh browser.
+     */
+    async admit(tenantId: string, name: string, ip: string, deviceId?: string): Promise<Admission> {
       const addressKey = digest(throttleUnit(ip));
-      const byAddress = await take(addresses, addressKey);
-      if (!byAddress.ok) return { admitted: false, retryAfterSeconds: seconds(byAddress.res.msBeforeNext) };
       const userKey = userKeyOf(tenantId, name);
-      const byUser = await take(failures, userKey);
-      if (!byUser.ok) {
-        // Locked; or the limit was reached by attempts still being checked, whose lockout is not
-        // decided yet: then the counter's window is no promise, the longest lockout is.
-        const ms = Math.min(byUser.res.msBeforeNext, username.maxLockoutSeconds * 1000);
-        return { admitted: false, retryAfterSeconds: seconds(ms) };
+      if (deviceId !== undefined) return admitKnownBrowser(tenantId, userKey, addressKey, deviceId);
+      const pairKey = pairKeyOf(userKey, 'address', addressKey);
+      const [own, account, byAddress] = await Promise.all([
+        pairs.state(pairKey),
+        accounts.state(userKey),
+        takeAddress(addressKey),
+      ]);
+      if (!byAddress.within) return { admitted: false, retryAfterSeconds: seconds(byAddress.msBeforeNext) };
+      const giveBackAddress = () => addresses.reward(addressKey);
+      const lockedMs = Math.max(own.lockedMs, account.lockedMs);
+      if (lockedMs > 0) {
+        await giveBackAddress();
+        return refused(lockedMs);
       }
-      return { admitted: true, ticket: { tenantId, userKey, addressKey, count: byUser.res.consumedPoints } };
+      const pair = await pairs.take(pairKey, own.epoch);
+      if (!pair.within) {
+        await giveBackAddress();
+        return refused(pair.msBeforeNext);
+      }
+      const counted = await accounts.take(userKey, account.epoch);
+      if (!counted.within) {
+        await Promise.all([giveBackAddress(), pairs.refund(pair)]);
+        return refused(counted.msBeforeNext);
+      }
+      return { admitted: true, ticket: { tenantId, source: 'address', pair, account: counted, addressKey } };
     },
 
-    /** The attempt failed: it stays counted; the failure that reaches the limit locks the username. */
-    async failed(ticket: Ticket): Promise<void> {
-      if (ticket.count < username.maxFailures) return;
-      const nth = (await lockouts.penalty(ticket.userKey)).consumedPoints;
-      const duration = lockoutSeconds(policy, nth);
-      await failures.block(ticket.userKey, duration);
-      logger.warn(
-        { tenantId: ticket.tenantId, lockoutSeconds: duration, lockoutInARow: nth },
-        'sign-in: username locked after repeated failures',
-      );
+    /** The attempt failed: it stays counted; the failure that reaches a limit starts a lockout. */
+    async failed(ticket: Ticket): Promise<Lockout[]> {
+      const [own, account] = await Promise.all([
+        pairs.lockIfReached(ticket.pair),
+        ticket.account ? accounts.lockIfReached(ticket.account) : undefined,
+      ]);
+      const started: Lockout[] = [
+        ...(own ? [{ scope: ticket.source, ...own }] : []),
+        ...(account ? [{ scope: 'account' as const, ...account }] : []),
+      ];
+      for (const lockout of started) {
+        logger.warn(
+          {
+            tenantId: ticket.tenantId,
+            scope: lockout.scope,
+            lockoutSeconds: lockout.seconds,
+            lockoutInARow: lockout.inARow,
+          },
+          'sign-in: locked after repeated failures',
+        );
+      }
+      return started;
     },
 
-    /** The attempt succeeded: the username's failures and lockouts are forgotten, the address refunded. */
+    /**
+     * The attempt succeeded: this browser's own failures and lockouts are forgotten, and the attempt
+     * is given back where it was counted. The account-wide count stays: forgiving it would hand an
+     * attack in progress a fresh allowance at every sign-in of the person attacked.
+     */
     async succeeded(ticket: Ticket): Promise<void> {
       await Promise.all([
-        failures.delete(ticket.userKey),
-        lockouts.delete(ticket.userKey),
-        addresses.reward(ticket.addressKey),
+        pairs.forget(ticket.pair),
+        ticket.account ? accounts.refund(ticket.account) : undefined,
+        ticket.addressKey ? addresses.reward(ticket.addressKey) : undefined,
       ]);
     },
 
-    /** The username's counted failures in the current window, and how long it stays locked. */
+    /** The username's failures from every source towards its next lockout, and how long it stays locked. */
     async inspect(tenantId: string, name: string): Promise<{ failures: number; lockedForSeconds: number }> {
-      const res = await failures.get(userKeyOf(tenantId, name));
-      if (!res) return { failures: 0, lockedForSeconds: 0 };
-      const locked = res.consumedPoints > username.maxFailures;
-      return { failures: res.consumedPoints, lockedForSeconds: locked ? seconds(res.msBeforeNext) : 0 };
+      const { failures, lockedMs } = await accounts.inspect(userKeyOf(tenantId, name));
+      return { failures, lockedForSeconds: lockedMs > 0 ? seconds(lockedMs) : 0 };
+    },
+
+    /**
+     * Forgets every counter and lockout of the username (each source's and the account's), in Redis
+     * and in the SQL store alike (its insurance may hold some), the latter through `conn` (the
+     * caller's transaction). Answers how many lockouts were in force.
+     */
+    async unlock(tenantId: string, name: string, conn: Db | Tx = db): Promise<number> {
+      const userKey = userKeyOf(tenantId, name);
+      const locks: CounterSelection = {
+        keys: [`${ACCOUNT[2]}:${userKey}`],
+        prefixes: [`${PAIR[2]}:${userKey}.`],
+      };
+      const all: CounterSelection = {
+        keys: [`${ACCOUNT[1]}:${userKey}`, ...locks.keys],
+        prefixes: [`${ACCOUNT[0]}:${userKey}#`, ...PAIR.map((kind) => `${kind}:${userKey}.`)],
+      };
+      let lifted = await countLive(conn, locks, clock.now());
+      await clearCounters(conn, all);
+      if (redis) {
+        const inRedis = async (which: CounterSelection) => {
+          const keys = which.keys.map((key) => `${redisKeyPrefix}sign-in:${key}`);
+          for (const prefix of which.prefixes) {
+            const match = `${escapeGlob(`${redisKeyPrefix}sign-in:${prefix}`)}*`;
+            for await (const batch of redis.command.scanStream({ match, count: 1000 })) keys.push(...batch);
+          }
+          return keys;
+        };
+        // Redis expires keys by itself: a lock key that exists is a lockout in force.
+        const live = await inRedis(locks);
+        if (live.length > 0) lifted += await redis.command.exists(...live);
+        const keys = await inRedis(all);
+        if (keys.length > 0) await redis.command.del(...keys);
+      }
+      return lifted;
     },
   };
 }
@@ -125,6 +250,11 @@ export type Throttle = ReturnType<typeof createThrottle>;
 /** Fixed-length keys that keep usernames and addresses out of the store in clear. */
 function digest(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
+}
+
+/** A literal for a Redis MATCH pattern (the configured key prefix may hold `*`, `?`, `[` or a backslash). */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 function seconds(ms: number): number {

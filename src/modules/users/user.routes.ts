@@ -1,4 +1,4 @@
-import { tenantOf } from '../../platform/context.ts';
+import { type RequestContext, tenantOf } from '../../platform/context.ts';
 import { defineRoute } from '../../platform/http/route.ts';
 import { userDto, userListQuery, userPageDto, userParams } from './user.dto.ts';
 import { profileUpdateSchema } from './user.schema.ts';
@@ -9,9 +9,14 @@ const lifecycle =
   'Ends all of their sessions and makes every token issued to them inactive at once (USR-3). ' +
   'The owner of a node cannot be disabled or deleted: transfer ownership first (ORG-5).';
 
-/** Users of the caller's master org: list, read, profile and lifecycle (USR-1…USR-4). */
-export function userRoutes(deps: { users: UserService }) {
-  const { users } = deps;
+/** SEC-6: the sign-in module's unlock, passed in rather than imported (sign-in depends on users). */
+interface SignInUnlock {
+  unlock(ctx: RequestContext, tenantId: string, target: { userId: string }): Promise<unknown>;
+}
+
+/** Users of the caller's master org: list, read, profile, lifecycle and sign-in lockouts (USR-1…USR-4, SEC-6). */
+export function userRoutes(deps: { users: UserService; signIn: SignInUnlock }) {
+  const { users, signIn } = deps;
   return [
     defineRoute({
       method: 'get',
@@ -79,6 +84,23 @@ export function userRoutes(deps: { users: UserService }) {
       response: userDto,
       errors: ['user.not_found'],
       handler: ({ ctx, params }) => users.enable(ctx, tenantOf(ctx), params.userId),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users/:userId/unlock',
+      tag,
+      summary: "Lift a user's sign-in lockouts",
+      description:
+        'Forgets every failed password sign-in counted against the username and every lockout they ' +
+        'caused, from each address and browser and across the account (SEC-6), on every node at once. ' +
+        'Answers 204 whether or not anything was locked; recorded in the audit log as `user.unlock`.',
+      permission: 'users.manage on the master',
+      params: userParams,
+      status: 204,
+      errors: ['user.not_found'],
+      handler: async ({ ctx, params }) => {
+        await signIn.unlock(ctx, tenantOf(ctx), { userId: params.userId });
+      },
     }),
     defineRoute({
       method: 'delete',

@@ -13,8 +13,10 @@ import {
   sendPage,
 } from '../../web/index.ts';
 import { isNodeScope } from '../claims.ts';
+import { recordConsentedRedirect } from '../grants.ts';
 import { ORG_RESOURCE } from '../resources.ts';
 import type { TenantResolver } from '../tenancy.ts';
+import { type DeviceCookie, readDevices, setDevice } from './device-cookie.ts';
 import type { FederatedLogin } from './federation.routes.ts';
 import { createInteractionContext, type InteractionContext } from './interaction-context.ts';
 
@@ -26,6 +28,8 @@ export interface InteractionDeps {
   csrf: Csrf;
   /** FED-2: identity providers on the login page, and their routes; absent, password only. */
   federation?: FederatedLogin;
+  /** SEC-6: the cookie by which a browser that signed in to an account before is known to it. */
+  deviceCookie: DeviceCookie;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -87,13 +91,26 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     ];
   }
 
+  /**
+   * A consent asked only because the redirect URI is new to the user's consent (SEC-3) shows what
+   * the app would get there: what the request asks for, all of it granted before.
+   */
+  async function scopesToShow(c: InteractionContext): Promise<string[]> {
+    const missing = requestedScopes(c.details);
+    if (missing.length > 0 || !c.details.grantId) return missing;
+    const grant = await c.provider.Grant.find(c.details.grantId);
+    const asked = new Set(String(c.details.params.scope ?? '').split(' '));
+    const granted = `${grant?.getOIDCScopeFiltered(asked) ?? ''} ${grant?.getResourceScopeFiltered(ORG_RESOURCE, asked) ?? ''}`;
+    return [...new Set(granted.split(' ').filter(Boolean))];
+  }
+
   router.get('/interaction/:uid', async (req, res) => {
     const c = await context(req, res);
     if (c.details.prompt.name === 'login') {
       if (await deps.federation?.finishHandoff(req, res, c)) return;
       return renderLogin(req, res, c);
     }
-    const scopes = requestedScopes(c.details);
+    const scopes = await scopesToShow(c);
     const nodeNames = Object.fromEntries(
       scopes.filter(isNodeScope).map((s) => {
         const id = s.slice('org:'.length).toLowerCase();
@@ -126,9 +143,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       username,
       password,
       ip: req.ip ?? '',
+      devices: readDevices(req, deps.deviceCookie),
       clientId: c.client.clientId,
     });
     if (result.ok) {
+      setDevice(res, deps.deviceCookie, result.device);
       const outcome: InteractionResults = { login: { accountId: result.userId, amr: ['pwd'] } };
       return c.provider.interactionFinished(req, res, outcome, { mergeWithLastSubmission: false });
     }
@@ -161,11 +180,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       missingResourceScopes?: Record<string, string[]>;
     };
     // The node scope is granted on its resource server and among the OIDC scopes, where the claims look.
-    grant.addOIDCScope(requestedScopes(details).join(' '));
+    // None are missing when only the redirect URI was new (SEC-3): the rest was granted before.
+    const asked = requestedScopes(details);
+    if (asked.length > 0) grant.addOIDCScope(asked.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
+    recordConsentedRedirect(grant, details.params.redirect_uri);
     const grantId = await grant.save();
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });

@@ -11,6 +11,10 @@ export const errorCodes = {
 
   'organization.not_found': { status: 404, message: 'Organization not found' },
   'organization.domain_taken': { status: 409, message: 'That domain is already in use' },
+  'signup.closed': {
+    status: 403,
+    message: 'Sign-up is closed on this installation: ask its operator to create your organization',
+  },
   'organization.master_not_deletable': { status: 409, message: 'The master organization cannot be deleted' },
   'organization.not_master': { status: 422, message: 'This setting belongs to the master organization' },
   'organization.owner_not_eligible': {
@@ -85,6 +89,10 @@ export const errorCodes = {
     message:
       'This organization no longer creates local accounts: its people sign in through its identity provider',
   },
+  'invitation.quota_exceeded': {
+    status: 429,
+    message: "This organization has sent today's quota of invitation mails: try again tomorrow",
+  },
 
   'identity_provider.not_found': { status: 404, message: 'Identity provider not found' },
   'identity_provider.name_taken': {
@@ -99,6 +107,11 @@ export const errorCodes = {
     status: 409,
     message:
       'Local account creation is off: the last enabled identity provider must stay (turn local accounts back on first)',
+  },
+  'identity_provider.privilege_escalation': {
+    status: 403,
+    message:
+      'You cannot change what an identity provider trusts while its group mappings or linked users hold permissions you do not hold',
   },
   'group_mapping.not_found': { status: 404, message: 'Group mapping not found' },
   'group_mapping.exists': { status: 409, message: 'That group mapping already exists' },

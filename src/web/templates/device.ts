@@ -65,20 +65,65 @@ export interface DeviceConfirmPageInput {
   orgName?: string;
   /** The code as the terminal shows it (e.g. `BCDF-GHJK`). */
   userCode: string;
+  /** When the code was requested. */
+  requestedAt?: Date;
+  /** The network the code was requested from, coarsened (e.g. `203.0.113.x`); never the full address. */
+  origin?: string;
+  /** Now, by Canopy's clock: the page says how long ago the code was requested. */
+  now: Date;
+}
+
+// Times in UTC: the page has no script to learn the person's time zone, and says which zone it uses.
+const UTC_TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+
+/** "just now", "1 minute ago", "7 minutes ago", "2 hours ago". */
+export function timeAgo(then: Date, now: Date): string {
+  const minutes = Math.floor((now.getTime() - then.getTime()) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} hour${hours === 1 ? '' : 's'} ago`;
+}
+
+function requestFacts(input: DeviceConfirmPageInput): SafeHtml {
+  const when = input.requestedAt
+    ? html`<dt>Requested</dt>
+<dd>${timeAgo(input.requestedAt, input.now)} (<time datetime="${input.requestedAt.toISOString()}">${UTC_TIME.format(input.requestedAt)} UTC</time>)</dd>`
+    : '';
+  const from = input.origin
+    ? html`<dt>From network</dt>
+<dd class="reference">${input.origin}</dd>`
+    : '';
+  return html`<dl class="facts">
+<dt>App</dt>
+<dd>${input.appName}</dd>
+${
+  input.orgName
+    ? html`<dt>Organization</dt>
+<dd>${input.orgName}</dd>`
+    : ''
+}
+${when}
+${from}
+<dt>Code</dt>
+<dd class="reference">${input.userCode}</dd>
+</dl>`;
 }
 
 /**
- * The confirmation: what will get access, where, and the code to compare. A link with the code
- * in it can be sent by someone else (phishing), hence the warning and the explicit Continue.
+ * The confirmation: what will get access, where, when and from where it was asked for, and the
+ * code to compare. A link with the code in it can be sent by someone else (phishing), hence the
+ * facts to check, the warning and the explicit Continue.
  */
 export function deviceConfirmPage(input: DeviceConfirmPageInput): Page {
   const where = input.orgName ? html` to <strong>${input.orgName}</strong>` : '';
   const body = html`<h1>Sign in ${input.appName}?</h1>
-<p><strong>${input.appName}</strong> asks to sign in${where} as you, with the code</p>
-<p class="reference">${input.userCode}</p>
+<p><strong>${input.appName}</strong> asks to sign in${where} as you. Check the request:</p>
+${requestFacts(input)}
 <div class="notice" role="note">
-<p>Continue only if you started this yourself, in a terminal you control, and it shows this same code.
-If someone sent you this link or asked you for the code, cancel: continuing would give them access to your account.</p>
+<p><strong>Continue only if you started this sign-in yourself, on a device you control.</strong>
+The time and network above should be yours, and your device should show this same code.
+Otherwise cancel: if someone sent you this link or asked you for a code, continuing would give them access to your account.</p>
 </div>
 <form method="post" action="${input.form.action}">
 ${xsrfInput(input.form)}

@@ -109,3 +109,17 @@ ${(['name', 'username', 'email', 'password', 'passwordConfirm'] as const).map(fi
   const title = `${summary.length > 0 ? 'Error: ' : ''}Create your account`;
   return renderPage({ title, body });
 }
+
+/**
+ * SEC-9: SIGNUP_MODE=closed. Says why there is no form and where to go instead: the operator, who
+ * creates organizations, or the sign-in of an organization that already exists.
+ */
+export function signupClosedPage(input: { publicUrl?: string } = {}): Page {
+  const loginBase = `${input.publicUrl ?? ''}/login/`;
+  const body = html`<h1>Sign-up is closed</h1>
+<p>Organizations cannot sign themselves up on this installation of ${PRODUCT_NAME}: its operator creates them.</p>
+<p>To get an account for your company, ask the operator of this installation (whoever gave you its address).
+To join a company that already has one, ask its administrators for an invitation.</p>
+<p>Already have an account? Sign in at your company's address, ${loginBase}&lt;domain&gt;, or <a href="/console/">open the console</a>.</p>`;
+  return renderPage({ title: 'Sign-up is closed', body });
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
-import { LOOPBACK_HOSTS } from '../../apps/index.ts';
+import { type GuardedRequestInit, outboundRefusalIn } from '../../../platform/net/guarded-fetch.ts';
 import type { OidcConfig } from '../../identity-providers/index.ts';
 import { type ExternalProfile, groupsFrom } from '../external-profile.ts';
 import { SignInRefused } from '../federated-sign-in.ts';
@@ -29,17 +29,25 @@ export interface OidcUpstream {
 const CACHE_MS = 5 * 60_000;
 const TIMEOUT_SECONDS = 10;
 
-/** http is allowed for loopback issuers only (test IdPs on this machine); validation says the same. */
-function isLoopbackHttp(issuer: string): boolean {
-  const url = URL.parse(issuer);
-  return url?.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+export interface OidcUpstreamDeps {
+  /**
+   * SEC-5: every request to the provider (discovery, JWKS, token, userinfo) goes through this
+   * fetch, which refuses loopback, private and metadata addresses unless the operator allowed them.
+   */
+  fetch: (url: string, init: GuardedRequestInit) => Promise<Response>;
+  /** FEDERATION_ALLOW_PRIVATE_NETWORKS: plain http is then possible (the fetch still refuses it to public addresses). */
+  allowPrivateNetworks: boolean;
 }
 
 export function hashBinding(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
 
-export function createOidcUpstream() {
+export function createOidcUpstream(deps: OidcUpstreamDeps) {
+  // openid-client types its options with the DOM's stream and body types, undici with Node's: the
+  // same objects at run time.
+  const customFetch: client.CustomFetch = (url, options) => deps.fetch(url, options as GuardedRequestInit);
+
   // Per provider: the discovered configuration, remembered a few minutes, keyed by what built it.
   const cache = new Map<string, { key: string; at: number; config: Promise<client.Configuration> }>();
 
@@ -49,14 +57,19 @@ export function createOidcUpstream() {
   }
 
   async function discover(p: OidcUpstream): Promise<client.Configuration> {
-    const insecure = isLoopbackHttp(p.config.issuer);
+    const insecure = deps.allowPrivateNetworks && URL.parse(p.config.issuer)?.protocol === 'http:';
     const found = await client.discovery(
       new URL(p.config.issuer),
       p.config.clientId,
       // openid-client accepts a list here (checked against the ID token's header), typed as one.
       { id_token_signed_response_alg: p.config.idTokenSigningAlgs as unknown as string },
       client.ClientSecretBasic(p.clientSecret),
-      { timeout: TIMEOUT_SECONDS, ...(insecure ? { execute: [client.allowInsecureRequests] } : {}) },
+      {
+        timeout: TIMEOUT_SECONDS,
+        // Kept by the discovered configuration: JWKS, token and userinfo requests use it too.
+        [client.customFetch]: customFetch,
+        ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+      },
     );
     // ASVS 10.5.3: the discovered issuer is the configured one, character for character.
     if (found.serverMetadata().issuer !== p.config.issuer)
@@ -92,7 +105,7 @@ export function createOidcUpstream() {
     try {
       config = await configuration(p);
     } catch (err) {
-      throw err instanceof SignInRefused ? err : new SignInRefused('provider_unavailable', String(err));
+      throw err instanceof SignInRefused ? err : new SignInRefused('provider_unavailable', describe(err));
     }
     const codeVerifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
@@ -117,7 +130,7 @@ export function createOidcUpstream() {
     flow: { state: string; data: OidcFlowData },
   ): Promise<ExternalProfile> {
     const config = await configuration(p).catch((err: unknown) => {
-      throw new SignInRefused('provider_unavailable', String(err));
+      throw new SignInRefused('provider_unavailable', describe(err));
     });
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
@@ -156,6 +169,9 @@ export type OidcUpstreamClient = ReturnType<typeof createOidcUpstream>;
 
 /** For the log: openid-client's error, its code and the nested cause that names the failed check. */
 function describe(err: unknown): string {
+  // SEC-5: a fetch the network policy refused, named as such (the server log only: never the page).
+  const refused = outboundRefusalIn(err);
+  if (refused) return `outbound fetch refused (SEC-5): ${refused.message}`;
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: unknown }).code;
   const cause = err.cause instanceof Error ? `; ${describe(err.cause)}` : '';

@@ -43,6 +43,17 @@ export interface VisibleNode {
   environments: { id: string; mask: number }[];
 }
 
+/**
+ * Permissions handed out on a node: node-wide (with `inherit`, on every node below it too) or,
+ * with an environment, in that environment of the node only.
+ */
+export interface Conferral {
+  organizationId: string;
+  environmentId: string | null;
+  inherit: boolean;
+  mask: number;
+}
+
 const PARTS = Symbol('parts');
 interface Parts {
   [PARTS]: true;
@@ -205,6 +216,22 @@ export class TenantIndex {
       mask |= grants!.get(n.id)?.inherited ?? 0;
     }
     return mask;
+  }
+
+  /**
+   * What the user's assignments grant, node by node, whatever the user's status (a disabled user
+   * may be enabled again): what whoever signs in as them would hold (SEC-4).
+   */
+  grantsOf(userId: string): Conferral[] {
+    const out: Conferral[] = [];
+    for (const [organizationId, g] of this.#grants.get(userId)?.byNode ?? []) {
+      if (g.here !== 0) out.push({ organizationId, environmentId: null, inherit: false, mask: g.here });
+      if (g.inherited !== 0)
+        out.push({ organizationId, environmentId: null, inherit: true, mask: g.inherited });
+      for (const [environmentId, mask] of g.environments ?? [])
+        out.push({ organizationId, environmentId, inherit: false, mask });
+    }
+    return out;
   }
 
   /** Holds the user every permission on the node, i.e. Organization Administrators there (ORG-4)? */

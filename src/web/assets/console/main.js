@@ -32,17 +32,20 @@ function signedOutView() {
       window.location.assign(`/login/${encodeURIComponent(domain)}`);
     },
   });
+  // With sign-up closed (SIGNUP_MODE, SEC-9) the operator creates organizations: no link to a closed door.
+  const signupOpen = root.dataset.signup !== 'closed';
   return [
     heading('Sign in to Canopy'),
     signIn,
-    h(
-      'p',
-      null,
-      'New to Canopy? ',
-      h('a', { href: '/signup' }, 'Create your organization'),
-      ' — it takes a minute.',
-    ),
-  ];
+    signupOpen &&
+      h(
+        'p',
+        null,
+        'New to Canopy? ',
+        h('a', { href: '/signup' }, 'Create your organization'),
+        ' — it takes a minute.',
+      ),
+  ].filter(Boolean);
 }
 
 function shell(ctx) {

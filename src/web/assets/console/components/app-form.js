@@ -197,13 +197,6 @@ export function appFields(ctx, catalogue, app) {
       spellcheck: 'false',
       autocomplete: 'off',
     }),
-    field({
-      label: 'First-party app',
-      name: 'firstParty',
-      type: 'checkbox',
-      value: app?.firstParty,
-      hint: 'Only for apps your organization runs itself: people are not asked to consent.',
-    }),
   );
   const picker = grantsPicker(ctx, catalogue, app?.grants);
   const service = h('div', null, picker);
@@ -225,7 +218,6 @@ export function appBody(kind, values, parts) {
       name: values.name,
       redirectUris: redirectUris.map((l) => l.uri),
       postLogoutRedirectUris: postLogoutRedirectUris.map((l) => l.uri),
-      firstParty: values.firstParty,
     },
     uris: { redirectUris, postLogoutRedirectUris },
   };

@@ -115,7 +115,7 @@ function facts(ctx, app) {
     ['Client id', code(app.clientId)],
     ['Kind', KINDS[app.kind]?.label ?? app.kind],
     ['Confidential', app.confidential ? 'Yes: it has a client secret' : 'No: a public client, PKCE only'],
-    ['First-party', app.firstParty ? 'Yes: no consent page' : 'No'],
+    ['First-party', app.firstParty ? 'Yes: no consent page (set by the operator)' : 'No'],
   ];
   if (app.kind === 'service') rows.push(['Grants', grantList(ctx, app.grants)]);
   else

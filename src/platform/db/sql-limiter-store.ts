@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstract } from 'rate-limiter-flexible';
-import type { Clock } from '../../platform/clock.ts';
-import type { Db } from '../../platform/db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { Db, Tx } from './database.ts';
 
 // The package's typings declare this base class as an export of its index, which does not export
 // it (rate-limiter-flexible 11.4.0): load it from its own file.
@@ -28,6 +28,30 @@ export function createSweeper(db: Db, onError: (err: unknown) => void): (now: Da
       .del()
       .then(() => {}, onError);
   };
+}
+
+/** Counters named by these keys, or by keys starting with one of these prefixes. */
+export interface CounterSelection {
+  keys: string[];
+  prefixes: string[];
+}
+
+function selected(db: Db | Tx, which: CounterSelection) {
+  return db(TABLE).where((q) => {
+    q.whereIn('key', which.keys);
+    for (const prefix of which.prefixes) q.orWhereRaw('starts_with(key, ?)', [prefix]);
+  });
+}
+
+/** How many of the selected counters are live (their window has not ended). */
+export async function countLive(db: Db | Tx, which: CounterSelection, now: Date): Promise<number> {
+  const row = await selected(db, which).andWhere('expires_at', '>', now).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}
+
+/** Deletes the selected counters (an unlock: every source of a username). */
+export async function clearCounters(db: Db | Tx, which: CounterSelection): Promise<void> {
+  await selected(db, which).del();
 }
 
 export interface SqlLimiterOptions {

@@ -1,0 +1,114 @@
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../platform/clock.ts';
+
+/**
+ * SEC-6: the device cookie (OWASP's "device cookie" lockout). A browser that signs in to an account
+ * with its password receives a cookie vouching for it: a random device id and, per account it has
+ * signed in to, a keyed tag of (tenant, user id) with an expiry, MAC'd as a whole. While it holds a
+ * valid entry for an account, the browser is throttled on that account by its own failures only
+ * (its device id is its source); failures made elsewhere cannot lock it out.
+ *
+ *   K     = HKDF-SHA256(ikm = the key material given, salt = "canopy/web", info = "sign-in device/v1")
+ *   tag   = base64url(HMAC-SHA256(K, "account\n<tenant id>\n<user id>")[0..16])
+ *   value = "v1.<payload>.<mac>"    payload = base64url(JSON {d: device id, a: [[tag, exp], …]})
+ *   mac   = base64url(HMAC-SHA256(K, "canopy-device/v1\n<payload>"))
+ *
+ * The tag names the account without saying which one to whoever reads the cookie, and cannot be
+ * made for another account without the key; a forged, altered or expired entry vouches for nothing.
+ * Unknown usernames have no user id, so no cookie ever vouches for one. A shared browser keeps the
+ * `MAX_ACCOUNTS` accounts it signed in to most recently.
+ */
+export const MAX_ACCOUNTS = 10;
+const TAG = /^[A-Za-z0-9_-]{22}$/;
+const DEVICE_ID = /^[A-Za-z0-9_-]{22}$/;
+const VALUE = /^v1\.([A-Za-z0-9_-]{1,2000})\.([A-Za-z0-9_-]{43})$/;
+
+interface Payload {
+  d: string;
+  a: Array<[string, number]>;
+}
+
+export interface DeviceCookies {
+  /** The device id a genuine, unexpired one of these cookies vouches for this account with. */
+  deviceFor(values: readonly string[], tenantId: string, userId: string): string | undefined;
+  /** The cookie after a password sign-in to this account: the same device, this account first. */
+  afterSignIn(values: readonly string[], tenantId: string, userId: string): string;
+  /** How long an entry (and the cookie) lives. */
+  readonly maxAgeSeconds: number;
+}
+
+export function createDeviceCookies(options: { key: Buffer; clock: Clock; days: number }): DeviceCookies {
+  if (!Buffer.isBuffer(options.key) || options.key.length < 32) {
+    throw new Error('the device cookie key material must be a Buffer of at least 32 bytes');
+  }
+  const key = Buffer.from(hkdfSync('sha256', options.key, 'canopy/web', 'sign-in device/v1', 32));
+  const maxAgeSeconds = options.days * 86_400;
+  const nowSeconds = () => Math.floor(options.clock.now().getTime() / 1000);
+  const hmac = (text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
+  const tagOf = (tenantId: string, userId: string) =>
+    hmac(`account\n${tenantId}\n${userId}`).subarray(0, 16).toString('base64url');
+  const macOf = (payload: string) => hmac(`canopy-device/v1\n${payload}`);
+
+  /** The payload of a genuine cookie, without its expired entries; undefined for anything else. */
+  function open(value: string | undefined): Payload | undefined {
+    const parts = value ? VALUE.exec(value) : null;
+    if (!parts) return undefined;
+    const [, payload, mac] = parts as unknown as [string, string, string];
+    const given = Buffer.from(mac, 'base64url');
+    const expected = macOf(payload);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const parsed = parsePayload(payload);
+    if (!parsed) return undefined;
+    const now = nowSeconds();
+    return { d: parsed.d, a: parsed.a.filter(([, exp]) => exp > now) };
+  }
+
+  return {
+    maxAgeSeconds,
+    deviceFor(values, tenantId, userId) {
+      const tag = tagOf(tenantId, userId);
+      for (const value of values) {
+        const payload = open(value);
+        if (payload?.a.some(([t]) => t === tag)) return payload.d;
+      }
+      return undefined;
+    },
+    afterSignIn(values, tenantId, userId) {
+      // The genuine cookie this browser holds (the one vouching for this account, if any): kept and extended.
+      const tag = tagOf(tenantId, userId);
+      const genuine = values.map(open).filter((p): p is Payload => p !== undefined);
+      const previous = genuine.find((p) => p.a.some(([t]) => t === tag)) ?? genuine[0];
+      const others = (previous?.a ?? []).filter(([t]) => t !== tag);
+      const mine: [string, number] = [tag, nowSeconds() + maxAgeSeconds];
+      const next: Payload = {
+        d: previous?.d ?? randomBytes(16).toString('base64url'),
+        a: [mine, ...others].slice(0, MAX_ACCOUNTS),
+      };
+      const payload = Buffer.from(JSON.stringify(next), 'utf8').toString('base64url');
+      return `v1.${payload}.${macOf(payload).toString('base64url')}`;
+    },
+  };
+}
+
+/** A payload of the expected shape only (it was MAC'd by us, but a key may outlive a format). */
+function parsePayload(payload: string): Payload | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { d, a } = value as Record<string, unknown>;
+    if (typeof d !== 'string' || !DEVICE_ID.test(d) || !Array.isArray(a) || a.length > MAX_ACCOUNTS) {
+      return undefined;
+    }
+    const entries = a.filter(
+      (e): e is [string, number] =>
+        Array.isArray(e) &&
+        e.length === 2 &&
+        typeof e[0] === 'string' &&
+        TAG.test(e[0]) &&
+        Number.isSafeInteger(e[1]),
+    );
+    return entries.length === a.length ? { d, a: entries } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,52 @@
+import type { RequestContext } from '../../platform/context.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { assertId, assertThat } from '../../platform/errors/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import type { Access } from '../roles/index.ts';
+import type { UserService } from '../users/index.ts';
+import type { Throttle } from './throttle.ts';
+
+/** Whom to unlock: by id (the admin API) or by username (the operator's command line). */
+export type UnlockTarget = { userId: string } | { username: string };
+
+export interface Unlocked {
+  userId: string;
+  username: string;
+  /** How many lockouts were in force (of sources on the username, and of the username itself). */
+  lockoutsLifted: number;
+}
+
+/**
+ * SEC-6: an administrator holding `users.manage` on the master (or the operator) lets a user sign in
+ * again at once: every lockout and counted failure of their username — of each source and of the
+ * account — is forgotten, on every node (the counters live in the shared stores). Audited
+ * (`user.unlock`) in a transaction that commits only once the counters are gone.
+ */
+export function createUnlock(deps: {
+  db: Db;
+  users: Pick<UserService, 'findForSignIn' | 'profileOf'>;
+  access: Pick<Access, 'require'>;
+  audit: AuditService;
+  throttle: Pick<Throttle, 'unlock'>;
+}) {
+  const { db, users, access, audit, throttle } = deps;
+  return async (ctx: RequestContext, tenantId: string, target: UnlockTarget): Promise<Unlocked> => {
+    await access.require(ctx, tenantId, 'users.manage', tenantId);
+    const userId =
+      'userId' in target ? target.userId : (await users.findForSignIn(tenantId, target.username))?.id;
+    assertId(userId, 'user.not_found');
+    const user = await users.profileOf(tenantId, userId);
+    assertThat(user && user.status !== 'deleted', 'user.not_found');
+    return db.transaction(async (tx) => {
+      const lockoutsLifted = await throttle.unlock(tenantId, user.username, tx);
+      await audit.record(tx, ctx, {
+        tenantId,
+        orgId: tenantId,
+        action: 'user.unlock',
+        target: { type: 'user', id: user.id },
+        after: { username: user.username, lockoutsLifted },
+      });
+      return { userId: user.id, username: user.username, lockoutsLifted };
+    });
+  };
+}

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { coarseOrigin } from '../../src/oidc/device-origin.ts';
+
+// The network a device code was requested from, as the confirmation page and the audit log show it:
+// enough to tell "not my network", never the address itself.
+
+test('RFC 8628 §5.4 the requester’s network: an IPv4 /24, an IPv6 /48, never the full address', () => {
+  assert.equal(coarseOrigin('203.0.113.77'), '203.0.113.x');
+  assert.equal(coarseOrigin('::ffff:203.0.113.77'), '203.0.113.x', 'IPv4 written as IPv6 is IPv4');
+  assert.equal(coarseOrigin('2001:db8:85a3:1:2:8a2e:370:7334'), '2001:db8:85a3::/48');
+  assert.equal(coarseOrigin('2001:db8::1'), '2001:db8::/48');
+  assert.equal(coarseOrigin('fe80::1%eth0'), 'fe80::/48');
+  assert.equal(coarseOrigin('127.0.0.1'), '127.0.0.x');
+});
+
+test('RFC 8628 §5.4 anything but a plain address names no network', () => {
+  for (const text of [
+    undefined,
+    '',
+    'unknown',
+    '1.2.3',
+    '010.0.0.1',
+    '0x7f.0.0.1',
+    '203.0.113.77, 10.0.0.1',
+    '<b>',
+  ]) {
+    assert.equal(coarseOrigin(text), undefined, String(text));
+  }
+});
