@@ -326,4 +326,21 @@ describe('identity providers: changing what a provider trusts (SEC-4)', () => {
     );
     assert.deepEqual(await stored(id), before);
   });
+  test('ROLE-5 deleting a provider removes what its mappings granted: refused to a narrow admin, allowed to the owner', async () => {
+    const id = await createProvider(oidcProvider('Retiring SSO'));
+    await mapAdmins(id);
+    const res = await api.call('delete', `/identity-providers/${id}`, { token: narrow });
+    expectError(res, 403, 'role_assignment.privilege_escalation');
+    assert.deepEqual(res.body.details.missing, [
+      { organizationId: t.tenantId, missingPermissions: ALL_BUT_IDP_MANAGE },
+    ]);
+    assert.ok(await stored(id), 'the provider stays');
+    const unmapped = await createProvider(oidcProvider('Unmapped SSO'));
+    assert.equal(
+      (await api.call('delete', `/identity-providers/${unmapped}`, { token: narrow })).status,
+      204,
+    );
+    assert.equal((await api.call('delete', `/identity-providers/${id}`, { token: owner })).status, 204);
+    assert.equal(await stored(id), undefined);
+  });
 });

@@ -15,7 +15,7 @@ import { auditImage, presentProvider } from './idp.present.ts';
 import { createIdpReads, secretContext } from './idp.reads.ts';
 import { createIdpRepository, type ProviderRow } from './idp.repository.ts';
 import { type IdentityProvider, mappingSource, type OidcConfig, type SamlConfig } from './idp.schema.ts';
-import { requireMayRetrust, trustChanges } from './idp.trust.ts';
+import { requireMayRetrust, requireMayRevokeMappings, trustChanges } from './idp.trust.ts';
 import {
   configSchemaOf,
   newProviderSchema,
@@ -183,7 +183,7 @@ export function createIdpService(deps: IdpServiceDeps) {
 
   /** Its group mappings and federated identities go with it; its users stay (FED-3 data). */
   async function remove(ctx: RequestContext, tenantId: string, id: string): Promise<void> {
-    await manage(ctx, tenantId);
+    const index = await manage(ctx, tenantId); // loaded outside the transaction: one connection
     assertId(id, 'identity_provider.not_found');
     // The roles its group mappings granted go with it (an owner's Organization Administrators
     // excepted, ORG-5): removing a provider one no longer trusts must not leave its grants behind.
@@ -191,6 +191,7 @@ export function createIdpService(deps: IdpServiceDeps) {
       const master = await createIdpRepository(tx).master(tenantId, { forUpdate: true });
       assertThat(master, 'organization.not_found');
       const current = await locked(tx, tenantId, id);
+      await requireMayRevokeMappings(tx, ctx, { index, assignments: deps.assignments }, id);
       await keepOneEnabled(tx, tenantId, current);
       const kept = await deps.assignments.revokeSourceInTx(tx, ctx, tenantId, mappingSource(id));
       await createIdpRepository(tx).delete(tenantId, id);

@@ -95,3 +95,27 @@ export async function requireMayRetrust(
     },
   );
 }
+
+/**
+ * ROLE-5 applied to deleting a provider: the roles its group mappings granted are removed with it,
+ * at once, so the actor must hold what those mappings grant, as removing each mapping would need.
+ */
+export async function requireMayRevokeMappings(
+  tx: Tx,
+  ctx: RequestContext,
+  deps: { index: TenantIndex; assignments: Pick<AssignmentService, 'missingToConferInTx'> },
+  providerId: string,
+): Promise<void> {
+  const grants = await createIdpRepository(tx).listMappings(deps.index.tenantId, providerId);
+  const missing = await deps.assignments.missingToConferInTx(tx, ctx, deps.index, { grants, userIds: [] });
+  if (missing.length === 0) return;
+  throw new AppError(
+    'role_assignment.privilege_escalation',
+    { missing },
+    {
+      message:
+        'Deleting this provider removes the roles its group mappings granted, with permissions you do not ' +
+        `hold: ${missing.map((m) => `${m.missingPermissions.join(', ')} on ${place(m)}`).join('; ')}`,
+    },
+  );
+}
