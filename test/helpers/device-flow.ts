@@ -1,13 +1,42 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { CLI_CLIENT_ID } from '../../src/oidc/tenancy.ts';
 import { inputValue, TestBrowser } from './browser.ts';
-import type { OidcTestServer } from './oidc-server.ts';
+import { signUpTenant, type Tenant } from './factories.ts';
+import { type OidcTestServer, startOidcServer } from './oidc-server.ts';
 import { isLoginPage, type Landing, submitLogin, submitSelfPostingForm, visit } from './sso-flow.ts';
+import type { ConfigOverrides } from './test-container.ts';
 
 // The device flow (RFC 8628) as the command line drives it, with plain HTTP (what curl does), and
 // as a person completes it in a browser.
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/**
+ * A server of the calling `describe`'s own, with a master org to sign in to: registers the hooks that
+ * start it before the tests and close it after them. `s`, `t` and `domain` are there once the
+ * `before` hooks have run.
+ */
+export function deviceFlowServer(options: { companyName?: string; config?: ConfigOverrides } = {}) {
+  let s: OidcTestServer;
+  let t: Tenant;
+  before(async () => {
+    s = await startOidcServer({ config: options.config });
+    t = await signUpTenant(s.container, { companyName: options.companyName });
+  });
+  after(() => s.close());
+  return {
+    get s() {
+      return s;
+    },
+    get t() {
+      return t;
+    },
+    get domain() {
+      return t.organization.domain!;
+    },
+  };
+}
 
 export interface DeviceAuthorization {
   device_code: string;
