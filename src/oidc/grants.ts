@@ -37,15 +37,38 @@ export function createLoadExistingGrant(deps: { tenantFor: TenantResolver }) {
  * as the scopes of a resource no client can ask for: stored, shared and expired with the grant, on
  * every node and across restarts. (Redirect URIs hold no spaces: registration refuses them.)
  */
-const CONSENTED_REDIRECTS = 'urn:canopy:consented-redirect-uris';
+export const CONSENTED_REDIRECTS = 'urn:canopy:consented-redirect-uris';
 
-export function recordConsentedRedirect(grant: Grant, redirectUri: unknown): void {
-  if (typeof redirectUri === 'string' && redirectUri !== '' && !/\s/.test(redirectUri))
-    grant.addResourceScope(CONSENTED_REDIRECTS, redirectUri);
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * What a consent covers: the redirect URI, except that a native app's loopback redirect may come
+ * on any port (RFC 8252 §7.3, which the provider allows), so its port is left out.
+ */
+function consentKey(client: { applicationType?: string } | undefined, redirectUri: string): string {
+  if (client?.applicationType !== 'native') return redirectUri;
+  const url = URL.parse(redirectUri);
+  if (url?.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname)) return redirectUri;
+  url.port = '';
+  return url.href;
 }
 
-function consentedRedirect(grant: Grant | undefined, redirectUri: string): boolean {
-  return (grant?.getResourceScope(CONSENTED_REDIRECTS) ?? '').split(' ').includes(redirectUri);
+export function recordConsentedRedirect(
+  grant: Grant,
+  client: { applicationType?: string },
+  redirectUri: unknown,
+): void {
+  if (typeof redirectUri === 'string' && redirectUri !== '' && !/\s/.test(redirectUri))
+    grant.addResourceScope(CONSENTED_REDIRECTS, consentKey(client, redirectUri));
+}
+
+function consentedRedirect(
+  grant: Grant | undefined,
+  client: { applicationType?: string } | undefined,
+  redirectUri: string,
+): boolean {
+  const consented = (grant?.getResourceScope(CONSENTED_REDIRECTS) ?? '').split(' ');
+  return consented.includes(consentKey(client, redirectUri));
 }
 
 /**
@@ -79,7 +102,7 @@ export function createInteractionPolicy(deps: {
         // The device flow has no redirect; first-party apps (and Canopy's own) ask no consent.
         if (typeof redirectUri !== 'string' || client?.canopy_first_party === true)
           return Check.NO_NEED_TO_PROMPT;
-        return consentedRedirect(grant, redirectUri) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+        return consentedRedirect(grant, client, redirectUri) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
       },
     ),
   );

@@ -209,6 +209,40 @@ describe('admin API: connected apps', () => {
     assert.deepEqual([renamed.body.name, renamed.body.firstParty], ['Partner 3', true]);
   });
 
+  test('SEC-1 SEC-3 nobody but the operator points a first-party app somewhere new: adding or replacing a redirect URI is refused, removing one is not', async () => {
+    const c = env.container;
+    const narrow = await addUserWith(c, t, ['apps.manage']);
+    const narrowToken = await userToken(c, narrow.id);
+    const own = 'https://intranet.example.com/cb';
+    const { app } = await register(
+      web('Intranet', { redirectUris: [own, 'https://intranet.example.com/old'] }),
+    );
+    await c.apps.setFirstParty(operator(), app.id, true);
+    // The attack: a new redirect URI would receive codes silently (no consent for first-party apps).
+    for (const redirectUris of [[own, 'https://attacker.example/cb'], ['https://attacker.example/cb']]) {
+      for (const bearer of [narrowToken, token]) {
+        const refused = await api.call('patch', `/apps/${app.id}`, { token: bearer, body: { redirectUris } });
+        assert.deepEqual([refused.status, fieldsOf(refused.body)], [400, ['redirectUris']]);
+        assert.match(refused.body.message, /only the operator adds redirect URIs/);
+      }
+    }
+    const kept = await api.call('get', `/apps/${app.id}`, { token });
+    assert.deepEqual(kept.body.redirectUris, [own, 'https://intranet.example.com/old'], 'nothing changed');
+    const trimmed = await api.call('patch', `/apps/${app.id}`, {
+      token: narrowToken,
+      body: { redirectUris: [own] },
+    });
+    assert.equal(trimmed.status, 200, JSON.stringify(trimmed.body));
+    assert.deepEqual(trimmed.body.redirectUris, [own]);
+    // Once the operator clears the flag, the app is third-party and new URIs need consent (SEC-3).
+    await c.apps.setFirstParty(operator(), app.id, false);
+    const moved = await api.call('patch', `/apps/${app.id}`, {
+      token: narrowToken,
+      body: { redirectUris: [own, 'https://intranet.example.com/new'] },
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  });
+
   test('APP-1 a user without apps.manage gets a 403 naming it; nothing changes', async () => {
     const c = env.container;
     const { app } = await register(web('Guarded'));

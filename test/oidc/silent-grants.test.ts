@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { CONSENTED_REDIRECTS, recordConsentedRedirect } from '../../src/oidc/grants.ts';
 import { runAgainst } from '../cli/run-cli.ts';
 import { ApiClient, userToken } from '../helpers/api.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
@@ -117,6 +118,27 @@ describe('SEC-3 no silent first grant', () => {
     });
     assert.equal(errorOf((await silently(rp, { redirect_uri: replaced })).location), 'consent_required');
     assert.ok(codeOf(await silently(rp, { redirect_uri: added })));
+  });
+
+  test('SEC-3 a native app’s loopback redirect may come on any port (RFC 8252): its consents are kept per URI without the port', async () => {
+    const { Grant } = s.container.oidc.provider;
+    const grant = new Grant({ accountId: t.user.id, clientId: 'desktop' });
+    for (const port of [51001, 51002, 51003])
+      recordConsentedRedirect(grant, { applicationType: 'native' }, `http://127.0.0.1:${port}/callback`);
+    recordConsentedRedirect(grant, { applicationType: 'native' }, 'https://desktop.example.com:8443/cb');
+    assert.equal(
+      grant.getResourceScope(CONSENTED_REDIRECTS),
+      'http://127.0.0.1/callback https://desktop.example.com:8443/cb',
+      'one entry for every loopback port; other URIs exactly',
+    );
+    const web = new Grant({ accountId: t.user.id, clientId: 'portal' });
+    for (const port of [51001, 51002])
+      recordConsentedRedirect(web, { applicationType: 'web' }, `http://127.0.0.1:${port}/callback`);
+    assert.equal(
+      web.getResourceScope(CONSENTED_REDIRECTS),
+      'http://127.0.0.1:51001/callback http://127.0.0.1:51002/callback',
+      'a web app’s redirect URIs match exactly, ports included',
+    );
   });
 
   test('SEC-3 a consent covers the scopes asked for: asking for more is not silent', async () => {

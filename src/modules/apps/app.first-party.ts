@@ -24,6 +24,26 @@ export function checkFirstPartyChange(
   throw invalidInput('firstParty', OPERATOR_ONLY);
 }
 
+/**
+ * SEC-1, SEC-3: a first-party app gets codes without asking anyone, so where it may send them is
+ * the operator's decision as much as the flag: a tenant administrator may remove redirect URIs of
+ * such an app, never add or replace one (a new URI would get silent codes, SEC-3).
+ */
+export function checkFirstPartyRedirects(
+  ctx: RequestContext,
+  current: Pick<App, 'firstParty' | 'redirectUris'>,
+  wanted: readonly string[] | undefined,
+): void {
+  if (!current.firstParty || wanted === undefined || ctx.actor.kind === 'operator') return;
+  const registered = new Set(current.redirectUris);
+  if (wanted.every((uri) => registered.has(uri))) return;
+  throw invalidInput(
+    'redirectUris',
+    'this app is first-party (no consent page), so only the operator adds redirect URIs to it: ' +
+      'ask the operator to clear its first-party flag (canopy app first-party <client-id> off) first',
+  );
+}
+
 function requireOperator(ctx: RequestContext): void {
   if (ctx.actor.kind !== 'operator')
     throw new AppError('auth.permission_denied', undefined, {

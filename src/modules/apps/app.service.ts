@@ -10,7 +10,11 @@ import { CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, TenantIndex } from '../roles/index.ts';
 import { createClientLookup, presentApp, secretContext } from './app.clients.ts';
-import { checkFirstPartyChange, createFirstPartyOperations } from './app.first-party.ts';
+import {
+  checkFirstPartyChange,
+  checkFirstPartyRedirects,
+  createFirstPartyOperations,
+} from './app.first-party.ts';
 import { checkGrants, checkMayActAs, liveGrants } from './app.grants.ts';
 import { type AppFieldsRow, type AppRow, createAppRepository } from './app.repository.ts';
 import { type App, isConfidential } from './app.schema.ts';
@@ -134,6 +138,7 @@ export function createAppService(deps: AppServiceDeps) {
     const app = await db.transaction(async (tx) => {
       const current = await lockedApp(tx, tenantId, appId);
       checkFirstPartyChange(ctx, p.firstParty, current.firstParty);
+      checkFirstPartyRedirects(ctx, current, p.redirectUris);
       const kept = liveGrants(index, current.grants);
       const next = parseInput(newAppSchema, {
         kind: current.kind,

@@ -187,7 +187,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
-    recordConsentedRedirect(grant, details.params.redirect_uri);
+    recordConsentedRedirect(grant, c.client, details.params.redirect_uri);
     const grantId = await grant.save();
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
