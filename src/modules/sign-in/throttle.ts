@@ -209,11 +209,16 @@ export function createThrottle(deps: ThrottleDeps) {
     },
 
     /**
-     * Forgets every counter and lockout of the username (each source's and the account's), in Redis
-     * and in the SQL store alike (its insurance may hold some), the latter through `conn` (the
-     * caller's transaction). Answers how many lockouts were in force.
+     * Forgets every counter and lockout of the username (each source's and the account's), in the
+     * SQL store through `conn` (the caller's transaction) and, once `forgetShared` is called after
+     * that transaction commits, in Redis (so a failed commit lifts nothing). Answers how many
+     * lockouts were in force.
      */
-    async unlock(tenantId: string, name: string, conn: Db | Tx = db): Promise<number> {
+    async unlock(
+      tenantId: string,
+      name: string,
+      conn: Db | Tx = db,
+    ): Promise<{ lifted: number; forgetShared(): Promise<void> }> {
       const userKey = userKeyOf(tenantId, name);
       const locks: CounterSelection = {
         keys: [`${ACCOUNT[2]}:${userKey}`],
@@ -225,22 +230,25 @@ export function createThrottle(deps: ThrottleDeps) {
       };
       let lifted = await countLive(conn, locks, clock.now());
       await clearCounters(conn, all);
-      if (redis) {
-        const inRedis = async (which: CounterSelection) => {
-          const keys = which.keys.map((key) => `${redisKeyPrefix}sign-in:${key}`);
-          for (const prefix of which.prefixes) {
-            const match = `${escapeGlob(`${redisKeyPrefix}sign-in:${prefix}`)}*`;
-            for await (const batch of redis.command.scanStream({ match, count: 1000 })) keys.push(...batch);
-          }
-          return keys;
-        };
-        // Redis expires keys by itself: a lock key that exists is a lockout in force.
-        const live = await inRedis(locks);
-        if (live.length > 0) lifted += await redis.command.exists(...live);
-        const keys = await inRedis(all);
-        if (keys.length > 0) await redis.command.del(...keys);
-      }
-      return lifted;
+      const inRedis = async (which: CounterSelection) => {
+        const keys = which.keys.map((key) => `${redisKeyPrefix}sign-in:${key}`);
+        for (const prefix of which.prefixes) {
+          const match = `${escapeGlob(`${redisKeyPrefix}sign-in:${prefix}`)}*`;
+          for await (const batch of redis!.command.scanStream({ match, count: 1000 })) keys.push(...batch);
+        }
+        return keys;
+      };
+      // Redis expires keys by itself: a lock key that exists is a lockout in force.
+      const live = redis ? await inRedis(locks) : [];
+      if (redis && live.length > 0) lifted += await redis.command.exists(...live);
+      return {
+        lifted,
+        async forgetShared() {
+          if (!redis) return;
+          const keys = await inRedis(all);
+          if (keys.length > 0) await redis.command.del(...keys);
+        },
+      };
     },
   };
 }

@@ -20,7 +20,7 @@ export interface Unlocked {
  * SEC-6: an administrator holding `users.manage` on the master (or the operator) lets a user sign in
  * again at once: every lockout and counted failure of their username — of each source and of the
  * account — is forgotten, on every node (the counters live in the shared stores). Audited
- * (`user.unlock`) in a transaction that commits only once the counters are gone.
+ * (`user.unlock`): the SQL counters go in the audited transaction, Redis's right after it commits.
  */
 export function createUnlock(deps: {
   db: Db;
@@ -37,16 +37,19 @@ export function createUnlock(deps: {
     assertId(userId, 'user.not_found');
     const user = await users.profileOf(tenantId, userId);
     assertThat(user && user.status !== 'deleted', 'user.not_found');
-    return db.transaction(async (tx) => {
-      const lockoutsLifted = await throttle.unlock(tenantId, user.username, tx);
+    const { lifted: lockoutsLifted, forgetShared } = await db.transaction(async (tx) => {
+      const unlocked = await throttle.unlock(tenantId, user.username, tx);
       await audit.record(tx, ctx, {
         tenantId,
         orgId: tenantId,
         action: 'user.unlock',
         target: { type: 'user', id: user.id },
-        after: { username: user.username, lockoutsLifted },
+        after: { username: user.username, lockoutsLifted: unlocked.lifted },
       });
-      return { userId: user.id, username: user.username, lockoutsLifted };
+      return unlocked;
     });
+    // Redis's counters go once the audited unlock has committed: a failed commit lifts nothing.
+    await forgetShared();
+    return { userId: user.id, username: user.username, lockoutsLifted };
   };
 }
