@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../platform/clock.ts';
-import { coarseOrigin } from './device-origin.ts';
+import { coarseOrigin } from '../platform/net/networks.ts';
 
 /**
  * What the person confirming a device code is shown about the request that made it, kept on the

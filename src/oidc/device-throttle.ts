@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-// Per-address throttles count the same unit as the sign-in throttle (an IPv6 /64 as one address).
-import { throttleUnit } from '../modules/sign-in/index.ts';
 import { createLimiter, retryAfterSeconds } from '../platform/http/throttle.ts';
 import type { Logger } from '../platform/logger.ts';
+// Per-address throttles count the same unit as the sign-in throttle (an IPv6 /64 as one address).
+import { throttleUnit } from '../platform/net/networks.ts';
 import { errorPage, tooManyAttemptsMessage } from '../web/index.ts';
 
 /**

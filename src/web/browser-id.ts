@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { cookiePolicy } from '../platform/http/cookie-options.ts';
+import { cookiePolicy, type NamedCookie, readCookies } from '../platform/http/cookie-options.ts';
 
 /**
  * A random, meaningless per-browser value that CSRF tokens of pages without an interaction (such as
@@ -8,28 +8,17 @@ import { cookiePolicy } from '../platform/http/cookie-options.ts';
  * SameSite=Lax, and on https `__Host-` prefixed, so neither scripts nor sibling subdomains can read
  * or plant it.
  */
-export interface BrowserIdCookie {
-  readonly name: string;
-  readonly secure: boolean;
-}
+export type BrowserIdCookie = NamedCookie;
 
 const VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 export function browserIdCookie(publicUrl: string): BrowserIdCookie {
-  const policy = cookiePolicy(publicUrl);
-  return { name: policy.name('canopy_browser'), secure: policy.secure };
+  return cookiePolicy(publicUrl).cookie('canopy_browser');
 }
 
 /** The value of the named cookie, if the request carries one that matches `shape`. */
 export function readCookie(req: Request, name: string, shape: RegExp): string | undefined {
-  for (const pair of (req.get('cookie') ?? '').split(';')) {
-    const at = pair.indexOf('=');
-    if (at > 0 && pair.slice(0, at).trim() === name) {
-      const value = pair.slice(at + 1).trim();
-      return shape.test(value) ? value : undefined;
-    }
-  }
-  return undefined;
+  return readCookies(req, name, shape, 1)[0];
 }
 
 /** The browser id the request carries, if it carries a well-formed one. */
@@ -42,6 +31,6 @@ export function ensureBrowserId(req: Request, res: Response, cookie: BrowserIdCo
   const existing = readBrowserId(req, cookie);
   if (existing) return existing;
   const id = randomBytes(32).toString('base64url');
-  res.cookie(cookie.name, id, { httpOnly: true, sameSite: 'lax', secure: cookie.secure, path: '/' });
+  res.cookie(cookie.name, id, cookie.attributes);
   return id;
 }

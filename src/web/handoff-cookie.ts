@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { cookiePolicy } from '../platform/http/cookie-options.ts';
+import { cookiePolicy, type NamedCookie } from '../platform/http/cookie-options.ts';
 import { readCookie } from './browser-id.ts';
 
 /**
@@ -9,25 +9,18 @@ import { readCookie } from './browser-id.ts';
  * httpOnly, and `__Host-` prefixed on https, so no sibling subdomain can plant one; it lives no
  * longer than the outcome it names.
  */
-export interface HandoffCookie {
-  readonly name: string;
-  readonly secure: boolean;
-}
+export type HandoffCookie = NamedCookie;
 
 /** As long as the parked outcome lives (flow store): a stale cookie names nothing anyway. */
 export const HANDOFF_MAX_AGE_MS = 120_000;
 const VALUE = /^[A-Za-z0-9_-]{43}$/;
 
 export function handoffCookie(publicUrl: string): HandoffCookie {
-  const policy = cookiePolicy(publicUrl);
-  return { name: policy.name('canopy_handoff'), secure: policy.secure };
+  return cookiePolicy(publicUrl).cookie('canopy_handoff');
 }
 
-const options = (cookie: HandoffCookie) =>
-  ({ httpOnly: true, sameSite: 'lax', secure: cookie.secure, path: '/' }) as const;
-
 export function setHandoff(res: Response, cookie: HandoffCookie, id: string): void {
-  res.cookie(cookie.name, id, { ...options(cookie), maxAge: HANDOFF_MAX_AGE_MS });
+  res.cookie(cookie.name, id, { ...cookie.attributes, maxAge: HANDOFF_MAX_AGE_MS });
 }
 
 /** The parked outcome's id the request carries, if well formed. */
@@ -36,5 +29,5 @@ export function readHandoff(req: Request, cookie: HandoffCookie): string | undef
 }
 
 export function clearHandoff(res: Response, cookie: HandoffCookie): void {
-  res.clearCookie(cookie.name, options(cookie));
+  res.clearCookie(cookie.name, cookie.attributes);
 }

@@ -1,4 +1,3 @@
-export { throttleUnit } from './address.ts';
 export { DEFAULT_SIGN_IN_POLICY, type SignInPolicy, signInPolicy } from './policy.ts';
 export {
   createSignInService,

@@ -5,8 +5,8 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { createDurableLimiters } from '../../platform/db/durable-limiter.ts';
 import { type CounterSelection, clearCounters, countLive } from '../../platform/db/sql-limiter-store.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { throttleUnit } from '../../platform/net/networks.ts';
 import type { RedisClients } from '../../platform/redis.ts';
-import { throttleUnit } from './address.ts';
 import { type Count, createLockableCounter } from './lockable-counter.ts';
 import { lockoutSeconds, type SignInPolicy } from './policy.ts';
 

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { DeviceCookieValue } from '../../modules/sign-in/index.ts';
-import { type CookieAttributes, cookiePolicy } from '../../platform/http/cookie-options.ts';
+import { cookiePolicy, type NamedCookie, readCookies } from '../../platform/http/cookie-options.ts';
 
 /**
  * SEC-6: where the device cookie travels. Only the sign-in form reads it, so it is scoped to the
@@ -8,18 +8,14 @@ import { type CookieAttributes, cookiePolicy } from '../../platform/http/cookie-
  * Secure and `__Secure-` prefixed (a narrower path than `/` rules out `__Host-`). Its value is
  * MAC'd by the sign-in service, which alone decides what it vouches for.
  */
-export interface DeviceCookie {
-  readonly name: string;
-  readonly attributes: CookieAttributes;
-}
+export type DeviceCookie = NamedCookie;
 
 const MAX_VALUES = 4;
 const VALUE = /^v1\.[A-Za-z0-9_-]{1,2000}\.[A-Za-z0-9_-]{43}$/;
 
 export function deviceCookie(publicUrl: string): DeviceCookie {
   const path = `${new URL(publicUrl).pathname.replace(/\/$/, '')}/interaction`;
-  const policy = cookiePolicy(publicUrl);
-  return { name: policy.name('canopy_device', path), attributes: policy.attributes(path) };
+  return cookiePolicy(publicUrl).cookie('canopy_device', path);
 }
 
 /**
@@ -28,15 +24,7 @@ export function deviceCookie(publicUrl: string): DeviceCookie {
  * tries each, so a planted cookie cannot hide the genuine one.
  */
 export function readDevices(req: Request, cookie: DeviceCookie): string[] {
-  const found: string[] = [];
-  for (const pair of (req.get('cookie') ?? '').split(';')) {
-    const at = pair.indexOf('=');
-    if (at <= 0 || pair.slice(0, at).trim() !== cookie.name) continue;
-    const value = pair.slice(at + 1).trim();
-    if (VALUE.test(value)) found.push(value);
-    if (found.length === MAX_VALUES) break;
-  }
-  return found;
+  return readCookies(req, cookie.name, VALUE, MAX_VALUES);
 }
 
 export function setDevice(res: Response, cookie: DeviceCookie, device: DeviceCookieValue): void {

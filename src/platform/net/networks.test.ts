@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coarseOrigin } from '../../src/oidc/device-origin.ts';
+import { coarseOrigin, throttleUnit } from './networks.ts';
 
 // The network a device code was requested from, as the confirmation page and the audit log show it:
 // enough to tell "not my network", never the address itself.
@@ -27,4 +27,14 @@ test('RFC 8628 §5.4 anything but a plain address names no network', () => {
   ]) {
     assert.equal(coarseOrigin(text), undefined, String(text));
   }
+});
+
+test('SESS-8 what per-address throttling counts: an IPv4 address alone, an IPv6 address with its /64', () => {
+  assert.equal(throttleUnit('203.0.113.7'), '203.0.113.7');
+  assert.equal(throttleUnit(' ::FFFF:203.0.113.7 '), '203.0.113.7', 'IPv4 written as IPv6 is IPv4');
+  assert.equal(throttleUnit('::ffff:cb00:7107'), '203.0.113.7', 'in hex too');
+  assert.equal(throttleUnit('2001:DB8:85a3:0001:2:8a2e:370:7334'), '2001:db8:85a3:1::/64');
+  assert.equal(throttleUnit('2001:db8:85a3:1::9'), '2001:db8:85a3:1::/64', 'one /64, one unit');
+  assert.equal(throttleUnit('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.equal(throttleUnit('Unknown'), 'unknown', 'anything else as written, case-folded');
 });
