@@ -308,7 +308,9 @@ export async function consoleSignIn(
     org: domain,
   });
   let page = await visit(browser, server, url);
-  if (isLoginPage(page)) page = await submitLogin(browser, server, page, { username: options.username });
+  /** The org's sign-in page, when the browser had no session yet. */
+  const loginPage = isLoginPage(page) ? page.html : undefined;
+  if (loginPage) page = await submitLogin(browser, server, page, { username: options.username });
   assert.equal(
     page.location.pathname,
     '/console/',
@@ -318,5 +320,5 @@ export async function consoleSignIn(
     pkceCodeVerifier: verifier,
     expectedState: state,
   });
-  return { browser, config, tokens };
+  return { browser, config, tokens, loginPage };
 }

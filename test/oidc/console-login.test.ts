@@ -4,6 +4,7 @@ import * as client from 'openid-client';
 import { inputValue, TestBrowser } from '../helpers/browser.ts';
 import { addUser, PASSWORD, signUpTenant } from '../helpers/factories.ts';
 import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
+import { consoleSignIn } from '../helpers/sso-flow.ts';
 
 describe('the org sign-in page and the console', () => {
   let s: OidcTestServer;
@@ -12,45 +13,20 @@ describe('the org sign-in page and the console', () => {
   });
   after(() => s.close());
 
-  /** What the console's script does in the browser: PKCE, the org named, code exchange as a public client. */
-  async function consoleSignIn(browser: TestBrowser, domain: string, username: string) {
+  /** What the console's script does in the browser, from the org's own sign-in address. */
+  async function signInAt(domain: string, username: string) {
+    const browser = new TestBrowser();
     const entry = await browser.request(new URL(`/login/${domain}`, s.issuer));
     assert.equal(entry.status, 303);
     assert.equal(entry.headers.get('location'), `/console/?org=${domain}`);
-    const config = await client.discovery(new URL(s.issuer), 'canopy-console', undefined, client.None(), {
-      execute: [client.allowInsecureRequests],
-    });
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: `${s.issuer}/console/`,
-      scope: 'openid profile',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      org: domain,
-    });
-    const login = await browser.follow(url, s.issuer);
-    const page = await login.res.text();
-    assert.equal(login.res.status, 200);
-    const done = await browser.follow(new URL(`${login.location.pathname}/login`, s.issuer), s.issuer, {
-      form: { username, password: PASSWORD, csrf: inputValue(page, 'csrf')! },
-    });
-    const callback =
-      done.res.status === 303 ? new URL(done.res.headers.get('location')!, s.issuer) : done.location;
-    assert.equal(callback.pathname, '/console/');
-    return {
-      page,
-      tokens: await client.authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      }),
-    };
+    const { loginPage, tokens } = await consoleSignIn(s, domain, { browser, username });
+    assert.ok(loginPage, 'a fresh browser sees the sign-in page');
+    return { page: loginPage, tokens };
   }
 
   test('SESS-1 /login/{domain} signs a user of that org in to the console, on that org’s page', async () => {
     const t = await signUpTenant(s.container, { companyName: 'Wayne Enterprises' });
-    const { page, tokens } = await consoleSignIn(new TestBrowser(), t.organization.domain!, 'founder');
+    const { page, tokens } = await signInAt(t.organization.domain!, 'founder');
     assert.match(page, /Wayne Enterprises/);
     const claims = tokens.claims()!;
     assert.equal(claims.sub, t.user.id);
