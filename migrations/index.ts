@@ -17,6 +17,10 @@ import * as localAccounts from './20261128001400_local_accounts.ts';
 import * as identityProviders from './20261128001500_identity_providers.ts';
 import * as federationFlows from './20261128001600_federation_flows.ts';
 import * as samlReplay from './20261128001700_saml_replay.ts';
+import * as auditAppendOnly from './20261207000100_audit_append_only.ts';
+import * as signingKeyRevocation from './20261207000200_signing_key_revocation.ts';
+import * as installationKeys from './20261207000300_installation_keys.ts';
+import * as nodes from './20261207000400_nodes.ts';
 
 // Static imports and extension-less names: the names recorded in knex_migrations never depend on
 // how the files are run. Add each new migration here, in order.
@@ -39,6 +43,10 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128001500_identity_providers': identityProviders,
   '20261128001600_federation_flows': federationFlows,
   '20261128001700_saml_replay': samlReplay,
+  '20261207000100_audit_append_only': auditAppendOnly,
+  '20261207000200_signing_key_revocation': signingKeyRevocation,
+  '20261207000300_installation_keys': installationKeys,
+  '20261207000400_nodes': nodes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

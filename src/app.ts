@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { createApiRouter } from './api/index.ts';
+import { API_PATH, createApiRouter } from './api/index.ts';
 import type { Container } from './container.ts';
 import { oidcCallbackRoutes, oidcStarter } from './modules/federation/index.ts';
 import { samlAcsRoutes, samlProviderMasters, samlStarter } from './modules/federation/saml/index.ts';
@@ -29,10 +29,10 @@ export function createApp(container: Container): Express {
       registry: container.metrics.registry,
     }),
   );
-  app.use('/api/v1', createApiRouter(container));
+  app.use(API_PATH, createApiRouter(container));
   // The provider reads its own bodies: its paths go to it before any body parser.
   app.use(providerEndpoints(container.oidc));
-  const interactionCsrf = createCsrf({ key: container.webKey, clock: container.clock });
+  const interactionCsrf = createCsrf({ key: container.webKeys, clock: container.clock });
   app.use(
     interactionRoutes({
       provider: () => container.oidc.provider,
@@ -55,7 +55,7 @@ export function createApp(container: Container): Express {
       signUp: container.signUp,
       signupThrottle: container.signupThrottle,
       organizations: container.organizations,
-      csrfKey: container.webKey,
+      csrfKey: container.webKeys,
       clock: container.clock,
     }),
   );
@@ -63,7 +63,7 @@ export function createApp(container: Container): Express {
   app.use(
     invitationPageRoutes({
       invitations: container.invitations,
-      csrf: createCsrf({ key: container.webKey, clock: container.clock }),
+      csrf: createCsrf({ key: container.webKeys, clock: container.clock }),
       browserCookie: browserIdCookie(container.config.server.publicUrl),
       publicUrl: container.config.server.publicUrl,
     }),

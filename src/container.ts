@@ -1,4 +1,3 @@
-import { hkdfSync } from 'node:crypto';
 import type { Config } from './config/schema.ts';
 import { createAnalyticsService, createUsageRecorder } from './modules/analytics/index.ts';
 import { createAppService } from './modules/apps/index.ts';
@@ -31,16 +30,28 @@ import {
   createSnapshotRepository,
   syncBuiltInRoles,
 } from './modules/roles/index.ts';
+import {
+  assertEveryNodeHolds,
+  createNodePresence,
+  createSecretsService,
+  ensureInstallationKey,
+  verifySealedSecrets,
+} from './modules/secrets/index.ts';
 import { createSessionService } from './modules/sessions/index.ts';
-import { createSignInService, signInPolicy } from './modules/sign-in/index.ts';
+import {
+  createSignInService,
+  derivePseudonymKeys,
+  PSEUDONYM_INSTALLATION_KEY,
+  signInPolicy,
+} from './modules/sign-in/index.ts';
 import { createSigningKeyService } from './modules/signing-keys/index.ts';
 import { createUserService } from './modules/users/index.ts';
 import { providerPages } from './oidc/pages.ts';
 import { createOidc } from './oidc/provider.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
-import { deriveCookieKeys } from './platform/crypto/cookie-keys.ts';
+import { deriveCookieKeys, deriveWebKeys } from './platform/crypto/cookie-keys.ts';
 import { createSecretBox } from './platform/crypto/secret-box.ts';
-import { resolveSecretsKey } from './platform/crypto/secrets-key.ts';
+import { resolveSecretsKeyRing } from './platform/crypto/secrets-key.ts';
 import { type Database, openDatabase } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { createThrottle } from './platform/http/throttle.ts';
@@ -56,6 +67,11 @@ export interface ContainerOptions {
   clock?: Clock;
   /** An already open database (tests bring their own isolated one). */
   database?: Database;
+  /**
+   * A node serving requests (the server, not the command line): it tells the others which
+   * SECRETS_KEY ring it holds, while it runs (SEC-11).
+   */
+  serving?: boolean;
 }
 
 /** The one place that constructs things: storage, then services, each given only what it needs. */
@@ -72,20 +88,27 @@ export async function createContainer(config: Readonly<Config>, options: Contain
   let redis: RedisClients | undefined;
   try {
     const db = database.knex;
-    // The key first: a start that is going to be refused must not have migrated anything.
-    const secretsKey = resolveSecretsKey({
+    // The key ring first: a missing or malformed ring refuses the start before anything is migrated;
+    // whether it opens what is stored is checked once the schema is current (verifySealedSecrets).
+    const keyRing = resolveSecretsKeyRing({
       configured: config.security.secretsKey,
       dataDir: config.storage.dataDir,
       embedded: database.kind === 'embedded',
       logger,
     });
-    const box = createSecretBox(secretsKey);
-    // Keys derived from SECRETS_KEY, identical on every node: cookie signing, and the pages' CSRF tokens.
-    const cookieKeys = deriveCookieKeys(secretsKey);
-    const webKey = Buffer.from(hkdfSync('sha256', secretsKey, 'canopy', 'web pages root key v1', 32));
+    const box = createSecretBox(keyRing.keys);
+    // Keys derived from the ring, identical on every node: cookie signing, and the pages' CSRF
+    // tokens and device cookies. The sealing key's derivation signs; the others still verify.
+    const cookieKeys = deriveCookieKeys(keyRing.keys);
+    const webKeys = deriveWebKeys(keyRing.keys);
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    await assertKeyOpensExistingSecrets(db, box);
+    await verifySealedSecrets(db, box);
+    // SEC-12: unknown usernames in the audit log and the throttle's counter keys are HMACs under keys
+    // from the installation's own random key, which SECRETS_KEY rotations leave unchanged.
+    const pseudonymKeys = derivePseudonymKeys(
+      await ensureInstallationKey(db, box, PSEUDONYM_INSTALLATION_KEY, clock.now()),
+    );
     await syncBuiltInRoles(db, clock.now());
 
     redis = config.storage.redisUrl ? createRedisClients(config.storage.redisUrl, logger) : undefined;
@@ -140,7 +163,15 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       prefix: config.storage.redisKeyPrefix,
     });
     const apps = createAppService({ db, clock, box, access, audit, signals, logger });
-    const signingKeys = createSigningKeyService({ db, clock, box, audit, signals, logger });
+    const signingKeys = createSigningKeyService({
+      db,
+      clock,
+      box,
+      audit,
+      signals,
+      logger,
+      assertSealable: () => assertEveryNodeHolds(db, box.keyId),
+    });
     // ── Invitations (INV-1…INV-4): mail over SMTP_URL, or to DATA_DIR/outbox/ without it. ──
     const mailer = createMailer({
       smtpUrl: config.mail.smtpUrl,
@@ -197,7 +228,8 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       access,
       logger,
       // SEC-6: device cookies are MAC'd with a key derived from this one, the same on every node.
-      deviceKey: webKey,
+      deviceKey: webKeys,
+      ...pseudonymKeys,
       deviceCookieDays: config.signIn.deviceCookieDays,
       redisKeyPrefix: config.storage.redisKeyPrefix,
       policy: signInPolicy(config.signIn),
@@ -279,6 +311,11 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     await oidc.start();
     usage.start();
 
+    // Last, once nothing can fail the start: the other nodes learn this node's ring. The embedded
+    // database has one process at a time, so there is nobody to tell.
+    const presence =
+      options.serving && database.kind === 'postgres' ? createNodePresence({ db, box, logger }) : undefined;
+    await presence?.start();
     const closeRedis = redis;
     return {
       config,
@@ -303,7 +340,10 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       signIn,
       sessions,
       signals,
-      webKey,
+      webKeys,
+      /** Where the SECRETS_KEY ring is kept (secrets.key, or null: configuration) and its key ids; never the keys. */
+      keyRing: { file: keyRing.file, keyIds: box.keyIds },
+      secrets: createSecretsService({ db, box, audit }),
       oidc,
       mailer,
       invitations,
@@ -318,6 +358,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       usage,
       analytics,
       async close() {
+        await presence?.stop();
         clearInterval(samlSweep);
         oidc.close();
         await outboundFetch.close();
@@ -334,16 +375,3 @@ export async function createContainer(config: Readonly<Config>, options: Contain
 }
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;
-
-/** A wrong SECRETS_KEY would make every secret unreadable: refuse to start rather than fail later. */
-async function assertKeyOpensExistingSecrets(db: Database['knex'], box: ReturnType<typeof createSecretBox>) {
-  const sample = await db('client_credentials').first('client_id', 'secret_sealed');
-  if (!sample) return;
-  try {
-    box.open(sample.secret_sealed, `client_credentials:${sample.client_id}`);
-  } catch {
-    throw new Error(
-      'SECRETS_KEY does not open the secrets stored in this database; start with the key that sealed them',
-    );
-  }
-}

@@ -2,10 +2,12 @@ import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { loadConfig } from './config/load.ts';
 import { createContainer } from './container.ts';
+import { PRIVATE_UMASK, refuseOpenFiles } from './platform/fs/private-files.ts';
 import { createLogger } from './platform/logger.ts';
 
 // load config → build container → listen → on SIGTERM/SIGINT stop accepting, drain, close storage.
 async function main(): Promise<void> {
+  process.umask(PRIVATE_UMASK); // SEC-10: what the process creates is its own user's only
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
@@ -14,7 +16,12 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const logger = createLogger(config.log.level);
-  const container = await createContainer(config, { logger });
+  const refusals = refuseOpenFiles(config.storage, logger);
+  if (refusals.length > 0) {
+    for (const line of refusals) console.error(line);
+    process.exit(78); // EX_CONFIG: the operator's to fix, as the message says
+  }
+  const container = await createContainer(config, { logger, serving: true });
   const app = createApp(container);
   const server: Server = app.listen(config.server.port, config.server.host, () => {
     logger.info(

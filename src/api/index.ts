@@ -16,10 +16,14 @@ import { type AnyRoute, mountRoutes } from '../platform/http/route.ts';
 import { authenticate } from './authenticate.ts';
 import { meRoutes } from './me.routes.ts';
 import { rateLimit } from './rate-limit.ts';
+import { auditRefusals, createRefusalCoalescer } from './refusals.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+
+/** Where the app mounts the admin API: the prefix of the routes its audit entries name. */
+export const API_PATH = '/api/v1';
 
 /** Every admin API operation, from the modules that own them. */
 export function apiRoutes(c: Container): AnyRoute[] {
@@ -76,7 +80,12 @@ export function createApiRouter(c: Container): Router {
       prefix: c.config.storage.redisKeyPrefix,
     }),
   );
-  mountRoutes(router, routes);
+  // SEC-12: refusals are audited under the route's declared pattern, coalesced on this node.
+  const coalescer = createRefusalCoalescer({ clock: c.clock });
+  mountRoutes(router, routes, {
+    mountPath: API_PATH,
+    onForbidden: auditRefusals({ audit: c.audit, coalescer }),
+  });
   router.use((_req, _res, next) => next(new AppError('request.not_found')));
   return router;
 }

@@ -7,14 +7,21 @@ import { pino } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { Container } from '../container.ts';
+import { PRIVATE_UMASK, refuseOpenFiles } from '../platform/fs/private-files.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { EXIT_FAILURE } from './errors.ts';
 import { humanLogStream } from './log-stream.ts';
 import { type MigrationReport, runCli } from './program.ts';
 import { readFirstLine } from './stdin.ts';
 
+process.umask(PRIVATE_UMASK); // SEC-10: the embedded database and keys it creates are its user's only
+
+/** EX_CONFIG, as the server: DATA_DIR or secrets.key is open to other local users (SEC-10). */
+const EXIT_CONFIG = 78;
+
 let config: Readonly<Config> | undefined;
 let container: Promise<Container> | undefined;
+let refusedFiles = false;
 
 const getConfig = () => {
   config ??= loadConfig();
@@ -34,13 +41,23 @@ function cliLogger(cfg: Readonly<Config>): Logger {
   );
 }
 
+/** SEC-10 before storage opens: refused (exit 78) while DATA_DIR or secrets.key is open to others. */
+function guardPrivateFiles(cfg: Readonly<Config>): void {
+  const refusals = refuseOpenFiles(cfg.storage, cliLogger(cfg));
+  if (refusals.length === 0) return;
+  refusedFiles = true;
+  throw new Error(refusals.join('\nerror: '));
+}
+
 // Storage modules load only for a command that needs them, so help and usage errors answer at once.
 async function openServices(): Promise<Container> {
+  guardPrivateFiles(getConfig());
   const { createContainer } = await import('../container.ts');
   return createContainer(getConfig(), { logger: cliLogger(getConfig()) });
 }
 
 async function migrate(): Promise<MigrationReport> {
+  guardPrivateFiles(getConfig());
   const { storage } = getConfig();
   const { openDatabase } = await import('../platform/db/database.ts');
   const { migrateToLatest } = await import('../platform/db/migrate.ts');
@@ -95,7 +112,7 @@ async function main(): Promise<number> {
       exitCode = EXIT_FAILURE;
     }
   }
-  return exitCode;
+  return refusedFiles ? EXIT_CONFIG : exitCode;
 }
 
 process.exitCode = await main();

@@ -36,13 +36,23 @@ export const configSchema = z.strictObject({
       .nullable()
       .describe('Redis URL for shared caches and cross-node signals; optional'),
     redisKeyPrefix: z.string().max(64).describe('Prefix of every Redis key and channel'),
+    skipFileModeCheck: z
+      .boolean()
+      .describe(
+        'Start even when DATA_DIR, the embedded database or secrets.key are open to other local users (SEC-10)',
+      ),
   }),
   security: z.strictObject({
     secretsKey: z
       .string()
-      .regex(/^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as 64 hex characters or base64')
+      .regex(
+        /^\s*(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)(?:\s*,\s*(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)){0,7}\s*$/,
+        'must be 32 bytes as 64 hex characters or base64, or a comma-separated ring of up to 8 such keys',
+      )
       .nullable()
-      .describe('Key that encrypts secrets at rest (32 bytes, hex or base64)'),
+      .describe(
+        'Key ring that encrypts secrets at rest: 32-byte keys (hex or base64), comma-separated, the sealing key first',
+      ),
   }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Log level'),
@@ -168,6 +178,7 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   DATABASE_POOL_MAX: { path: ['storage', 'databasePoolMax'], kind: 'integer' },
   REDIS_URL: { path: ['storage', 'redisUrl'], kind: 'string' },
   REDIS_KEY_PREFIX: { path: ['storage', 'redisKeyPrefix'], kind: 'string' },
+  SKIP_FILE_MODE_CHECK: { path: ['storage', 'skipFileModeCheck'], kind: 'boolean' },
   SECRETS_KEY: { path: ['security', 'secretsKey'], kind: 'string' },
   LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
   MAX_BUSINESS_GROUPS: { path: ['organizations', 'maxBusinessGroups'], kind: 'integer' },

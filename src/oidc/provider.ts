@@ -58,6 +58,8 @@ export interface OidcDeps {
 }
 
 const SWEEP_EVERY_MS = 10 * 60_000;
+/** Retries of a failed provider rebuild before housekeeping takes over (1 + 2 + … + 32 s). */
+const REBUILD_RETRIES = 6;
 
 /**
  * The OpenID provider: built from the configuration, the shared stores and the signing keys in
@@ -152,13 +154,18 @@ export async function createOidc(deps: OidcDeps) {
   let kids = await publishedKids();
   let sweeper: NodeJS.Timeout | undefined;
   let builds = 0;
+  let closed = false;
 
   async function publishedKids(): Promise<string> {
     return (await deps.signingKeys.providerJwks()).keys.map((k) => (k as { kid?: string }).kid).join(' ');
   }
 
-  /** Rebuilds with the keys in the database; of overlapping rebuilds, the last one started wins. */
-  async function rebuild(reason: string): Promise<void> {
+  /**
+   * Rebuilds with the keys in the database; of overlapping rebuilds, the last one started wins. A
+   * failed rebuild is retried soon, backing off (1 s … 32 s), rather than left to housekeeping: a
+   * revoked key must not stay in use for minutes because the database blinked (SEC-11).
+   */
+  async function rebuild(reason: string, attempt = 0): Promise<void> {
     const mine = ++builds;
     try {
       const next = await build();
@@ -168,7 +175,9 @@ export async function createOidc(deps: OidcDeps) {
       kids = nextKids;
       deps.logger.info({ reason }, 'provider rebuilt with the current signing keys');
     } catch (err) {
-      deps.logger.error({ err: (err as Error).message, reason }, 'could not rebuild the provider');
+      deps.logger.error({ err: (err as Error).message, reason, attempt }, 'could not rebuild the provider');
+      if (closed || mine !== builds || attempt >= REBUILD_RETRIES) return;
+      setTimeout(() => void rebuild(reason, attempt + 1), 1000 * 2 ** attempt).unref();
     }
   }
 
@@ -198,6 +207,7 @@ export async function createOidc(deps: OidcDeps) {
       sweeper.unref();
     },
     close(): void {
+      closed = true;
       if (sweeper) clearInterval(sweeper);
     },
   };

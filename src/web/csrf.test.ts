@@ -119,4 +119,20 @@ describe('CSRF tokens', () => {
     assert.throws(() => createCsrf({ key: Buffer.alloc(16) }), /at least 32 bytes/);
     assert.throws(() => createCsrf({ key: undefined as unknown as Buffer }), /at least 32 bytes/);
   });
+
+  test('SEC-11 with a key ring the first key issues and every key verifies; a key that left the ring does not', () => {
+    const clock = createTestClock();
+    const older = Buffer.alloc(32, 1);
+    const newer = Buffer.alloc(32, 2);
+    const before = createCsrf({ key: [older], clock }).issue('p');
+    const during = createCsrf({ key: [newer, older], clock });
+    assert.deepEqual(during.verify(before, 'p'), { ok: true });
+    const made = during.issue('p');
+    assert.deepEqual(createCsrf({ key: [newer], clock }).verify(made, 'p'), { ok: true });
+    assert.deepEqual(createCsrf({ key: [newer], clock }).verify(before, 'p'), {
+      ok: false,
+      reason: 'forged',
+    });
+    assert.throws(() => createCsrf({ key: [] }), /at least 32 bytes/);
+  });
 });

@@ -40,22 +40,28 @@ export function interactionPurpose(uid: string): string {
 
 const TOKEN = /^(\d{1,12})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
 
-export function createCsrf(options: { key: Buffer; clock?: Clock; ttlSeconds?: number }): Csrf {
-  if (!Buffer.isBuffer(options.key) || options.key.length < 32) {
+export function createCsrf(options: {
+  /** Key material: one key, or a ring whose first key issues and every key verifies (SEC-11). */
+  key: Buffer | readonly Buffer[];
+  clock?: Clock;
+  ttlSeconds?: number;
+}): Csrf {
+  const material = Buffer.isBuffer(options.key) ? [options.key] : (options.key ?? []);
+  if (material.length === 0 || material.some((k) => !Buffer.isBuffer(k) || k.length < 32)) {
     throw new Error('the CSRF key material must be a Buffer of at least 32 bytes');
   }
-  const key = Buffer.from(hkdfSync('sha256', options.key, 'canopy/web', 'csrf/v1', 32));
+  const keys = material.map((k) => Buffer.from(hkdfSync('sha256', k, 'canopy/web', 'csrf/v1', 32)));
   const clock = options.clock ?? systemClock;
   const defaultTtl = options.ttlSeconds ?? DEFAULT_CSRF_TTL_SECONDS;
   const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
-  const mac = (exp: string, nonce: string, purpose: string) =>
+  const mac = (key: Buffer, exp: string, nonce: string, purpose: string) =>
     createHmac('sha256', key).update(`canopy-csrf/v1\n${exp}\n${nonce}\n${purpose}`, 'utf8').digest();
 
   return {
     issue(purpose, ttlSeconds = defaultTtl) {
       const exp = String(nowSeconds() + ttlSeconds);
       const nonce = randomBytes(12).toString('base64url');
-      return `${exp}.${nonce}.${mac(exp, nonce, purpose).toString('base64url')}`;
+      return `${exp}.${nonce}.${mac(keys[0]!, exp, nonce, purpose).toString('base64url')}`;
     },
     verify(token, purpose) {
       if (typeof token !== 'string' || token === '') return { ok: false, reason: 'missing' };
@@ -63,10 +69,11 @@ export function createCsrf(options: { key: Buffer; clock?: Clock; ttlSeconds?: n
       if (!parts) return { ok: false, reason: 'malformed' };
       const [, exp, nonce, given] = parts as unknown as [string, string, string, string];
       const givenMac = Buffer.from(given, 'base64url');
-      const expected = mac(exp, nonce, purpose);
-      if (givenMac.length !== expected.length || !timingSafeEqual(givenMac, expected)) {
-        return { ok: false, reason: 'forged' };
-      }
+      const genuine = keys.some((key) => {
+        const expected = mac(key, exp, nonce, purpose);
+        return givenMac.length === expected.length && timingSafeEqual(givenMac, expected);
+      });
+      if (!genuine) return { ok: false, reason: 'forged' };
       if (Number(exp) <= nowSeconds()) return { ok: false, reason: 'expired' };
       return { ok: true };
     },

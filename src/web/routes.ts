@@ -20,7 +20,7 @@ export interface WebDeps {
   signupThrottle: Throttle;
   organizations: Pick<OrganizationService, 'findByDomain'>;
   /** Key material for CSRF tokens (≥ 32 bytes, the same on every node); HKDF-derived again inside. */
-  csrfKey: Buffer;
+  csrfKey: Buffer | readonly Buffer[];
   /** Token expiry reads this clock; the system clock by default. */
   clock?: Clock;
 }

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
-import { apiRoutes } from '../../src/api/index.ts';
+import { API_PATH, apiRoutes } from '../../src/api/index.ts';
 import { createApp } from '../../src/app.ts';
 import type { AnyRoute } from '../../src/platform/http/route.ts';
 import { ApiClient } from '../helpers/api.ts';
 import { requestsFor, routeKey } from '../helpers/api-requests.ts';
 import { buildWorld, createApiTestEnv, targetsOf } from '../helpers/api-world.ts';
-import { watchWrites } from '../helpers/db-snapshot.ts';
+import { refusalLedger, watchWrites } from '../helpers/db-snapshot.ts';
 import { type FuzzRequest, idPools, requestArb, sweepRequests } from '../helpers/fuzz-arbitraries.ts';
 
 // Issue 4 "Tests": a property-based fuzz of every route of `apiRoutes(c)` — random path parameters,
@@ -31,6 +31,7 @@ const routes = apiRoutes(c)
 const pools = idPools(a, b, { a: world.targets, b: targetsOf(b) }, [a.users.owner.id]);
 // A fixed budget over however many routes there are; FUZZ_RUNS overrides the runs per route.
 const RUNS = Number(process.env.FUZZ_RUNS) || Math.max(10, Math.min(40, Math.floor(900 / routes.length)));
+const refusalEntry = refusalLedger(knex);
 
 after(() => env.close());
 
@@ -51,7 +52,17 @@ describe('admin API fuzz (every route of apiRoutes, as the owner)', () => {
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const where = `${route.method.toUpperCase()} ${req.path} ${JSON.stringify(req.body)?.slice(0, 300)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
           assert.ok(res.status < 500, `server error: ${where}`);
-          if (res.status >= 400) assert.equal(changed, '', `a refused request wrote (${changed}): ${where}`);
+          // SEC-12: a 403 leaves its access.denied entry (the first of its route and code; those
+          // after it are coalesced into it), and nothing else.
+          const refusal = {
+            tenantId: a.tenantId,
+            actorId: a.users.owner.id,
+            method: route.method.toUpperCase(),
+            route: `${API_PATH}${route.path}`,
+            code: res.body?.code,
+          };
+          const written = res.status === 403 ? await refusalEntry(changed, refusal) : changed;
+          if (res.status >= 400) assert.equal(written, '', `a refused request wrote (${written}): ${where}`);
         }),
         // The deterministic sweep first (on the master and on a business group), then RUNS random ones.
         { numRuns: RUNS + sweep.length, examples: sweep },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { apiRoutes } from '../../src/api/index.ts';
+import { API_PATH, apiRoutes } from '../../src/api/index.ts';
 import { PERMISSION_CATALOGUE } from '../../src/modules/roles/index.ts';
 import type { AnyRoute } from '../../src/platform/http/route.ts';
 import { ApiClient } from '../helpers/api.ts';
@@ -12,13 +12,15 @@ import {
   staleExamples,
 } from '../helpers/api-requests.ts';
 import { buildWorld, CALLERS, type Caller, createApiTestEnv } from '../helpers/api-world.ts';
-import { changes, snapshot, watchWrites } from '../helpers/db-snapshot.ts';
+import { changes, refusalLedger, snapshot, watchWrites } from '../helpers/db-snapshot.ts';
 
 // ARCHITECTURE §7, issue 4 "Tests": every admin endpoint — every route `apiRoutes(c)` lists, now and
 // later — is called by (a) an administrator of another tenant, (b) an administrator of a sibling
 // business group, (c) a user with no role, (d) a service app whose token lacks the scope (it
 // carries an unrelated permission), (d') the same app with a token carrying no permission at all,
-// and without a token. Each must be refused, learn nothing, and write nothing at all.
+// and without a token. Each must be refused, learn nothing, and write nothing at all (but the
+// access.denied audit entry of a 403, SEC-12: the first refusal of each caller, route and code
+// writes one, naming them; the ones after it are coalesced into it and write nothing).
 
 const CATALOGUE = 'the fixed permission catalogue, the same for every tenant (ROLE-1)';
 const ROLES = 'roles are tenant-wide: anyone holding something in the tenant may read them (USR-4)';
@@ -66,6 +68,15 @@ const api = ApiClient.for(c);
 const world = await buildWorld(c);
 const { a, b } = world;
 const routes = apiRoutes(c).filter((r) => !r.public);
+const refusalEntry = refusalLedger(c.database.knex);
+/** Who each caller is in the audit log (both app callers are one app, with different tokens). */
+const ACTOR_IDS: Record<Caller, string> = {
+  'admin of another tenant': b.users.owner.id,
+  'admin of a sibling group': a.users.siblingAdmin.id,
+  'user with no role': a.users.noRole.id,
+  'app without the scope': a.apps.service.clientId,
+  'app with no permission': a.apps.service.clientId,
+};
 
 /** The token scope of caller (d): a permission the route does not name (the app's grants hold them all). */
 function unrelatedScope(route: AnyRoute): string {
@@ -98,7 +109,16 @@ async function check(request: ResolvedRequest, caller: Caller): Promise<void> {
   );
   const where = `${describeRequest(request, caller)} -> ${res.status} ${JSON.stringify(res.body)}`;
   assert.ok(res.status < 500, `server error: ${where}`);
-  assert.equal(changed, '', `the request wrote to the database (${changed}): ${where}`);
+  // SEC-12: a 403 leaves its access.denied entry in the caller's own tenant, and nothing else.
+  const refusal = {
+    tenantId: caller === 'admin of another tenant' ? b.tenantId : a.tenantId,
+    actorId: ACTOR_IDS[caller],
+    method: route.method.toUpperCase(),
+    route: `${API_PATH}${route.path}`,
+    code: res.body?.code,
+  };
+  const written = res.status === 403 ? await refusalEntry(changed, refusal) : changed;
+  assert.equal(written, '', `the request wrote to the database (${written}): ${where}`);
   const leaked = (allowed: Set<string>) => idsIn(res.body, a.ids).filter((id) => !allowed.has(id));
 
   if (ownTenant) {

@@ -71,6 +71,7 @@ const SAMPLES: Record<string, { raw: string; value: unknown }> = {
   DATABASE_POOL_MAX: { raw: '25', value: 25 },
   REDIS_URL: { raw: 'redis://cache.example.com:6379', value: 'redis://cache.example.com:6379' },
   REDIS_KEY_PREFIX: { raw: 'acme:', value: 'acme:' },
+  SKIP_FILE_MODE_CHECK: { raw: 'true', value: true },
   SECRETS_KEY: { raw: 'ab'.repeat(32), value: 'ab'.repeat(32) },
   LOG_LEVEL: { raw: 'debug', value: 'debug' },
   MAX_BUSINESS_GROUPS: { raw: '5000', value: 5000 },
@@ -185,6 +186,18 @@ describe('configuration', () => {
     test('a 32-byte base64 SECRETS_KEY is accepted as well as hex', () => {
       const key = Buffer.alloc(32, 7).toString('base64');
       assert.equal(loadConfig({ env: { SECRETS_KEY: key } }).security.secretsKey, key);
+    });
+
+    test('SEC-11 SECRETS_KEY takes a comma-separated ring of up to eight keys, and nothing else', () => {
+      const ring = [Buffer.alloc(32, 1).toString('hex'), Buffer.alloc(32, 2).toString('base64')].join(', ');
+      assert.equal(loadConfig({ env: { SECRETS_KEY: ring } }).security.secretsKey, ring);
+      const nine = Array.from({ length: 9 }, (_, i) => Buffer.alloc(32, i).toString('hex')).join(',');
+      for (const bad of [nine, `${ring},`, `${ring},short`]) {
+        assert.throws(
+          () => loadConfig({ env: { SECRETS_KEY: bad } }),
+          /security\.secretsKey \(SECRETS_KEY\)/,
+        );
+      }
     });
 
     test('loadConfig() without options reads process.env', () => {

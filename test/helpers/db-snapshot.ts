@@ -82,3 +82,56 @@ export async function watchWrites<T>(
   const result = await act();
   return { result, changed: changes(before, await snapshot(knex), ignoreGroups) };
 }
+
+/** A refusal's coalescing key (src/api/refusals.ts): who was refused, where, and why. */
+export interface RefusalKey {
+  /** The caller's tenant, where the entry goes. */
+  tenantId: string;
+  /** The user's id or the app's client ID. */
+  actorId: string;
+  method: string;
+  /** The route's pattern as mounted, e.g. `/api/v1/users/:userId`. */
+  route: string;
+  code: string;
+}
+
+/**
+ * SEC-12: a request refused with a 403 is audited as `access.denied` in the caller's tenant, and
+ * nothing else is written. Refusals are coalesced per tenant, actor, route and code: the first of
+ * a key writes one entry naming it; later ones inside the window write nothing, and the tests'
+ * clock stands still, so every later one is inside it (the count they leave is checked in
+ * access-denied.api.test.ts). The ledger remembers the keys seen, as the server's coalescer does,
+ * for one app: use one ledger per ApiClient. `besides` says what `changed` holds besides the
+ * refusal's entry, or that the entry is missing, wrong, or should not be there.
+ */
+export function refusalLedger(knex: Knex) {
+  const seen = new Set<string>();
+  const keyOf = (k: Partial<RefusalKey>) =>
+    JSON.stringify([k.tenantId, k.actorId, k.method, k.route, k.code]);
+  return async function besides(changed: string, refusal: RefusalKey): Promise<string> {
+    const key = keyOf(refusal);
+    if (seen.has(key)) return changed; // coalesced: any write at all is one too many
+    seen.add(key);
+    const table = `audit_log[${refusal.tenantId}]`;
+    const lines = changed ? changed.split('; ') : [];
+    const mine = lines.find((line) => line.startsWith(`${table}: `));
+    const counts = mine ? /: (\d+) rows -> (\d+) rows$/.exec(mine) : null;
+    const newest = await knex('audit_log')
+      .where({ tenant_id: refusal.tenantId })
+      .orderBy('id', 'desc')
+      .first('action', 'actor_id', 'after');
+    const after = newest?.after ?? {};
+    const written = { tenantId: refusal.tenantId, actorId: newest?.actor_id, ...after };
+    if (
+      !counts ||
+      Number(counts[2]) !== Number(counts[1]) + 1 ||
+      newest?.action !== 'access.denied' ||
+      keyOf(written) !== key ||
+      'suppressed' in after
+    ) {
+      const missing = `no access.denied entry ${key} in ${table} (newest: ${JSON.stringify(newest)})`;
+      return [...lines, missing].join('; ');
+    }
+    return lines.filter((line) => line !== mine).join('; ');
+  };
+}

@@ -5,6 +5,7 @@ import { createAccess } from '../../src/modules/roles/index.ts';
 import {
   createSignInService,
   DEFAULT_SIGN_IN_POLICY,
+  type PseudonymKeys,
   type SignInPolicy,
   type SignInResult,
   type SignInService,
@@ -12,7 +13,7 @@ import {
 import type { RequestContext } from '../../src/platform/context.ts';
 import type { RedisClients } from '../../src/platform/redis.ts';
 import { signUpTenant, type Tenant } from './factories.ts';
-import { createTestEnv, type TestEnv } from './test-container.ts';
+import { createTestEnv, pseudonymKeysOf, type TestEnv } from './test-container.ts';
 
 // The password sign-in service as the sign-in tests drive it (sign-in.test.ts, SESS-8 and AUD-1;
 // sign-in-lockout.test.ts, SEC-6): nodes of a cluster over one test env, the expected answers, and
@@ -56,6 +57,7 @@ export const anonymous = (): RequestContext => ({
 export function signInWorld() {
   let env: TestEnv;
   let t: Tenant;
+  let keys: PseudonymKeys;
   const redisKeyPrefix = `canopy-test:${randomUUID()}:`;
   let lastIp = 0;
   const nextIp = () => `203.0.113.${++lastIp % 250}`;
@@ -65,6 +67,7 @@ export function signInWorld() {
   before(async () => {
     env = await createTestEnv();
     t = await signUpTenant(env.container);
+    keys = await pseudonymKeysOf(env.container);
   });
   after(async () => {
     const redis = env.container.redis?.command;
@@ -86,7 +89,8 @@ export function signInWorld() {
       users: c.users,
       access: createAccess(c.authz),
       logger: c.logger,
-      deviceKey: options.deviceKey ?? c.webKey,
+      deviceKey: options.deviceKey ?? c.webKeys,
+      ...keys,
       redisKeyPrefix,
       ...(options.policy ? { policy: options.policy } : {}),
     });

@@ -3,11 +3,28 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { type Container, createContainer } from '../../src/container.ts';
+import { ensureInstallationKey } from '../../src/modules/secrets/index.ts';
+import {
+  derivePseudonymKeys,
+  PSEUDONYM_INSTALLATION_KEY,
+  type PseudonymKeys,
+} from '../../src/modules/sign-in/index.ts';
 import { createTestClock, type TestClock } from '../../src/platform/clock.ts';
+import { createSecretBox, parseSecretsKeyRing } from '../../src/platform/crypto/secret-box.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { openTestDatabase } from './test-database.ts';
 
 export const TEST_SECRETS_KEY = 'a'.repeat(64);
+
+/**
+ * The sign-in keys that the container derived from its installation key (SEC-12), read back with its
+ * own ring: for services a test builds by hand, as another node of the same installation would.
+ */
+export async function pseudonymKeysOf(container: Container): Promise<PseudonymKeys> {
+  const box = createSecretBox(parseSecretsKeyRing(container.config.security.secretsKey!));
+  const key = await ensureInstallationKey(container.database.knex, box, PSEUDONYM_INSTALLATION_KEY);
+  return derivePseudonymKeys(key);
+}
 
 export interface TestEnv {
   container: Container;

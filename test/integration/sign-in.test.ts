@@ -206,7 +206,7 @@ describe('password sign-in', () => {
     }
   });
 
-  test('AUD-1 every sign-in, success or failure, is audited with username and address, never the password', async () => {
+  test('AUD-1 SEC-12 every sign-in, success or failure, is audited with username (or its hash) and address, never the password', async () => {
     const user = await addUser(env.container, t.tenantId);
     const on = node();
     const ip = freshIp();
@@ -229,6 +229,8 @@ describe('password sign-in', () => {
       assert.equal(row.actorType, 'anonymous');
       assert.ok(!JSON.stringify(row).includes(PASSWORD) && !JSON.stringify(row).includes(WRONG));
     }
-    assert.deepEqual(mine.at(-1)!.after, { username: unknown, ip, reason: 'invalid_credentials' });
+    // SEC-12: a username naming no account is kept only as its keyed hash.
+    const hashed = env.container.signIn.usernameHash(unknown);
+    assert.deepEqual(mine.at(-1)!.after, { usernameHash: hashed, ip, reason: 'invalid_credentials' });
   });
 });

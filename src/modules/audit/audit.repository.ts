@@ -29,6 +29,32 @@ export interface AuditQuery {
   limit: number;
 }
 
+/**
+ * The database itself, never a transaction: what the retention sweep runs on. A transaction
+ * (`Tx`) has `isCompleted`, so it does not fit this type.
+ */
+export type RootDb = Db & { readonly isCompleted?: never };
+
+/**
+ * SEC-12, REL-6: the retention sweep, the one path the append-only triggers let a DELETE take:
+ * the entries recorded (by the database's clock) before `before`. Installation-wide (retention is
+ * not a tenant's choice). It runs in a transaction of its own, never inside a caller's: there its
+ * setting would live until the caller's transaction ends and open every later DELETE of it to the
+ * same path. The setting is cleared right after the delete all the same. The database refuses a
+ * cut-off less than a day old.
+ */
+export async function sweepOlderThan(db: RootDb, before: Date): Promise<number> {
+  if (db.isTransaction || 'isCompleted' in db) {
+    throw new Error('the audit sweep runs in a transaction of its own, never inside another');
+  }
+  return db.transaction(async (tx): Promise<number> => {
+    await tx.raw(`select set_config('canopy.audit_sweep_before', ?, true)`, [before.toISOString()]);
+    const deleted = await tx('audit_log').where('recorded_at', '<', before).del();
+    await tx.raw(`select set_config('canopy.audit_sweep_before', '', true)`);
+    return deleted;
+  });
+}
+
 export function createAuditRepository(db: Db | Tx) {
   return {
     async insert(tenantId: string | null, row: Omit<NewAuditRow, 'tenantId'>): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
-import { createAuditRepository } from './audit.repository.ts';
+import { createAuditRepository, type RootDb, sweepOlderThan } from './audit.repository.ts';
 import { redact } from './redact.ts';
 
 export interface AuditEntry {
@@ -18,7 +18,7 @@ export interface AuditEntry {
  * Writes audit entries (AUD-1). Changes are recorded inside the transaction that makes them, so
  * an entry exists exactly when its change does.
  */
-export function createAuditService(deps: { db: Db; clock: Clock }) {
+export function createAuditService(deps: { db: RootDb; clock: Clock }) {
   const { db, clock } = deps;
 
   function actorOf(ctx: RequestContext): { actorType: string; actorId: string | null } {
@@ -55,6 +55,11 @@ export function createAuditService(deps: { db: Db; clock: Clock }) {
     /** For events that are not changes (credential reads, sign-ins): written on their own. */
     recordNow: (ctx: RequestContext, entry: AuditEntry) => record(db, ctx, entry),
     list: createAuditRepository(db).list,
+    /**
+     * SEC-12: deletes the entries recorded before `before` (at least a day ago), the only deletion
+     * allowed; in a transaction of its own.
+     */
+    sweep: (before: Date): Promise<number> => sweepOlderThan(db, before),
   };
 }
 

@@ -1,3 +1,4 @@
+export { accessDeniedEntry, type Refusal, type RefusedAt } from './access-denied.ts';
 export { auditEntryDto, auditLogPageDto, auditLogQuery } from './audit.dto.ts';
 export {
   type AuditLogFilter,

@@ -1,5 +1,8 @@
 // Audit before/after images keep their shape but never a secret's value (AUD-1).
 const SECRET_KEY = /secret|password|token|sealed|hash/i;
+// Keyed digests written to be read (SEC-12): without the key they reveal nothing, and checking a
+// name against one is their whole purpose.
+const READABLE_DIGESTS = new Set(['usernameHash']);
 
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
@@ -7,7 +10,8 @@ export function redact(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && inner !== null && inner !== undefined ? '[redacted]' : redact(inner);
+    const secret = SECRET_KEY.test(key) && !READABLE_DIGESTS.has(key);
+    out[key] = secret && inner !== null && inner !== undefined ? '[redacted]' : redact(inner);
   }
   return out;
 }

@@ -37,55 +37,70 @@ export interface DeviceCookies {
   readonly maxAgeSeconds: number;
 }
 
-export function createDeviceCookies(options: { key: Buffer; clock: Clock; days: number }): DeviceCookies {
-  if (!Buffer.isBuffer(options.key) || options.key.length < 32) {
+export function createDeviceCookies(options: {
+  /** Key material: one key, or a ring whose first key makes cookies and every key reads them (SEC-11). */
+  key: Buffer | readonly Buffer[];
+  clock: Clock;
+  days: number;
+}): DeviceCookies {
+  const material = Buffer.isBuffer(options.key) ? [options.key] : (options.key ?? []);
+  if (material.length === 0 || material.some((k) => !Buffer.isBuffer(k) || k.length < 32)) {
     throw new Error('the device cookie key material must be a Buffer of at least 32 bytes');
   }
-  const key = Buffer.from(hkdfSync('sha256', options.key, 'canopy/web', 'sign-in device/v1', 32));
+  const keys = material.map((k) => Buffer.from(hkdfSync('sha256', k, 'canopy/web', 'sign-in device/v1', 32)));
   const maxAgeSeconds = options.days * 86_400;
   const nowSeconds = () => Math.floor(options.clock.now().getTime() / 1000);
-  const hmac = (text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
-  const tagOf = (tenantId: string, userId: string) =>
-    hmac(`account\n${tenantId}\n${userId}`).subarray(0, 16).toString('base64url');
-  const macOf = (payload: string) => hmac(`canopy-device/v1\n${payload}`);
+  const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
+  const tagOf = (key: Buffer, tenantId: string, userId: string) =>
+    hmac(key, `account\n${tenantId}\n${userId}`).subarray(0, 16).toString('base64url');
+  const macOf = (key: Buffer, payload: string) => hmac(key, `canopy-device/v1\n${payload}`);
 
-  /** The payload of a genuine cookie, without its expired entries; undefined for anything else. */
-  function open(value: string | undefined): Payload | undefined {
+  /** A genuine cookie's payload (without expired entries) and the key that made it; undefined for anything else. */
+  function open(value: string | undefined): { payload: Payload; key: Buffer } | undefined {
     const parts = value ? VALUE.exec(value) : null;
     if (!parts) return undefined;
     const [, payload, mac] = parts as unknown as [string, string, string];
     const given = Buffer.from(mac, 'base64url');
-    const expected = macOf(payload);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const key = keys.find((k) => {
+      const expected = macOf(k, payload);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!key) return undefined;
     const parsed = parsePayload(payload);
     if (!parsed) return undefined;
     const now = nowSeconds();
-    return { d: parsed.d, a: parsed.a.filter(([, exp]) => exp > now) };
+    return { payload: { d: parsed.d, a: parsed.a.filter(([, exp]) => exp > now) }, key };
   }
+
+  const vouchesFor = (opened: { payload: Payload; key: Buffer }, tenantId: string, userId: string) => {
+    const tag = tagOf(opened.key, tenantId, userId);
+    return opened.payload.a.some(([t]) => t === tag);
+  };
 
   return {
     maxAgeSeconds,
     deviceFor(values, tenantId, userId) {
-      const tag = tagOf(tenantId, userId);
       for (const value of values) {
-        const payload = open(value);
-        if (payload?.a.some(([t]) => t === tag)) return payload.d;
+        const opened = open(value);
+        if (opened && vouchesFor(opened, tenantId, userId)) return opened.payload.d;
       }
       return undefined;
     },
     afterSignIn(values, tenantId, userId) {
       // The genuine cookie this browser holds (the one vouching for this account, if any): kept and extended.
-      const tag = tagOf(tenantId, userId);
-      const genuine = values.map(open).filter((p): p is Payload => p !== undefined);
-      const previous = genuine.find((p) => p.a.some(([t]) => t === tag)) ?? genuine[0];
-      const others = (previous?.a ?? []).filter(([t]) => t !== tag);
+      const genuine = values.map(open).filter((o) => o !== undefined);
+      const previous = genuine.find((o) => vouchesFor(o, tenantId, userId)) ?? genuine[0];
+      const tag = tagOf(keys[0]!, tenantId, userId);
+      // Entries tagged under an older ring key cannot be re-tagged (their accounts are unknown): dropped.
+      const others =
+        previous && previous.key === keys[0] ? previous.payload.a.filter(([t]) => t !== tag) : [];
       const mine: [string, number] = [tag, nowSeconds() + maxAgeSeconds];
       const next: Payload = {
-        d: previous?.d ?? randomBytes(16).toString('base64url'),
+        d: previous?.payload.d ?? randomBytes(16).toString('base64url'),
         a: [mine, ...others].slice(0, MAX_ACCOUNTS),
       };
       const payload = Buffer.from(JSON.stringify(next), 'utf8').toString('base64url');
-      return `v1.${payload}.${macOf(payload).toString('base64url')}`;
+      return `v1.${payload}.${macOf(keys[0]!, payload).toString('base64url')}`;
     },
   };
 }

@@ -12,6 +12,7 @@ import { createDeviceCookies } from './device-cookie.ts';
 import { DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './policy.ts';
 import { createThrottle, type Lockout } from './throttle.ts';
 import { createUnlock } from './unlock.ts';
+import { usernameHash } from './username-hash.ts';
 
 export interface SignInAttempt {
   tenantId: string;
@@ -46,7 +47,11 @@ export interface SignInServiceDeps {
   access: Pick<Access, 'require'>;
   logger: Logger;
   /** Key material the device cookies' MAC key is derived from (the web pages' root key, from SECRETS_KEY). */
-  deviceKey: Buffer;
+  deviceKey: Buffer | readonly Buffer[];
+  /** SEC-12: the HMAC key of usernames that name no account (from the installation key). */
+  usernameHashKey: Buffer;
+  /** SEC-12: the HMAC key of the throttle's counter keys (from the installation key). */
+  throttleKey: Buffer;
   /** How long a device cookie vouches for a browser (default 180 days). */
   deviceCookieDays?: number;
   /** Throttling and lockout numbers; the documented defaults otherwise. */
@@ -57,7 +62,7 @@ export interface SignInServiceDeps {
   usage?: { record(event: UsageEvent): void };
 }
 
-/** Longest username kept in an audit entry: whatever was typed, bounded. */
+/** Longest username kept in an audit entry: one naming an account, as typed, bounded. */
 const AUDITED_USERNAME_LENGTH = 255;
 
 /**
@@ -66,10 +71,18 @@ const AUDITED_USERNAME_LENGTH = 255;
  * verification. While the attempt is throttled the answer is `throttled` without any verification,
  * for existing and unknown usernames alike and whatever the password. Every attempt, refused or not,
  * and every lockout it starts, is audited with the username and the caller's address (on purpose:
- * it is what an investigation of a sign-in needs), never the password.
+ * it is what an investigation of a sign-in needs), never the password. A username that names no
+ * account may be a password typed into the wrong field: it is recorded only as `usernameHash`
+ * (SEC-12).
  */
 export function createSignInService(deps: SignInServiceDeps) {
   const { users, audit } = deps;
+  for (const [what, key] of [
+    ['username hash', deps.usernameHashKey],
+    ['throttle', deps.throttleKey],
+  ] as const) {
+    if (!Buffer.isBuffer(key) || key.length < 32) throw new Error(`the ${what} key must be 32 bytes or more`);
+  }
   const throttle = createThrottle({
     db: deps.db,
     clock: deps.clock,
@@ -77,6 +90,7 @@ export function createSignInService(deps: SignInServiceDeps) {
     logger: deps.logger,
     policy: deps.policy ?? DEFAULT_SIGN_IN_POLICY,
     redisKeyPrefix: deps.redisKeyPrefix ?? 'canopy:',
+    key: deps.throttleKey,
   });
   const devices = createDeviceCookies({
     key: deps.deviceKey,
@@ -123,7 +137,9 @@ export function createSignInService(deps: SignInServiceDeps) {
         ...(user ? { target: { type: 'user', id: user.id } } : {}),
       };
       const seen = {
-        username: attempt.username.slice(0, AUDITED_USERNAME_LENGTH),
+        ...(user
+          ? { username: attempt.username.slice(0, AUDITED_USERNAME_LENGTH) }
+          : { usernameHash: usernameHash(deps.usernameHashKey, attempt.username) }),
         ip: attempt.ip,
         ...(deviceId ? { knownBrowser: true } : {}),
       };
@@ -153,6 +169,9 @@ export function createSignInService(deps: SignInServiceDeps) {
       });
       return result;
     },
+
+    /** SEC-12: the `usernameHash` that the audit log records for this username when it names no account. */
+    usernameHash: (username: string) => usernameHash(deps.usernameHashKey, username),
 
     /** A username's failures from every source, and how long fresh browsers stay locked out (operators, tests). */
     inspect: (tenantId: string, username: string) => throttle.inspect(tenantId, username),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
@@ -18,6 +18,8 @@ export interface ThrottleDeps {
   policy: SignInPolicy;
   /** Prefix of the Redis keys (the installation's REDIS_KEY_PREFIX). */
   redisKeyPrefix: string;
+  /** The HMAC key of the counters' keys: the installation's, the same on every node and across rotations. */
+  key: Buffer;
 }
 
 /** Where an attempt comes from, for its own (username, source) counter. */
@@ -69,6 +71,11 @@ const ADDRESS = 'addr';
  */
 export function createThrottle(deps: ThrottleDeps) {
   const { db, clock, redis, logger, policy, redisKeyPrefix } = deps;
+  // Counter keys are HMACs: a username may be a password typed into the wrong field, and an address
+  // is guessable, so an unkeyed hash in the database, a backup or Redis would be cracked offline
+  // (SEC-12). Counters written before they were keyed (plain SHA-256) are orphaned at the upgrade:
+  // nothing finds them again, and they expire with their windows (a day at most by default).
+  const digest = (value: string) => createHmac('sha256', deps.key).update(value).digest('base64url');
   const limiter = createDurableLimiters({
     db,
     clock,
@@ -254,11 +261,6 @@ export function createThrottle(deps: ThrottleDeps) {
 }
 
 export type Throttle = ReturnType<typeof createThrottle>;
-
-/** Fixed-length keys that keep usernames and addresses out of the store in clear. */
-function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
-}
 
 /** A literal for a Redis MATCH pattern (the configured key prefix may hold `*`, `?`, `[` or a backslash). */
 function escapeGlob(text: string): string {

@@ -3,6 +3,7 @@ export {
   createSigningKeyService,
   DEFAULT_RETENTION_MS,
   KEYS_CHANGED,
+  type RevocationResult,
   type SigningKeyInfo,
   type SigningKeyService,
   type SigningKeyServiceDeps,

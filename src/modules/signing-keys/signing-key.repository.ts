@@ -1,17 +1,19 @@
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { type PublicJwk, publicPart, type SigningAlg } from './signing-key.jwk.ts';
 
-export type SigningKeyStatus = 'active' | 'retiring' | 'retired';
+export type SigningKeyStatus = 'active' | 'retiring' | 'retired' | 'revoked';
 
 export interface SigningKeyRow {
   kid: string;
   alg: SigningAlg;
-  /** Null once the key is retired: a retired key never signs or verifies again. */
+  /** Null once the key is retired or revoked: such a key never signs or verifies again. */
   privateJwkSealed: string | null;
   publicJwk: PublicJwk;
   status: SigningKeyStatus;
   createdAt: Date;
+  /** When it stopped (or stops) being published; null while active. */
   retireAt: Date | null;
+  revokedAt: Date | null;
 }
 
 function toRow(r: Record<string, unknown>): SigningKeyRow {
@@ -25,6 +27,7 @@ function toRow(r: Record<string, unknown>): SigningKeyRow {
     status: r.status as SigningKeyStatus,
     createdAt: r.created_at as Date,
     retireAt: r.retire_at as Date | null,
+    revokedAt: (r.revoked_at as Date | null | undefined) ?? null,
   };
 }
 
@@ -39,7 +42,9 @@ export function createSigningKeyRepository(db: Db | Tx) {
       await db.raw('lock table signing_keys in exclusive mode');
     },
 
-    async insert(row: Omit<SigningKeyRow, 'retireAt'> & { privateJwkSealed: string }): Promise<void> {
+    async insert(
+      row: Omit<SigningKeyRow, 'retireAt' | 'revokedAt'> & { privateJwkSealed: string },
+    ): Promise<void> {
       await db('signing_keys').insert({
         kid: row.kid,
         alg: row.alg,
@@ -75,8 +80,32 @@ export function createSigningKeyRepository(db: Db | Tx) {
           { column: 'alg', order: 'asc' },
           { column: 'kid', order: 'asc' },
         ])
-        .select('kid', 'alg', 'public_jwk', 'status', 'created_at', 'retire_at');
+        .select('kid', 'alg', 'public_jwk', 'status', 'created_at', 'retire_at', 'revoked_at');
       return rows.map((r) => toRow({ ...r, private_jwk_sealed: null }));
+    },
+
+    /** One key, whatever its status, without private material. */
+    async find(kid: string): Promise<SigningKeyRow | undefined> {
+      const r = await db('signing_keys')
+        .where({ kid })
+        .first('kid', 'alg', 'public_jwk', 'status', 'created_at', 'retire_at', 'revoked_at');
+      return r ? toRow({ ...r, private_jwk_sealed: null }) : undefined;
+    },
+
+    /**
+     * Withdraws a key for good: its private half is erased, and it stops being published now, or
+     * stays stopped since its earlier retirement (PostgreSQL's `least` ignores a null retire_at).
+     */
+    async markRevoked(kid: string, now: Date): Promise<void> {
+      await db('signing_keys')
+        .where({ kid })
+        .whereNot({ status: 'revoked' })
+        .update({
+          status: 'revoked',
+          revoked_at: now,
+          retire_at: db.raw('least(retire_at, ?::timestamptz)', [now]),
+          private_jwk_sealed: null,
+        });
     },
 
     async markRetiring(kid: string, retireAt: Date): Promise<void> {

@@ -27,11 +27,26 @@ export const DEFAULT_RETENTION_MS = 2 * 3_600_000;
 export interface SigningKeyInfo {
   kid: string;
   alg: SigningAlg;
-  /** `active` signs; `retiring` is still published for verification until `retireAt`; `retired` is gone. */
-  status: 'active' | 'retiring' | 'retired';
+  /**
+   * `active` signs; `retiring` is still published for verification until `retireAt`; `retired` is
+   * gone; `revoked` was withdrawn by an operator at `revokedAt` and never returns.
+   */
+  status: 'active' | 'retiring' | 'retired' | 'revoked';
   createdAt: Date;
   retireAt: Date | null;
+  revokedAt: Date | null;
   publicJwk: PublicJwk;
+}
+
+export interface RevocationResult {
+  /** The key as it is now (status `revoked`). */
+  revoked: SigningKeyInfo;
+  /** Its status before this call: `revoked` when it had been revoked already (nothing changed). */
+  was: SigningKeyInfo['status'];
+  /** The new active key for its algorithm, when the revoked key was the one signing. */
+  replacement: SigningKeyInfo | null;
+  /** Whether other nodes were told (KEYS_CHANGED reached Redis, or there is no other node). */
+  notified: boolean;
 }
 
 export interface SigningKeyServiceDeps {
@@ -41,6 +56,11 @@ export interface SigningKeyServiceDeps {
   audit: AuditService;
   signals: SignalBus;
   logger: Logger;
+  /**
+   * Refuses when some running node could not open what this process seals (a SECRETS_KEY ring
+   * that differs between nodes, SEC-11): checked before an operator adds keys.
+   */
+  assertSealable?: () => Promise<void>;
   /** How long a replaced key stays published: at least the life of the longest token it signed. */
   retentionMs?: number;
 }
@@ -62,6 +82,7 @@ const info = (row: SigningKeyRow): SigningKeyInfo => ({
   status: row.status,
   createdAt: row.createdAt,
   retireAt: row.retireAt,
+  revokedAt: row.revokedAt,
   publicJwk: row.publicJwk,
 });
 
@@ -103,7 +124,7 @@ export function createSigningKeyService(deps: SigningKeyServiceDeps) {
       createdAt: now,
     };
     await createSigningKeyRepository(tx).insert(row);
-    return { ...row, retireAt: null };
+    return { ...row, retireAt: null, revokedAt: null };
   }
 
   const missingAlgs = (active: readonly SigningKeyRow[]) =>
@@ -154,8 +175,8 @@ export function createSigningKeyService(deps: SigningKeyServiceDeps) {
   async function rotate(
     ctx: RequestContext,
   ): Promise<{ added: SigningKeyInfo[]; retiring: SigningKeyInfo[]; notified: boolean }> {
-    if (ctx.actor.kind !== 'operator')
-      throw new AppError('auth.permission_denied', { permission: 'operator' });
+    assertOperator(ctx);
+    await deps.assertSealable?.();
     const now = clock.now();
     const retireAt = new Date(now.getTime() + retentionMs);
     const result = await db.transaction(async (tx) => {
@@ -187,14 +208,67 @@ export function createSigningKeyService(deps: SigningKeyServiceDeps) {
       retiring: result.retiring.map((k) => k.kid),
     };
     logger.info(summary, 'rotated signing keys');
-    let notified = true;
+    const notified = await tellNodes(now, summary, 'signing keys rotated');
+    return { ...result, notified };
+  }
+
+  /**
+   * SEC-11, operator action for a compromised key: the key stops being published and used at once
+   * (no retention), its private half is erased, and if it was signing, a new active key for its
+   * algorithm replaces it in the same transaction. Revoking a revoked key changes nothing and
+   * succeeds (an incident script may run twice), but tells the nodes again, in case they missed it.
+   */
+  async function revoke(ctx: RequestContext, kid: string): Promise<RevocationResult> {
+    assertOperator(ctx);
+    await deps.assertSealable?.();
+    // kid is varchar(64); a NUL byte would be a database error rather than "no such key".
+    if (typeof kid !== 'string' || kid.length === 0 || kid.length > 64 || kid.includes('\0'))
+      throw new AppError('signing_key.not_found', { kid });
+    const now = clock.now();
+    const result = await db.transaction(async (tx) => {
+      const repo = createSigningKeyRepository(tx);
+      await repo.lock();
+      await repo.retireDue(now);
+      const found = await repo.find(kid);
+      if (!found) throw new AppError('signing_key.not_found', { kid });
+      if (found.status === 'revoked') return { revoked: info(found), was: found.status, replacement: null };
+      await repo.markRevoked(kid, now);
+      const replacement = found.status === 'active' ? info(await addKey(tx, found.alg, now)) : null;
+      const revoked = info((await repo.find(kid))!);
+      await audit.record(tx, ctx, {
+        tenantId: null,
+        action: 'signing_keys.revoke',
+        target: { type: 'signing_key', id: kid },
+        before: { kid, alg: found.alg, status: found.status },
+        after: {
+          kid,
+          alg: found.alg,
+          status: 'revoked',
+          replacement: replacement && { kid: replacement.kid, alg: replacement.alg },
+        },
+      });
+      return { revoked, was: found.status, replacement };
+    });
+    const summary = { revoked: kid, was: result.was, replacement: result.replacement?.kid ?? null };
+    if (result.was !== 'revoked') logger.info(summary, 'revoked a signing key');
+    const notified = await tellNodes(now, summary, 'signing key revoked');
+    return { ...result, notified };
+  }
+
+  function assertOperator(ctx: RequestContext): void {
+    if (ctx.actor.kind !== 'operator')
+      throw new AppError('auth.permission_denied', { permission: 'operator' });
+  }
+
+  /** KEYS_CHANGED after the commit: every node rebuilds its provider from the database. */
+  async function tellNodes(now: Date, summary: object, what: string): Promise<boolean> {
     try {
       await signals.publish(KEYS_CHANGED, JSON.stringify({ at: now.toISOString() }));
+      return true;
     } catch (err) {
-      notified = false;
-      logger.warn({ err, ...summary }, 'signing keys rotated, but other nodes could not be told');
+      logger.warn({ err, ...summary }, `${what}, but other nodes could not be told`);
+      return false;
     }
-    return { ...result, notified };
   }
 
   /** Every key, newest first, without private material. */
@@ -203,7 +277,7 @@ export function createSigningKeyService(deps: SigningKeyServiceDeps) {
     return (await keys.all()).map(info);
   }
 
-  return { ensureKeys, providerJwks, rotate, list };
+  return { ensureKeys, providerJwks, rotate, revoke, list };
 }
 
 export type SigningKeyService = ReturnType<typeof createSigningKeyService>;

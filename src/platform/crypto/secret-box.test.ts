@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { createSecretBox, parseSecretsKey } from './secret-box.ts';
+import { createSecretBox, keyIdOf, parseSecretsKey, parseSecretsKeyRing, sealedKeyId } from './secret-box.ts';
 
 const CONTEXT = 'client_credentials:0123456789abcdef0123456789abcdef';
 
@@ -91,5 +91,31 @@ describe('secret box (AES-256-GCM)', () => {
     assert.deepEqual(parseSecretsKey(key.toString('base64url')), key);
     assert.throws(() => parseSecretsKey(randomBytes(16).toString('hex')), /SECRETS_KEY/);
     assert.throws(() => parseSecretsKey(randomBytes(31).toString('base64')), /SECRETS_KEY/);
+  });
+
+  test('SEC-11 a ring seals with its first key and opens what any of its keys sealed', () => {
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    const oldBox = createSecretBox(a);
+    const ring = createSecretBox([b, a]);
+    assert.deepEqual(ring.keyIds, [keyIdOf(b), keyIdOf(a)]);
+    assert.equal(ring.keyId, keyIdOf(b));
+    const old = oldBox.seal('old', CONTEXT);
+    const fresh = ring.seal('fresh', CONTEXT);
+    assert.equal(sealedKeyId(old), keyIdOf(a));
+    assert.equal(sealedKeyId(fresh), keyIdOf(b));
+    assert.equal(ring.open(old, CONTEXT), 'old');
+    assert.equal(ring.open(fresh, CONTEXT), 'fresh');
+    assert.throws(() => oldBox.open(fresh, CONTEXT), new RegExp(`key ${keyIdOf(b)}.*SECRETS_KEY`));
+    assert.equal(sealedKeyId('not sealed'), undefined);
+  });
+
+  test('SEC-11 parseSecretsKeyRing reads commas and lines, skips comments, refuses an empty ring', () => {
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    assert.deepEqual(
+      parseSecretsKeyRing(`# ring\n${a.toString('hex')}\n\n${b.toString('base64')} # older\n`),
+      [a, b],
+    );
+    assert.deepEqual(parseSecretsKeyRing(`${a.toString('hex')},${b.toString('hex')}`), [a, b]);
+    assert.throws(() => parseSecretsKeyRing('# nothing here\n'), /no key/);
   });
 });

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createLogger } from '../logger.ts';
 import { createSecretBox } from './secret-box.ts';
-import { resolveSecretsKey, SECRETS_KEY_FILE } from './secrets-key.ts';
+import { resolveSecretsKeyRing, SECRETS_KEY_FILE, writeSecretsKeyFile } from './secrets-key.ts';
+
+/** The single key a ring without rotation holds. */
+const resolveSecretsKey = (options: Parameters<typeof resolveSecretsKeyRing>[0]) => {
+  const ring = resolveSecretsKeyRing(options);
+  assert.equal(ring.keys.length, 1);
+  return ring.keys[0]!;
+};
 
 const logger = createLogger('silent');
 
@@ -42,7 +49,13 @@ describe('resolveSecretsKey', () => {
     const file = path.join(dataDir, SECRETS_KEY_FILE);
     assert.equal(first.length, 32);
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.equal(readFileSync(file, 'utf8').trim(), first.toString('hex'));
+    assert.equal(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .join(),
+      first.toString('hex'),
+    );
     assert.equal(lines.length, 1);
     assert.equal(JSON.parse(lines[0]!).level, 'warn');
     assert.match(lines[0]!, /SECRETS_KEY/);
@@ -74,5 +87,48 @@ describe('resolveSecretsKey', () => {
       () => resolveSecretsKey({ configured: 'abcd', dataDir: dir, embedded: true, logger }),
       /SECRETS_KEY/,
     );
+  });
+
+  test('SEC-11 a configured ring: the first key seals, every key opens, ids are derived from the keys', () => {
+    const [newer, older] = [randomBytes(32), randomBytes(32)];
+    const ring = resolveSecretsKeyRing({
+      configured: ` ${newer.toString('hex')} , ${older.toString('base64')} `,
+      dataDir: dir,
+      embedded: false,
+      logger,
+    });
+    assert.equal(ring.file, null);
+    assert.deepEqual(ring.keys, [newer, older]);
+    const sealedBefore = createSecretBox(older).seal('kept', 'ctx');
+    const box = createSecretBox(ring.keys);
+    assert.equal(box.keyId, createSecretBox(newer).keyId);
+    assert.equal(box.open(sealedBefore, 'ctx'), 'kept');
+    assert.equal(createSecretBox(newer).open(box.seal('new', 'ctx'), 'ctx'), 'new');
+  });
+
+  test('SEC-11 a ring refuses the same key twice, more than eight keys, and names SECRETS_KEY', () => {
+    const key = randomBytes(32).toString('hex');
+    const opts = { dataDir: dir, embedded: false, logger };
+    assert.throws(() => resolveSecretsKeyRing({ ...opts, configured: `${key},${key}` }), /same key twice/);
+    const nine = Array.from({ length: 9 }, () => randomBytes(32).toString('hex')).join(',');
+    assert.throws(() => resolveSecretsKeyRing({ ...opts, configured: nine }), /more than 8/);
+    assert.throws(() => resolveSecretsKeyRing({ ...opts, configured: `${key},abcd` }), /SECRETS_KEY/);
+  });
+
+  test('SEC-11 secrets.key holds a ring: rewritten at once, 0600, comments ignored', () => {
+    const first = resolveSecretsKey({ configured: null, dataDir: dir, embedded: true, logger });
+    const file = path.join(dir, SECRETS_KEY_FILE);
+    const added = randomBytes(32);
+    writeSecretsKeyFile(file, [added, first]);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(existsSync(`${file}.next`), false);
+    const ring = resolveSecretsKeyRing({ configured: null, dataDir: dir, embedded: true, logger });
+    assert.equal(ring.file, file);
+    assert.deepEqual(ring.keys, [added, first]);
+    assert.throws(() => writeSecretsKeyFile(file, [added, added]), /same key twice/);
+    assert.deepEqual(resolveSecretsKeyRing({ configured: null, dataDir: dir, embedded: true, logger }).keys, [
+      added,
+      first,
+    ]);
   });
 });

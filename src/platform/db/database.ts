@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPGLite from 'knex-pglite';
 import pg from 'pg';
+import { EMBEDDED_DB_DIR, ensurePrivateDir, restrictTree } from '../fs/private-files.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 
 // PostgreSQL's int8 (counts, sequences) arrives as a string from `pg`; every value we keep fits a double.
@@ -37,11 +37,26 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     return { knex, kind: 'postgres', close: () => knex.destroy() };
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  // SEC-10: DATA_DIR and the database are 0700 and their files 0600, whatever PGlite chose.
+  ensurePrivateDir(options.dataDir);
   const releaseLock = acquireDataDirLock(options.dataDir);
   try {
-    const pglite = await PGlite.create(path.join(options.dataDir, 'pglite'));
-    return embeddedDatabase(pglite, releaseLock);
+    const dir = path.join(options.dataDir, EMBEDDED_DB_DIR);
+    ensurePrivateDir(dir);
+    const pglite = await PGlite.create(dir);
+    try {
+      restrictTree(dir);
+    } catch (err) {
+      await pglite.close();
+      throw err;
+    }
+    return embeddedDatabase(pglite, () => {
+      try {
+        restrictTree(dir); // what PostgreSQL wrote since, and at shutdown
+      } finally {
+        releaseLock();
+      }
+    });
   } catch (err) {
     releaseLock();
     throw err;

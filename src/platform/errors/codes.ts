@@ -8,6 +8,12 @@ export const errorCodes = {
   'request.rate_limited': { status: 429, message: 'Too many requests: slow down and retry later' },
   'auth.unauthenticated': { status: 401, message: 'Authentication is required' },
   'auth.permission_denied': { status: 403, message: 'Missing permission' },
+  'secrets.key_unknown': { status: 404, message: 'SECRETS_KEY holds no key with that id' },
+  'secrets.key_in_use': { status: 409, message: 'That key is still needed and cannot be retired' },
+  'secrets.ring_mismatch': {
+    status: 409,
+    message: 'A running node holds a different SECRETS_KEY ring: bring every node to the same ring first',
+  },
 
   'organization.not_found': { status: 404, message: 'Organization not found' },
   'organization.domain_taken': { status: 409, message: 'That domain is already in use' },
@@ -115,6 +121,8 @@ export const errorCodes = {
   },
   'group_mapping.not_found': { status: 404, message: 'Group mapping not found' },
   'group_mapping.exists': { status: 409, message: 'That group mapping already exists' },
+
+  'signing_key.not_found': { status: 404, message: 'No signing key has that kid' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -66,7 +66,28 @@ function asJson(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
-export function mountRoutes(router: Router, routes: readonly AnyRoute[]): void {
+/** A 403 a handler answered (SEC-12): who was refused, on which route, and the error that said why. */
+export interface Forbidden {
+  ctx: RequestContext;
+  method: Method;
+  /** The route's pattern where it is mounted, e.g. `/api/v1/users/:userId`: never the URL as sent. */
+  route: string;
+  params: Readonly<Record<string, unknown>>;
+  error: AppError;
+}
+
+export interface MountOptions {
+  /**
+   * Where the router is mounted, as the app mounts it (e.g. `/api/v1`): the prefix of a refusal's
+   * route. Never `req.baseUrl`, which is the request's own text (matching ignores case).
+   */
+  mountPath?: string;
+  /** Told of every 403 a handler answers. Its failure is logged: the answer stays the 403. */
+  onForbidden?(refusal: Forbidden): Promise<void>;
+}
+
+export function mountRoutes(router: Router, routes: readonly AnyRoute[], options: MountOptions = {}): void {
+  const { mountPath = '', onForbidden } = options;
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response) => {
       const ctx = req.ctx ?? (route.public ? { actor: { kind: 'anonymous' }, requestId: req.id } : undefined);
@@ -74,7 +95,24 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[]): void {
       const params = route.params ? parseInput(route.params, req.params) : {};
       const query = route.query ? parseInput(route.query, req.query) : {};
       const body = route.body ? parseInput(route.body, req.body ?? {}) : undefined;
-      const result = await route.handler({ ctx, params, query, body, req, res });
+      let result: unknown;
+      try {
+        result = await route.handler({ ctx, params, query, body, req, res });
+      } catch (err) {
+        if (onForbidden && err instanceof AppError && err.status === 403) {
+          const refusal = {
+            ctx,
+            method: route.method,
+            route: `${mountPath}${route.path}`,
+            params,
+            error: err,
+          };
+          await onForbidden(refusal).catch((failure: unknown) => {
+            req.log.error({ err: (failure as Error)?.message }, 'could not audit a refused request');
+          });
+        }
+        throw err;
+      }
       if (route.status === 204 || !route.response) {
         res.status(route.status).end();
         return;

@@ -63,7 +63,6 @@ function keep(org, tokens) {
     accessToken: tokens.access_token,
     // A refresh answer carries a new refresh token only when the provider rotates it.
     refreshToken: tokens.refresh_token ?? saved().refreshToken,
-    idToken: tokens.id_token ?? saved().idToken,
   });
 }
 
@@ -123,11 +122,10 @@ export function signInAgain() {
 }
 
 export function signOut() {
-  const { idToken } = saved();
   sessionStorage.removeItem(STORE);
+  // client_id, not id_token_hint: a hint signed by a since-revoked key (SEC-11) would be refused.
   const url = new URL('/oidc/session/end', ORIGIN);
   url.searchParams.set('client_id', CLIENT_ID);
-  if (idToken) url.searchParams.set('id_token_hint', idToken);
   url.searchParams.set('post_logout_redirect_uri', `${ORIGIN}/console/signed-out`);
   window.location.assign(url);
 }
