@@ -1,3 +1,5 @@
+import { AppError } from './errors/index.ts';
+
 /** A node (and everything below it) and the permissions granted there. */
 export interface AppGrantOf {
   organizationId: string;
@@ -20,6 +22,17 @@ export interface RequestContext {
 
 export function operatorContext(requestId: string, name = 'cli'): RequestContext {
   return { actor: { kind: 'operator', name }, requestId };
+}
+
+/** Installation-wide actions (keys, first-party apps) are the operator's alone: 403 for anyone else. */
+export function assertOperator(ctx: RequestContext, message?: string): void {
+  if (ctx.actor.kind !== 'operator') {
+    throw new AppError(
+      'auth.permission_denied',
+      { permission: 'operator' },
+      message ? { message } : undefined,
+    );
+  }
 }
 
 /** The master org a request acts in: a user's or an app's own. */

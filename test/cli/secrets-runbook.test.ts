@@ -9,9 +9,7 @@ import { createContainer } from '../../src/container.ts';
 import { createSecretBox, keyIdOf, parseSecretsKeyRing } from '../../src/platform/crypto/secret-box.ts';
 import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { signUpTenant } from '../helpers/factories.ts';
-import { oidcProvider } from '../helpers/idp-fixtures.ts';
-import { openAllSealed } from '../helpers/sealed-values.ts';
+import { fillSealedColumns, openAllSealed } from '../helpers/sealed-values.ts';
 import { createTestEnv, TEST_SECRETS_KEY, type TestEnv, testConfig } from '../helpers/test-container.ts';
 import { runAgainst } from './run-cli.ts';
 
@@ -87,14 +85,7 @@ describe('SEC-11 README runbook: rotating the secrets key, embedded', {
     // secret, signing keys — made by the server's own services on this DATA_DIR.
     const config = loadConfig({ env: { DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
     const seeding = await createContainer(config, { logger: createLogger('silent') });
-    const t = await signUpTenant(seeding);
-    const { app } = await seeding.apps.create(t.owner, t.tenantId, {
-      kind: 'web',
-      name: 'Portal',
-      redirectUris: ['https://portal.example/cb'],
-    });
-    await seeding.apps.rotateSecret(t.owner, t.tenantId, app.id, { graceHours: 1 });
-    await seeding.identityProviders.create(t.owner, t.tenantId, oidcProvider('Upstream'));
+    await fillSealedColumns(seeding);
     const [oldKey] = ring();
     const oldId = keyIdOf(oldKey!);
     const before = await openAllSealed(seeding.database.knex, createSecretBox(oldKey!));
@@ -131,15 +122,7 @@ describe('SEC-11 README runbook: rotating SECRETS_KEY across nodes', () => {
   let env: TestEnv;
   before(async () => {
     env = await createTestEnv();
-    const c = env.container;
-    const t = await signUpTenant(c);
-    const { app } = await c.apps.create(t.owner, t.tenantId, {
-      kind: 'web',
-      name: 'Portal',
-      redirectUris: ['https://p.example/cb'],
-    });
-    await c.apps.rotateSecret(t.owner, t.tenantId, app.id, { graceHours: 1 });
-    await c.identityProviders.create(t.owner, t.tenantId, oidcProvider('Upstream'));
+    await fillSealedColumns(env.container);
   });
   after(() => env.close());
 

@@ -14,8 +14,7 @@ import {
   sealedKeyId,
 } from '../../src/platform/crypto/secret-box.ts';
 import { operator, signUpTenant } from '../helpers/factories.ts';
-import { oidcProvider } from '../helpers/idp-fixtures.ts';
-import { openAllSealed } from '../helpers/sealed-values.ts';
+import { fillSealedColumns, openAllSealed } from '../helpers/sealed-values.ts';
 import { createTestEnv, TEST_SECRETS_KEY, type TestEnv } from '../helpers/test-container.ts';
 
 const OLD = parseSecretsKey(TEST_SECRETS_KEY);
@@ -31,22 +30,7 @@ describe('SEC-11 the SECRETS_KEY ring: rotate, reseal, retire', () => {
 
   before(async () => {
     env = await createTestEnv();
-    const c = env.container;
-    const t = await signUpTenant(c);
-    const { app } = await c.apps.create(t.owner, t.tenantId, {
-      kind: 'web',
-      name: 'Portal',
-      redirectUris: ['https://portal.example/cb'],
-    });
-    await c.apps.rotateSecret(t.owner, t.tenantId, app.id, { graceHours: 1 }); // a previous secret too
-    const environment = t.environments[0]!;
-    await c.credentials.rotateEnvironmentSecret(
-      t.owner,
-      t.tenantId,
-      { orgId: t.tenantId, environmentId: environment.id },
-      1,
-    );
-    await c.identityProviders.create(t.owner, t.tenantId, oidcProvider('Upstream'));
+    await fillSealedColumns(env.container);
     for (const [k, v] of await readAll(createSecretBox(OLD))) plain.set(k, v);
   });
   after(() => env.close());

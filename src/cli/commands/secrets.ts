@@ -130,7 +130,7 @@ export function registerSecrets(program: Command, deps: CommandDeps): void {
       const batchSize = Number(options.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
         throw new UsageError('--batch-size must be a whole number from 1 to 10000');
-      const { secrets: service } = await deps.services();
+      const { secrets: service, keyRing } = await deps.services();
       const report = await service.reseal(deps.ctx, {
         batchSize,
         onBatch: (column, done) => deps.stderr(`${column}: ${done} checked\n`),
@@ -138,9 +138,7 @@ export function registerSecrets(program: Command, deps: CommandDeps): void {
       if (options.json) {
         deps.stdout(`${JSON.stringify(report, null, 2)}\n`);
       } else {
-        const lines = [
-          `Re-sealed ${report.resealed} value(s) with key ${(await service.usage()).find((k) => k.seals)?.id}.`,
-        ];
+        const lines = [`Re-sealed ${report.resealed} value(s) with key ${keyRing.keyIds[0]}.`];
         if (report.changedMeanwhile > 0)
           lines.push(`${report.changedMeanwhile} changed meanwhile on a running node (sealed there).`);
         for (const { column, rowKey } of report.unreadable)

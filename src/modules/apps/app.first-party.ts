@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.ts';
-import type { RequestContext } from '../../platform/context.ts';
+import { assertOperator, type RequestContext } from '../../platform/context.ts';
 import type { Db } from '../../platform/db/database.ts';
-import { AppError, assertThat, invalidInput, isUuid } from '../../platform/errors/index.ts';
+import { assertThat, invalidInput, isUuid } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import { type AppRow, createAppRepository } from './app.repository.ts';
 import { type App, isUserFacing } from './app.schema.ts';
@@ -45,10 +45,7 @@ export function checkFirstPartyRedirects(
 }
 
 function requireOperator(ctx: RequestContext): void {
-  if (ctx.actor.kind !== 'operator')
-    throw new AppError('auth.permission_denied', undefined, {
-      message: `First-party apps: ${OPERATOR_ONLY}`,
-    });
+  assertOperator(ctx, `First-party apps: ${OPERATOR_ONLY}`);
 }
 
 /** The operator's view of first-party apps across tenants: review them, set or clear the flag. */

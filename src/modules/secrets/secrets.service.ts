@@ -1,4 +1,4 @@
-import type { RequestContext } from '../../platform/context.ts';
+import { assertOperator, type RequestContext } from '../../platform/context.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors/index.ts';
@@ -27,10 +27,6 @@ export interface ResealReport {
   /** Values no key of the ring opens, by column and row; the run leaves them untouched. */
   unreadable: Array<{ column: string; rowKey: string }>;
 }
-
-const operatorOnly = (ctx: RequestContext) => {
-  if (ctx.actor.kind !== 'operator') throw new AppError('auth.permission_denied', { permission: 'operator' });
-};
 
 /**
  * The SECRETS_KEY ring's operator side (SEC-11): which key sealed what, re-sealing everything with
@@ -70,7 +66,7 @@ export function createSecretsService(deps: { db: Db; box: SecretBox; audit: Audi
     ctx: RequestContext,
     options: { batchSize?: number; onBatch?: (column: string, done: number) => void } = {},
   ): Promise<ResealReport> {
-    operatorOnly(ctx);
+    assertOperator(ctx);
     await assertEveryNodeHolds(db, box.keyId);
     const batchSize = options.batchSize ?? 500;
     const report: ResealReport = { resealed: 0, changedMeanwhile: 0, unreadable: [] };
@@ -121,7 +117,7 @@ export function createSecretsService(deps: { db: Db; box: SecretBox; audit: Audi
    * value may still need it. Refuses with what still uses it; audits the retirement.
    */
   async function retire(ctx: RequestContext, id: string): Promise<void> {
-    operatorOnly(ctx);
+    assertOperator(ctx);
     if (!box.keyIds.includes(id)) {
       throw new AppError(
         'secrets.key_unknown',
@@ -153,7 +149,7 @@ export function createSecretsService(deps: { db: Db; box: SecretBox; audit: Audi
 
   /** Audits a key added to the ring (never the key itself). */
   async function recordRotation(ctx: RequestContext, added: string, where: 'file' | 'configuration') {
-    operatorOnly(ctx);
+    assertOperator(ctx);
     await audit.recordNow(ctx, { tenantId: null, action: 'secrets.rotate', after: { keyId: added, where } });
   }
 

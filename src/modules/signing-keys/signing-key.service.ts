@@ -1,7 +1,7 @@
 import { generateKeyPair as generateKeyPairCb } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Clock } from '../../platform/clock.ts';
-import type { RequestContext } from '../../platform/context.ts';
+import { assertOperator, type RequestContext } from '../../platform/context.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors/index.ts';
@@ -253,11 +253,6 @@ export function createSigningKeyService(deps: SigningKeyServiceDeps) {
     if (result.was !== 'revoked') logger.info(summary, 'revoked a signing key');
     const notified = await tellNodes(now, summary, 'signing key revoked');
     return { ...result, notified };
-  }
-
-  function assertOperator(ctx: RequestContext): void {
-    if (ctx.actor.kind !== 'operator')
-      throw new AppError('auth.permission_denied', { permission: 'operator' });
   }
 
   /** KEYS_CHANGED after the commit: every node rebuilds its provider from the database. */
