@@ -21,6 +21,9 @@ import * as auditAppendOnly from './20261207000100_audit_append_only.ts';
 import * as signingKeyRevocation from './20261207000200_signing_key_revocation.ts';
 import * as installationKeys from './20261207000300_installation_keys.ts';
 import * as nodes from './20261207000400_nodes.ts';
+import * as oidcRecord from './20261207000500_oidc_record.ts';
+import * as refreshReuse from './20261207000600_refresh_reuse.ts';
+import * as housekeeping from './20261207000700_housekeeping.ts';
 
 // Static imports and extension-less names: the names recorded in knex_migrations never depend on
 // how the files are run. Add each new migration here, in order.
@@ -47,6 +50,9 @@ const migrations: Record<string, Knex.Migration> = {
   '20261207000200_signing_key_revocation': signingKeyRevocation,
   '20261207000300_installation_keys': installationKeys,
   '20261207000400_nodes': nodes,
+  '20261207000500_oidc_record': oidcRecord,
+  '20261207000600_refresh_reuse': refreshReuse,
+  '20261207000700_housekeeping': housekeeping,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

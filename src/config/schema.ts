@@ -25,6 +25,14 @@ export const configSchema = z.strictObject({
         'With trustProxy: how many proxies stand in front (the client address is read that far back)',
       ),
     shutdownTimeoutSeconds: z.number().int().min(1).max(300).describe('Grace period for in-flight requests'),
+    drainDelaySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(120)
+      .describe(
+        'On SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes',
+      ),
   }),
   storage: z.strictObject({
     dataDir: z.string().min(1).describe('Directory of the embedded database and generated keys'),
@@ -36,6 +44,12 @@ export const configSchema = z.strictObject({
       .nullable()
       .describe('Redis URL for shared caches and cross-node signals; optional'),
     redisKeyPrefix: z.string().max(64).describe('Prefix of every Redis key and channel'),
+    redisCommandTimeoutMs: z
+      .number()
+      .int()
+      .min(50)
+      .max(5_000)
+      .describe('How long one Redis command may take before the request answers 503'),
     skipFileModeCheck: z
       .boolean()
       .describe(
@@ -143,6 +157,26 @@ export const configSchema = z.strictObject({
         'Let identity-provider fetches reach loopback and private addresses over http or https (on-premise IdPs; SEC-5)',
       ),
   }),
+  retention: z.strictObject({
+    auditDays: z.number().int().min(1).max(3_650).describe('Days audit entries are kept (REL-6)'),
+    usageDays: z.number().int().min(1).max(3_650).describe('Days daily usage figures are kept (REL-6)'),
+    housekeepingIntervalSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(86_400)
+      .describe('How often one node sweeps expired and retained-out rows'),
+  }),
+  anonymous: z.strictObject({
+    perAddressPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .describe(
+        'Stored things (sign-in interactions, device codes, federation flows) one address may create per minute without signing in (REL-4)',
+      ),
+  }),
   api: z.strictObject({
     rateLimitPerMinute: z
       .number()
@@ -173,11 +207,13 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
   TRUST_PROXY: { path: ['server', 'trustProxy'], kind: 'boolean' },
   PROXY_HOPS: { path: ['server', 'proxyHops'], kind: 'integer' },
   SHUTDOWN_TIMEOUT_SECONDS: { path: ['server', 'shutdownTimeoutSeconds'], kind: 'integer' },
+  DRAIN_DELAY_SECONDS: { path: ['server', 'drainDelaySeconds'], kind: 'integer' },
   DATA_DIR: { path: ['storage', 'dataDir'], kind: 'string' },
   DATABASE_URL: { path: ['storage', 'databaseUrl'], kind: 'string' },
   DATABASE_POOL_MAX: { path: ['storage', 'databasePoolMax'], kind: 'integer' },
   REDIS_URL: { path: ['storage', 'redisUrl'], kind: 'string' },
   REDIS_KEY_PREFIX: { path: ['storage', 'redisKeyPrefix'], kind: 'string' },
+  REDIS_COMMAND_TIMEOUT_MS: { path: ['storage', 'redisCommandTimeoutMs'], kind: 'integer' },
   SKIP_FILE_MODE_CHECK: { path: ['storage', 'skipFileModeCheck'], kind: 'boolean' },
   SECRETS_KEY: { path: ['security', 'secretsKey'], kind: 'string' },
   LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
@@ -202,6 +238,10 @@ export const ENV_VARS: Record<string, { path: readonly [string, string]; kind: V
     kind: 'integer',
   },
   FEDERATION_ALLOW_PRIVATE_NETWORKS: { path: ['federation', 'allowPrivateNetworks'], kind: 'boolean' },
+  AUDIT_RETENTION_DAYS: { path: ['retention', 'auditDays'], kind: 'integer' },
+  USAGE_RETENTION_DAYS: { path: ['retention', 'usageDays'], kind: 'integer' },
+  HOUSEKEEPING_INTERVAL_SECONDS: { path: ['retention', 'housekeepingIntervalSeconds'], kind: 'integer' },
+  ANONYMOUS_PER_ADDRESS_PER_MINUTE: { path: ['anonymous', 'perAddressPerMinute'], kind: 'integer' },
   API_RATE_LIMIT_PER_MINUTE: { path: ['api', 'rateLimitPerMinute'], kind: 'integer' },
   CREDENTIAL_ROTATION_GRACE_HOURS: { path: ['credentials', 'rotationGraceHours'], kind: 'integer' },
 };
