@@ -18,6 +18,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
       'client-credentials tokens and introspections per second through a Canopy server, against a bare oidc-provider',
     run: async (args) => (await import('./oidc/main.ts')).run(args),
   },
+  pages: {
+    description:
+      '/login/<domain> and the sign-in page under 200 and 1,000 concurrent connections, against /healthz on the same server',
+    run: async (args) => (await import('./pages/main.ts')).run(args),
+  },
 };
 
 function usage(): string {

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { API_PATH, createApiRouter } from './api/index.ts';
 import type { Container } from './container.ts';
+import { inputErrorHandler, refuseInput } from './input-refusal.ts';
 import { oidcCallbackRoutes, oidcStarter } from './modules/federation/index.ts';
 import { samlAcsRoutes, samlProviderMasters, samlStarter } from './modules/federation/saml/index.ts';
 import { spMetadataRoutes } from './modules/identity-providers/index.ts';
@@ -10,23 +11,27 @@ import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { providerEndpoints } from './oidc/routes.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
 import { healthRoutes } from './platform/http/health.ts';
+import { inputGuard } from './platform/http/input-guard.ts';
 import { requestContext } from './platform/http/request-context.ts';
 import { browserIdCookie, type Csrf, createCsrf, createWebRoutes, handoffCookie } from './web/index.ts';
 import { invitationPageRoutes } from './web/invitation.routes.ts';
 
 /** The Express app, without listening: tests drive it in-process. */
-export function createApp(container: Container): Express {
+export function createApp(container: Container, options: { isDraining?: () => boolean } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // A hop count, never `true`: `true` takes the leftmost X-Forwarded-For entry, which the caller writes.
   const { trustProxy, proxyHops } = container.config.server;
   app.set('trust proxy', trustProxy ? proxyHops : false);
   app.use(requestContext(container.logger, container.metrics));
+  // REL-1: no router sees a path, query or declared body size that is not fit to read.
+  app.use(inputGuard({ refuse: refuseInput }));
   app.use(
     healthRoutes({
       db: container.database.knex,
       redis: container.redis,
       registry: container.metrics.registry,
+      isDraining: options.isDraining,
     }),
   );
   app.use(API_PATH, createApiRouter(container));
@@ -71,6 +76,7 @@ export function createApp(container: Container): Express {
   // FED-6: public SAML service-provider metadata per provider, `/saml/:providerId/metadata`.
   app.use(spMetadataRoutes({ identityProviders: container.identityProviders }));
   app.use(notFoundHandler());
+  app.use(inputErrorHandler());
   app.use(errorHandler());
   return app;
 }
@@ -109,5 +115,6 @@ function federatedLogin(container: Container, csrf: Csrf) {
     finish: container.federationFinish,
     starters: { oidc: oidcStarter(oidcDeps(container)), saml: samlStarter(samlDeps(container)) },
     handoff: handoffCookie(container.config.server.publicUrl),
+    anonymousCap: container.anonymousCap,
   });
 }

@@ -1,4 +1,6 @@
 import type { Config } from './config/schema.ts';
+import { openConfiguredDatabase } from './container-database.ts';
+import { housekeepingTasks } from './housekeeping-tasks.ts';
 import { createAnalyticsService, createUsageRecorder } from './modules/analytics/index.ts';
 import { createAppService } from './modules/apps/index.ts';
 import { createAuditLogReader, createAuditService } from './modules/audit/index.ts';
@@ -13,12 +15,12 @@ import {
   createRedisSamlCache,
   createSamlProtocol,
   createSqlSamlCache,
-  sweepSamlCache,
 } from './modules/federation/saml/index.ts';
 import { createIdpService, createMappingService } from './modules/identity-providers/index.ts';
 import { createInvitationQuota, createInvitationService } from './modules/invitations/index.ts';
 import {
   createBusinessGroupService,
+  createDomainDirectory,
   createOrganizationService,
   createSignupService,
 } from './modules/organizations/index.ts';
@@ -46,21 +48,23 @@ import {
 } from './modules/sign-in/index.ts';
 import { createSigningKeyService } from './modules/signing-keys/index.ts';
 import { createUserService } from './modules/users/index.ts';
+import { createAnonymousCap } from './oidc/anonymous-cap.ts';
 import { providerPages } from './oidc/pages.ts';
 import { createOidc } from './oidc/provider.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { deriveCookieKeys, deriveWebKeys } from './platform/crypto/cookie-keys.ts';
 import { createSecretBox } from './platform/crypto/secret-box.ts';
 import { resolveSecretsKeyRing } from './platform/crypto/secrets-key.ts';
-import { type Database, openDatabase } from './platform/db/database.ts';
+import { type Database, withoutQueryTimeout } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
+import { createHousekeeping } from './platform/housekeeping.ts';
 import { createThrottle } from './platform/http/throttle.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer } from './platform/mail.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createGuardedFetch } from './platform/net/guarded-fetch.ts';
 import { createRedisClients, type RedisClients } from './platform/redis.ts';
-import { CLIENTS_CHANGED, createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
+import { createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
 
 export interface ContainerOptions {
   logger?: Logger;
@@ -78,13 +82,7 @@ export interface ContainerOptions {
 export async function createContainer(config: Readonly<Config>, options: ContainerOptions = {}) {
   const logger = options.logger ?? createLogger(config.log.level);
   const clock = options.clock ?? systemClock;
-  const database =
-    options.database ??
-    (await openDatabase({
-      databaseUrl: config.storage.databaseUrl,
-      dataDir: config.storage.dataDir,
-      poolMax: config.storage.databasePoolMax,
-    }));
+  const database = options.database ?? (await openConfiguredDatabase(config, logger, options.serving));
   let redis: RedisClients | undefined;
   try {
     const db = database.knex;
@@ -101,7 +99,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     // tokens and device cookies. The sealing key's derivation signs; the others still verify.
     const cookieKeys = deriveCookieKeys(keyRing.keys);
     const webKeys = deriveWebKeys(keyRing.keys);
-    const applied = await migrateToLatest(db);
+    const applied = await withoutQueryTimeout(database, migrateToLatest); // a long change is no hang
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     await verifySealedSecrets(db, box);
     // SEC-12: unknown usernames in the audit log and the throttle's counter keys are HMACs under keys
@@ -111,7 +109,11 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     );
     await syncBuiltInRoles(db, clock.now());
 
-    redis = config.storage.redisUrl ? createRedisClients(config.storage.redisUrl, logger) : undefined;
+    redis = config.storage.redisUrl
+      ? await createRedisClients(config.storage.redisUrl, logger, {
+          commandTimeoutMs: config.storage.redisCommandTimeoutMs,
+        })
+      : undefined;
     const signals = redis
       ? createRedisSignalBus(redis, config.storage.redisKeyPrefix, logger)
       : createLocalSignalBus();
@@ -132,10 +134,14 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       access,
       audit,
       signals,
+      logger,
       rotationGraceHours: config.credentials.rotationGraceHours,
     });
     const environments = createEnvironmentService({ ...core, credentials });
-    const organizations = createOrganizationService({ ...core, users, assignments });
+    // The domain → master org lookup of the public sign-in entry points, in memory on every node.
+    const domains = createDomainDirectory({ db, signals, logger });
+    await domains.start();
+    const organizations = createOrganizationService({ ...core, users, assignments, domains });
     const businessGroups = createBusinessGroupService({
       clock,
       authz,
@@ -153,6 +159,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       environments,
       credentials,
       mode: config.organizations.signupMode,
+      domains,
     });
     // Each sign-up creates a tenant: the web form and the API share one low limit per address.
     const signupThrottle = createThrottle({
@@ -261,13 +268,6 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     const samlCache = redis
       ? createRedisSamlCache({ redis: redis.command, prefix: config.storage.redisKeyPrefix })
       : createSqlSamlCache({ db, clock });
-    const samlSweep = redis
-      ? undefined
-      : setInterval(() => {
-          sweepSamlCache(db, clock).catch((err: Error) =>
-            logger.warn({ err: err.message }, 'sweeping the SAML cache failed'),
-          );
-        }, 10 * 60_000).unref();
     const samlProtocol = createSamlProtocol({
       publicUrl: config.server.publicUrl,
       clock,
@@ -276,16 +276,18 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     });
 
     // Secrets remembered for client authentication are dropped when any node changes them.
-    await signals.subscribe(CLIENTS_CHANGED, (raw) => {
-      const change = JSON.parse(raw) as { clientId?: string; all?: boolean };
-      if (change.clientId) {
-        apps.forgetClient(change.clientId);
-        credentials.forgetClient(change.clientId);
-      } else {
-        credentials.forgetAllClients();
-      }
-    });
+    await apps.followClientChanges([credentials]);
     await signingKeys.ensureKeys();
+    // REL-4: what requests nobody signed in to may create, per address and minute, on every node.
+    const anonymousCap = createAnonymousCap({
+      db,
+      clock,
+      redis,
+      redisKeyPrefix: config.storage.redisKeyPrefix,
+      logger,
+      perAddressPerMinute: config.anonymous.perAddressPerMinute,
+      key: pseudonymKeys.throttleKey,
+    });
     const oidc = await createOidc({
       issuer: config.server.publicUrl,
       trustProxy: config.server.trustProxy,
@@ -307,6 +309,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       pages: providerPages(),
       usage,
       audit,
+      anonymousCap,
     });
     await oidc.start();
     usage.start();
@@ -316,6 +319,15 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     const presence =
       options.serving && database.kind === 'postgres' ? createNodePresence({ db, box, logger }) : undefined;
     await presence?.start();
+    // REL-6: expired and aged-out rows, one node at a time; on demand (runOnce) when not serving.
+    const housekeeping = createHousekeeping({
+      database,
+      logger,
+      intervalSeconds: config.retention.housekeepingIntervalSeconds,
+    });
+    for (const task of housekeepingTasks({ db, clock, retention: config.retention, audit, sessions }))
+      housekeeping.register(task);
+    if (options.serving) housekeeping.start();
     const closeRedis = redis;
     return {
       config,
@@ -352,14 +364,16 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       federationFlows,
       federatedSignIn,
       federationFinish,
+      anonymousCap,
       oidcUpstream,
       samlProtocol,
       auditLog,
       usage,
       analytics,
+      housekeeping,
       async close() {
+        await housekeeping.stop();
         await presence?.stop();
-        clearInterval(samlSweep);
         oidc.close();
         await outboundFetch.close();
         await usage.close();

@@ -1,11 +1,13 @@
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createApp } from './app.ts';
 import { loadConfig } from './config/load.ts';
 import { createContainer } from './container.ts';
 import { PRIVATE_UMASK, refuseOpenFiles } from './platform/fs/private-files.ts';
+import { createGracefulShutdown } from './platform/http/graceful-shutdown.ts';
 import { createLogger } from './platform/logger.ts';
 
-// load config → build container → listen → on SIGTERM/SIGINT stop accepting, drain, close storage.
+// load config → build container → listen → on SIGTERM drain (readiness fails first), stop accepting,
+// let in-flight requests finish, close storage.
 async function main(): Promise<void> {
   process.umask(PRIVATE_UMASK); // SEC-10: what the process creates is its own user's only
   let config: ReturnType<typeof loadConfig>;
@@ -22,8 +24,18 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG: the operator's to fix, as the message says
   }
   const container = await createContainer(config, { logger, serving: true });
-  const app = createApp(container);
-  const server: Server = app.listen(config.server.port, config.server.host, () => {
+  const server = createServer();
+  // SIGTERM: /readyz 503 at once, serve on for the drain delay, then close and let in-flight requests finish.
+  const shutdown = createGracefulShutdown({
+    server,
+    logger,
+    drainDelaySeconds: config.server.drainDelaySeconds,
+    shutdownTimeoutSeconds: config.server.shutdownTimeoutSeconds,
+    closeStorage: () => container.close(),
+    exit: (code) => process.exit(code),
+  });
+  server.on('request', createApp(container, { isDraining: shutdown.isDraining }));
+  server.listen(config.server.port, config.server.host, () => {
     logger.info(
       { port: config.server.port, publicUrl: config.server.publicUrl, database: container.database.kind },
       'canopy listening',
@@ -33,33 +45,8 @@ async function main(): Promise<void> {
     logger.fatal({ err: err.message }, 'server failed');
     void container.close().finally(() => process.exit(1));
   });
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.warn('in-flight requests did not finish in time; closing connections');
-      server.closeAllConnections();
-    }, config.server.shutdownTimeoutSeconds * 1000);
-    force.unref();
-    server.close(() => {
-      container
-        .close()
-        .then(() => {
-          logger.info('stopped');
-          process.exit(0);
-        })
-        .catch((err: Error) => {
-          logger.error({ err: err.message }, 'error while closing storage');
-          process.exit(1);
-        });
-    });
-    server.closeIdleConnections();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => shutdown.stop('SIGTERM'));
+  process.on('SIGINT', () => shutdown.stop('SIGINT'));
 }
 
 main().catch((err: Error) => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { Container } from '../container.ts';
 import { analyticsRoutes } from '../modules/analytics/index.ts';
 import { appRoutes } from '../modules/apps/index.ts';
@@ -11,6 +11,7 @@ import { organizationRoutes, signupRoutes } from '../modules/organizations/index
 import { assignmentRoutes, roleRoutes } from '../modules/roles/index.ts';
 import { userRoutes } from '../modules/users/index.ts';
 import { AppError } from '../platform/errors/index.ts';
+import { jsonBody } from '../platform/http/body-parsers.ts';
 import { openApiDocument } from '../platform/http/openapi.ts';
 import { type AnyRoute, mountRoutes } from '../platform/http/route.ts';
 import { authenticate } from './authenticate.ts';
@@ -69,8 +70,8 @@ export function createApiRouter(c: Container): Router {
   });
   // FED-1: a SAML provider may come with its IdP's metadata (up to 256 KiB of XML, more once
   // JSON-escaped); every other body stays under the tight default.
-  router.use('/identity-providers', express.json({ limit: '400kb', strict: true }));
-  router.use(express.json({ limit: '64kb', strict: true }));
+  router.use('/identity-providers', jsonBody({ limit: '400kb' }));
+  router.use(jsonBody({ limit: '64kb' }));
   mountRoutes(router, open);
   router.use(authenticate(c.oidc.resolveBearer));
   router.use(

@@ -6,6 +6,7 @@ import { accessDeniedEntry } from '../modules/audit/index.ts';
 import { operatorContext, type RequestContext } from '../platform/context.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { registerApp } from './commands/app.ts';
+import { registerHousekeeping } from './commands/housekeeping.ts';
 import { registerIdp } from './commands/idp.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
@@ -29,6 +30,7 @@ export type CliServices = Pick<
   | 'identityProviders'
   | 'signIn'
   | 'audit'
+  | 'housekeeping'
 >;
 
 export interface MigrationReport {
@@ -83,6 +85,7 @@ export function buildProgram(deps: CommandDeps): Command {
   registerSecrets(program, deps);
   registerIdp(program, deps);
   registerUser(program, deps);
+  registerHousekeeping(program, deps);
   return program;
 }
 

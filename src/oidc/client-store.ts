@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { App, AppService } from '../modules/apps/index.ts';
 import type { CredentialService, VerifiedClient } from '../modules/environments/index.ts';
+import { isClientIdShaped } from '../platform/client-id.ts';
 import type { Logger } from '../platform/logger.ts';
+import { createSignalledCache } from '../platform/signalled-cache.ts';
 import { CLIENTS_CHANGED, type SignalBus } from '../platform/signals.ts';
 
 /** Custom client metadata the provider carries for Canopy (declared in `extraClientMetadata`). */
@@ -14,6 +16,7 @@ export const CLIENT_METADATA = [
   'canopy_environment_id',
   'canopy_scopes',
   'canopy_grants',
+  'canopy_refresh_reuse_seconds',
 ] as const;
 
 export type ClientKind = App['kind'] | 'credentials';
@@ -25,7 +28,8 @@ const CACHE_MS = 60_000;
 
 /**
  * Client metadata for the provider, read from connected apps and org/environment credentials,
- * cached per node and dropped when a change is signalled. Secrets are checked by the owners.
+ * cached per node and dropped when a change is signalled; not used while signals cannot be heard
+ * (REL-2, see createSignalledCache). Secrets are checked by the owners.
  */
 export function createClientStore(deps: {
   apps: Pick<AppService, 'findByClientId' | 'verifySecret'>;
@@ -34,7 +38,12 @@ export function createClientStore(deps: {
   logger: Logger;
   now: () => number;
 }) {
-  const cache = new Map<string, { metadata: AdapterPayload | undefined; at: number }>();
+  const cache = createSignalledCache<AdapterPayload | undefined>({
+    link: deps.signals,
+    now: deps.now,
+    ttlMs: CACHE_MS,
+    maxEntries: 10_000,
+  });
 
   async function lookup(clientId: string): Promise<AdapterPayload | undefined> {
     const app = await deps.apps.findByClientId(clientId);
@@ -43,14 +52,10 @@ export function createClientStore(deps: {
     return credentials ? credentialsMetadata(credentials) : undefined;
   }
 
-  async function find(clientId: string): Promise<AdapterPayload | undefined> {
-    const hit = cache.get(clientId);
-    if (hit && deps.now() - hit.at < CACHE_MS) return hit.metadata;
-    const metadata = await lookup(clientId);
-    if (cache.size > 10_000) cache.clear();
-    cache.set(clientId, { metadata, at: deps.now() });
-    return metadata;
-  }
+  // REL-1: the provider hands over client IDs it decoded from tokens and headers, unchecked; one
+  // that cannot be a client ID is unknown, neither cached nor looked up.
+  const find = async (clientId: string) =>
+    isClientIdShaped(clientId) ? cache.get(clientId, () => lookup(clientId)) : undefined;
 
   const readOnly = async () => {
     throw new Error('clients are managed through connected apps and credentials, not by the provider');
@@ -72,10 +77,9 @@ export function createClientStore(deps: {
     async start() {
       await deps.signals.subscribe(CLIENTS_CHANGED, (raw) => {
         const change = JSON.parse(raw) as { clientId?: string };
-        if (change.clientId) cache.delete(change.clientId);
+        if (change.clientId) cache.forget(change.clientId);
         else cache.clear();
       });
-      deps.signals.onResync(() => cache.clear());
     },
     /** Client authentication: the owner of the client compares the secret (constant time, rotation grace). */
     async verifySecret(kind: ClientKind, clientId: string, secret: string): Promise<boolean> {
@@ -118,6 +122,8 @@ function appMetadata(app: App): AdapterPayload {
     response_types: ['code'],
     redirect_uris: app.redirectUris,
     post_logout_redirect_uris: app.postLogoutRedirectUris,
+    // Read by the refresh-token reuse interval (refresh-reuse.ts).
+    canopy_refresh_reuse_seconds: app.refreshTokenReuseSeconds,
   };
 }
 

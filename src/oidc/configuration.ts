@@ -159,9 +159,11 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       AccessToken: 15 * MINUTE,
       AuthorizationCode: MINUTE,
       ClientCredentials: 10 * MINUTE,
+      // REL-4: what an anonymous request stores lives minutes (pushed requests: the provider's 60 s;
+      // anonymous sessions: session-guard.ts), and is capped per address (anonymous-cap.ts).
       DeviceCode: 10 * MINUTE,
       IdToken: 60 * MINUTE,
-      Interaction: 30 * MINUTE,
+      Interaction: 10 * MINUTE,
       Grant: 30 * DAY,
       RefreshToken: 30 * DAY,
       // The session registry is the judge of idle and absolute timeouts; this is only storage life.

@@ -77,7 +77,7 @@ export function redisDevicePollStore(deps: {
 /**
  * In SQL, one upsert: a first poll inserts the record; a later one, under the row's lock, keeps the
  * interval when it is in time and grows it when it is not. The rows expire with `expires_at` and
- * the provider's housekeeping sweeps them with the artefacts.
+ * housekeeping sweeps them with the artefacts (REL-6).
  */
 export function sqlDevicePollStore(deps: { db: Knex; rule: PollRule }): DevicePollStore {
   const { intervalSeconds, slowDownSeconds, lifetimeSeconds } = deps.rule;

@@ -13,10 +13,11 @@ import { KEYS_CHANGED, type SigningKeyService } from '../modules/signing-keys/in
 import type { UserService } from '../modules/users/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/database.ts';
+import { isDependencyUnavailable } from '../platform/errors/unavailable.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { SignalBus } from '../platform/signals.ts';
 import { createAdapterFactory } from './adapters/adapter-factory.ts';
-import { sweepExpired } from './adapters/sql-adapter.ts';
+import type { AnonymousCap } from './anonymous-cap.ts';
 import { createBearerResolver } from './bearer.ts';
 import { providerCacheHeaders } from './cache-headers.ts';
 import { type ClientKind, createClientStore } from './client-store.ts';
@@ -28,8 +29,11 @@ import { createDeviceThrottle } from './device-throttle.ts';
 import { introspectionCurrentTruth, introspectionUsage, usageOwner } from './introspection.ts';
 import { providerPageSecurity } from './page-security.ts';
 import { pinPublicOrigin } from './public-origin.ts';
+import { createRefreshReuse } from './refresh-reuse.ts';
 import { guardSessions, type SessionDeadlines, sessionTtl } from './session-guard.ts';
 import { createTenantResolver } from './tenancy.ts';
+import { unauthorizedClientForGrantType } from './unauthorized-client.ts';
+import { answerUnavailable } from './unavailable.ts';
 
 export interface OidcDeps {
   issuer: string;
@@ -44,7 +48,7 @@ export interface OidcDeps {
   signals: SignalBus;
   cookieKeys: string[];
   users: Pick<UserService, 'tenantOf' | 'profileOf'>;
-  organizations: Pick<OrganizationService, 'findByDomain'>;
+  organizations: Pick<OrganizationService, 'masterByDomain'>;
   authz: Authorizer;
   sessions: SessionService;
   apps: Pick<AppService, 'findByClientId' | 'verifySecret'>;
@@ -55,10 +59,13 @@ export interface OidcDeps {
   usage?: { record(event: UsageEvent): void };
   /** AUD-1: a person's approval or refusal of a device code. */
   audit: Pick<AuditService, 'recordNow'>;
+  /** REL-4: per-address cap on what anonymous requests store (interactions, device codes…). */
+  anonymousCap: Pick<AnonymousCap, 'provider' | 'watch'>;
 }
 
-const SWEEP_EVERY_MS = 10 * 60_000;
-/** Retries of a failed provider rebuild before housekeeping takes over (1 + 2 + … + 32 s). */
+/** How often the published keys are compared with the database's (expired rows: housekeeping-tasks.ts). */
+const KEY_CHECK_EVERY_MS = 10 * 60_000;
+/** Retries of a failed provider rebuild before the periodic key check takes over (1 + 2 + … + 32 s). */
 const REBUILD_RETRIES = 6;
 
 /**
@@ -70,6 +77,7 @@ export async function createOidc(deps: OidcDeps) {
   const Storage = createAdapterFactory({
     db: deps.db,
     clock: deps.clock,
+    logger: deps.logger,
     redis: deps.redis,
     prefix: deps.redisKeyPrefix,
   });
@@ -91,9 +99,12 @@ export async function createOidc(deps: OidcDeps) {
     prefix: deps.redisKeyPrefix,
     logger: deps.logger,
   });
+  // Concurrent refresh: a second use of a refresh token within its app's reuse interval.
+  const refreshReuse = createRefreshReuse({ clock: deps.clock });
   const adapter = (name: string): Adapter => {
     if (name === 'Client') return clients.adapter;
     const store = new Storage(name);
+    if (name === 'RefreshToken') return refreshReuse.wrap(store);
     return name === 'Session' ? guardSessions(store, deps.sessions, deadlines) : store;
   };
 
@@ -125,8 +136,14 @@ export async function createOidc(deps: OidcDeps) {
     provider.maxIpsCount = deps.proxyHops;
     // SEC-7: first of all, every URL the provider builds is PUBLIC_URL's, whatever Host says.
     provider.use(pinPublicOrigin(deps.issuer));
+    // REL-2: PostgreSQL or Redis away → 503 temporarily_unavailable; outermost but for the origin pin.
+    provider.use(answerUnavailable(provider, { logger: deps.logger, renderError: deps.pages.renderError! }));
     provider.use(providerCacheHeaders);
     provider.use(providerPageSecurity);
+    provider.use(deps.anonymousCap.provider);
+    deps.anonymousCap.watch(provider);
+    provider.use(refreshReuse.requestScope);
+    provider.use(unauthorizedClientForGrantType);
     provider.use(throttleCodeEntry);
     provider.use(pollAtInterval);
     provider.use(introspectionCurrentTruth(deps));
@@ -136,7 +153,9 @@ export async function createOidc(deps: OidcDeps) {
     ) {
       return clients.verifySecret(this.canopy_kind as ClientKind, this.clientId as string, secret);
     };
-    provider.on('server_error', (_ctx, err) => deps.logger.error({ err: describe(err) }, 'provider error'));
+    provider.on('server_error', (_ctx, err) => {
+      if (!isDependencyUnavailable(err)) deps.logger.error({ err: describe(err) }, 'provider error');
+    });
     if (deps.usage) countUsage(provider, { ...deps, usage: deps.usage });
     // SESS-7: once a logout has destroyed the stored session, the registry records that it ended
     // (before the response leaves), so a request that loaded the session earlier cannot revive it.
@@ -152,7 +171,7 @@ export async function createOidc(deps: OidcDeps) {
 
   let current = await build();
   let kids = await publishedKids();
-  let sweeper: NodeJS.Timeout | undefined;
+  let keyCheck: NodeJS.Timeout | undefined;
   let builds = 0;
   let closed = false;
 
@@ -162,7 +181,7 @@ export async function createOidc(deps: OidcDeps) {
 
   /**
    * Rebuilds with the keys in the database; of overlapping rebuilds, the last one started wins. A
-   * failed rebuild is retried soon, backing off (1 s … 32 s), rather than left to housekeeping: a
+   * failed rebuild is retried soon, backing off (1 s … 32 s), rather than left to the key check: a
    * revoked key must not stay in use for minutes because the database blinked (SEC-11).
    */
   async function rebuild(reason: string, attempt = 0): Promise<void> {
@@ -197,29 +216,27 @@ export async function createOidc(deps: OidcDeps) {
       await deps.signals.subscribe(KEYS_CHANGED, () => {
         void rebuild('signing keys changed');
       });
-      // A change signalled while this node was not listening is caught on resync and by housekeeping.
+      // A change signalled while this node was not listening is caught on resync and by the key check.
       deps.signals.onResync(() => {
         void rebuild('resync');
       });
-      sweeper = setInterval(() => {
-        void housekeeping();
-      }, SWEEP_EVERY_MS);
-      sweeper.unref();
+      keyCheck = setInterval(() => {
+        void checkKeys();
+      }, KEY_CHECK_EVERY_MS);
+      keyCheck.unref();
     },
     close(): void {
       closed = true;
-      if (sweeper) clearInterval(sweeper);
+      if (keyCheck) clearInterval(keyCheck);
     },
   };
 
-  /** Sweeps expired rows, and rebuilds when the published keys changed (a missed signal, or a key retiring). */
-  async function housekeeping(): Promise<void> {
+  /** Rebuilds when the published keys changed (a missed signal, or a key retiring). */
+  async function checkKeys(): Promise<void> {
     try {
-      await deps.sessions.sweep();
-      if (!deps.redis) await sweepExpired(deps.db, deps.clock, { batchSize: 1_000 });
       if ((await publishedKids()) !== kids) await rebuild('published keys changed');
     } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, 'provider housekeeping failed');
+      deps.logger.warn({ err: (err as Error).message }, 'checking the published signing keys failed');
     }
   }
 }

@@ -58,17 +58,22 @@ export function guardSessions(
   };
 }
 
-const HOUR = 3600;
+/**
+ * A session nobody has signed in to: the provider stores one only to hold the CSRF secret of its
+ * code-entry and logout forms (or for a session cookie it no longer knows). REL-4: anonymous
+ * traffic stores nothing for long; a form left open longer is simply shown again.
+ */
+const ANONYMOUS_SESSION = 10 * 60;
 /** The longest absolute lifetime a tenant may set (SESS-3): a signed-in session never outlives it. */
 const LONGEST_SESSION = 43_200 * 60;
 
 /**
  * `ttl.Session`: a signed-in session is stored until its absolute deadline (the longest allowed one
- * until the registry has judged it once); a session nobody has signed in to yet, for an hour.
+ * until the registry has judged it once); a session nobody has signed in to yet, for ten minutes.
  */
 export function sessionTtl(deadlines: SessionDeadlines, now: () => number) {
   return (session: { uid?: string; accountId?: string }): number => {
-    if (!session.accountId) return HOUR;
+    if (!session.accountId) return ANONYMOUS_SESSION;
     const deadline = session.uid === undefined ? undefined : deadlines.get(session.uid);
     if (deadline === undefined) return LONGEST_SESSION;
     return Math.max(1, Math.ceil((deadline - now()) / 1000));

@@ -27,17 +27,17 @@ export function isCanopyClient(client: ClientLike): boolean {
 
 /**
  * The master org an authorization request is for: the app's own (APP-2), or for the console and
- * the command line the org named by the `org` parameter (its domain, FED-2). Undefined when there
- * is none.
+ * the command line the org named by the `org` parameter (its domain, FED-2), from the in-memory
+ * domain lookup (the sign-in pages ask at every request). Undefined when there is none.
  */
-export function createTenantResolver(deps: { organizations: Pick<OrganizationService, 'findByDomain'> }) {
+export function createTenantResolver(deps: { organizations: Pick<OrganizationService, 'masterByDomain'> }) {
   return async function tenantFor(client: ClientLike, params: Record<string, unknown> | undefined) {
     const own = client?.canopy_tenant_id;
     if (typeof own === 'string') return own;
     if (!ORG_NAMED_BY_REQUEST.has(client?.canopy_kind)) return undefined;
     const domain = params?.org;
     if (typeof domain !== 'string' || domain.length > 63) return undefined;
-    return (await deps.organizations.findByDomain(domain))?.id;
+    return (await deps.organizations.masterByDomain(domain))?.id;
   };
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { InvitationService, InvitationSummary } from '../modules/invitations/index.ts';
 import { AppError, type ErrorCode } from '../platform/errors/index.ts';
+import { formBody } from '../platform/http/body-parsers.ts';
 import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from './browser-id.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
 import { htmlErrorHandler } from './error-pages.ts';
@@ -93,57 +94,49 @@ export function invitationPageRoutes(deps: InvitationPageDeps): Router {
     }
   });
 
-  router.post(
-    '/invitations/:token',
-    express.urlencoded({ extended: false, limit: '16kb' }),
-    async (req, res) => {
-      const token = String(req.params.token);
-      const body: Record<string, unknown> = req.body ?? {};
-      const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
-      const browserId = readBrowserId(req, deps.browserCookie);
-      const check = browserId
-        ? deps.csrf.verify(body[CSRF_FIELD], purposeFor(browserId, token))
-        : ({ ok: false, reason: 'missing' } as const);
-      if (!check.ok) {
-        req.log.warn(
-          { reason: check.reason, hasBrowserId: !!browserId },
-          'invitation refused: CSRF check failed',
-        );
-        sendPage(res, 403, csrfFailurePage(req.id));
+  router.post('/invitations/:token', formBody({ limit: '16kb' }), async (req, res) => {
+    const token = String(req.params.token);
+    const body: Record<string, unknown> = req.body ?? {};
+    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+    const browserId = readBrowserId(req, deps.browserCookie);
+    const check = browserId
+      ? deps.csrf.verify(body[CSRF_FIELD], purposeFor(browserId, token))
+      : ({ ok: false, reason: 'missing' } as const);
+    if (!check.ok) {
+      req.log.warn(
+        { reason: check.reason, hasBrowserId: !!browserId },
+        'invitation refused: CSRF check failed',
+      );
+      sendPage(res, 403, csrfFailurePage(req.id));
+      return;
+    }
+    const values = { username: text('username'), name: text('name') };
+    // A problem with the form shows the form again, unless the link died meanwhile.
+    const again = async (status: number, more: Partial<InvitationPageInput>) =>
+      form(req, res, status, token, await deps.invitations.describe(token), { values, ...more });
+    try {
+      if (text('password') !== text('passwordConfirm')) {
+        await again(400, { errors: { passwordConfirm: 'does not match the password' } });
         return;
       }
-      const values = { username: text('username'), name: text('name') };
-      // A problem with the form shows the form again, unless the link died meanwhile.
-      const again = async (status: number, more: Partial<InvitationPageInput>) =>
-        form(req, res, status, token, await deps.invitations.describe(token), { values, ...more });
       try {
-        if (text('password') !== text('passwordConfirm')) {
-          await again(400, { errors: { passwordConfirm: 'does not match the password' } });
-          return;
-        }
-        try {
-          const done = await deps.invitations.accept(
-            token,
-            { ...values, password: text('password') },
-            req.id,
-          );
-          sendPage(res, 201, acceptedPage(deps.publicUrl, done.organization, done.user.username));
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          if (err.code === 'user.username_taken') {
-            await again(409, { errors: { username: 'is already taken here' } });
-          } else if (err.code === 'request.invalid_input') {
-            await again(400, fieldErrors(err.details));
-          } else {
-            throw err;
-          }
-        }
+        const done = await deps.invitations.accept(token, { ...values, password: text('password') }, req.id);
+        sendPage(res, 201, acceptedPage(deps.publicUrl, done.organization, done.user.username));
       } catch (err) {
-        if (!isDeadLink(err)) throw err;
-        sendDeadLink(req, res, err);
+        if (!(err instanceof AppError)) throw err;
+        if (err.code === 'user.username_taken') {
+          await again(409, { errors: { username: 'is already taken here' } });
+        } else if (err.code === 'request.invalid_input') {
+          await again(400, fieldErrors(err.details));
+        } else {
+          throw err;
+        }
       }
-    },
-  );
+    } catch (err) {
+      if (!isDeadLink(err)) throw err;
+      sendDeadLink(req, res, err);
+    }
+  });
   router.use(htmlErrorHandler());
   return router;
 }

@@ -18,7 +18,7 @@ export interface WebDeps {
   logger: Logger;
   signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
   signupThrottle: Throttle;
-  organizations: Pick<OrganizationService, 'findByDomain'>;
+  organizations: Pick<OrganizationService, 'masterByDomain'>;
   /** Key material for CSRF tokens (≥ 32 bytes, the same on every node); HKDF-derived again inside. */
   csrfKey: Buffer | readonly Buffer[];
   /** Token expiry reads this clock; the system clock by default. */

@@ -1,7 +1,8 @@
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { SignupMode, SignupResult } from '../modules/organizations/index.ts';
 import type { RequestContext } from '../platform/context.ts';
 import { AppError } from '../platform/errors/index.ts';
+import { formBody } from '../platform/http/body-parsers.ts';
 import type { Throttle } from '../platform/http/throttle.ts';
 import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from './browser-id.ts';
 import { CSRF_FIELD, type Csrf } from './csrf.ts';
@@ -52,7 +53,7 @@ export function signupRoutes(deps: SignupRouteDeps): Router {
 
   router.get('/signup', (req, res) => form(req, res, 200));
 
-  router.post('/signup', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+  router.post('/signup', formBody({ limit: '16kb' }), async (req, res) => {
     const body: Record<string, unknown> = req.body ?? {};
     const browserId = readBrowserId(req, deps.browserCookie);
     const check = browserId

@@ -147,6 +147,10 @@ describe('admin console in Chromium: an administrator’s tasks (issue 6)', { sk
     await register.getByLabel('Name', { exact: true }).fill('Billing Portal');
     const uris = register.getByLabel('Redirect URIs', { exact: true });
     await uris.fill('http://example.com/cb');
+    // Concurrent refresh (issue 12): the refresh-token reuse interval, 5 s unless changed, 0–60.
+    const reuse = register.getByLabel('Refresh token reuse interval (seconds)', { exact: true });
+    assert.equal(await reuse.inputValue(), '5');
+    await reuse.fill('61');
     await register.getByRole('button', { name: 'Register app', exact: true }).click();
     await register
       .getByText(
@@ -155,8 +159,12 @@ describe('admin console in Chromium: an administrator’s tasks (issue 6)', { sk
       )
       .waitFor();
     assert.equal(await uris.getAttribute('aria-invalid'), 'true');
+    await register
+      .getByText('Refresh token reuse interval (seconds) must be from 0 to 60', { exact: true })
+      .waitFor();
 
     await uris.fill('https://app.example.test/cb');
+    await reuse.fill('10');
     await register.getByRole('button', { name: 'Register app', exact: true }).click();
     const shown = dialogNamed(page, 'Client secret');
     await shown.getByText('This is the only time it is shown; store it now.').waitFor();
@@ -164,6 +172,7 @@ describe('admin console in Chromium: an administrator’s tasks (issue 6)', { sk
     await shown.getByRole('button', { name: 'Done', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Billing Portal' }).waitFor();
     await sawNotice(page, 'App “Billing Portal” registered.');
+    await page.getByText('Within 10 s: new tokens; later: the grant is revoked', { exact: true }).waitFor();
     await settled(page);
     assert.equal((await page.content()).includes(secret), false, 'the secret is gone from the page');
 

@@ -38,7 +38,12 @@ export function discover(
 export async function registerApp(
   server: OidcTestServer,
   tenant: Tenant,
-  options: { kind?: 'web' | 'spa' | 'native'; firstParty?: boolean; name?: string } = {},
+  options: {
+    kind?: 'web' | 'spa' | 'native';
+    firstParty?: boolean;
+    name?: string;
+    refreshTokenReuseSeconds?: number;
+  } = {},
 ): Promise<RelyingParty> {
   const n = ++apps;
   const redirectUri = `${APP_ORIGIN}/app${n}/callback`;
@@ -54,6 +59,9 @@ export async function registerApp(
       redirectUris: [redirectUri],
       postLogoutRedirectUris: [postLogoutRedirectUri],
       firstParty,
+      ...(options.refreshTokenReuseSeconds === undefined
+        ? {}
+        : { refreshTokenReuseSeconds: options.refreshTokenReuseSeconds }),
     },
   );
   const auth = clientSecret === undefined ? client.None() : client.ClientSecretBasic(clientSecret);

@@ -86,6 +86,7 @@ describe('connected apps', () => {
       'postLogoutRedirectUris',
       'previousSecretExpiresAt',
       'redirectUris',
+      'refreshTokenReuseSeconds',
       'tenantId',
       'updatedAt',
     ]);

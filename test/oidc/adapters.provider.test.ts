@@ -4,11 +4,13 @@ import { after, before, describe, test } from 'node:test';
 import Provider, { errors } from 'oidc-provider';
 import { createAdapterFactory } from '../../src/oidc/adapters/adapter-factory.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { wipePrefix } from './adapters.cache-helpers.ts';
 
 // The adapters under oidc-provider's own models, with the payloads it really saves: the contract
 // tests pin the store; these pin that the provider reads back what it wrote and that the atomic
-// consume reaches it. The store is the one the factory picks for this run (Redis with REDIS_URL).
-describe(`adapters under oidc-provider (${process.env.REDIS_URL ? 'Redis' : 'SQL'})`, () => {
+// consume reaches it. The store is the one the factory picks for this run (with REDIS_URL, the SQL
+// record behind the Redis write-through cache, REL-3).
+describe(`adapters under oidc-provider (${process.env.REDIS_URL ? 'REL-3 write-through' : 'SQL'})`, () => {
   let env: TestEnv;
   let provider: Provider;
   before(async () => {
@@ -18,6 +20,7 @@ describe(`adapters under oidc-provider (${process.env.REDIS_URL ? 'Redis' : 'SQL
       adapter: createAdapterFactory({
         db: container.database.knex,
         clock: env.clock,
+        logger: container.logger,
         redis: container.redis?.command,
         prefix: container.config.storage.redisKeyPrefix,
       }),
@@ -29,8 +32,7 @@ describe(`adapters under oidc-provider (${process.env.REDIS_URL ? 'Redis' : 'SQL
   });
   after(async () => {
     const redis = env.container.redis?.command;
-    const ours = redis ? await redis.keys(`${env.container.config.storage.redisKeyPrefix}oidc:*`) : [];
-    if (ours.length > 0) await redis!.del(...ours);
+    if (redis) await wipePrefix(redis, env.container.config.storage.redisKeyPrefix);
     await env.close();
   });
 

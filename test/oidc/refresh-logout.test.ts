@@ -24,9 +24,10 @@ describe('SESS-1 SESS-7 refresh and logout', () => {
   before(async () => {
     s = await startOidcServer();
     t = await signUpTenant(s.container);
-    web = await registerApp(s, t, { kind: 'web', name: 'Billing' });
+    // No refresh-token reuse interval: any reuse is a replay (the interval: refresh-reuse.test.ts).
+    web = await registerApp(s, t, { kind: 'web', name: 'Billing', refreshTokenReuseSeconds: 0 });
     other = await registerApp(s, t, { kind: 'web', name: 'Reports' });
-    spa = await registerApp(s, t, { kind: 'spa' });
+    spa = await registerApp(s, t, { kind: 'spa', refreshTokenReuseSeconds: 0 });
   });
   after(() => s.close());
 

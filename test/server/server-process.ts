@@ -82,7 +82,14 @@ function timeout(ms: number, what: string): { promise: Promise<never>; cancel():
 /** Starts a server and waits until /healthz answers (or the process dies, or 30 s pass). */
 export async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child = launch({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env });
+  // No drain delay unless a test asks for one: the others stop their servers at once.
+  const child = launch({
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    DRAIN_DELAY_SECONDS: '0',
+    ...env,
+  });
   const base = `http://127.0.0.1:${port}`;
   let died: Exit | undefined;
   void child.exited.then((exit) => {

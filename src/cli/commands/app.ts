@@ -24,6 +24,7 @@ interface CreateOptions {
   postLogoutRedirectUri: string[];
   firstParty?: boolean;
   grant: GrantArg[];
+  refreshTokenReuseSeconds?: number;
   json?: boolean;
 }
 
@@ -54,6 +55,12 @@ function collectGrant(value: string, previous: GrantArg[] | undefined): GrantArg
   return [...(previous ?? []), { text: value, organizationId: organizationId.toLowerCase(), permissions }];
 }
 
+/** A whole number of seconds; the range is the service's to check, so its message names the bounds. */
+function parseSeconds(value: string): number {
+  if (!/^\d{1,6}$/.test(value.trim())) throw new InvalidArgumentError('A whole number of seconds, like 5.');
+  return Number(value.trim());
+}
+
 export async function findMaster(services: CliServices, domain: string): Promise<Organization> {
   const master = await services.organizations.findByDomain(domain);
   if (!master) {
@@ -73,6 +80,7 @@ function flagLabels(o: CreateOptions): Record<string, string> {
     postLogoutRedirectUris: '--post-logout-redirect-uri',
     firstParty: '--first-party',
     grants: '--grant',
+    refreshTokenReuseSeconds: '--refresh-token-reuse-seconds',
   };
   o.redirectUri.forEach((uri, i) => {
     labels[`redirectUris.${i}`] = `--redirect-uri ${printable(uri)}`;
@@ -97,6 +105,8 @@ function describeApp(app: App): string[] {
   for (const g of app.grants)
     lines.push(`  grant:          ${g.organizationId}  ${g.permissions.join(', ')}`);
   if (app.firstParty) lines.push('  first-party:    yes (no consent page)');
+  if (app.kind !== 'service')
+    lines.push(`  refresh reuse:  ${app.refreshTokenReuseSeconds} s (a second use within it is no replay)`);
   return lines;
 }
 
@@ -125,6 +135,12 @@ export function registerApp(program: Command, deps: CommandDeps): void {
       'service apps: comma-separated permissions on a node and the nodes below it (repeatable)',
       collectGrant,
     )
+    .option(
+      '--refresh-token-reuse-seconds <seconds>',
+      'user-facing apps: seconds (0-60, default 5) after a refresh token is used during which using it ' +
+        'again gets new tokens instead of revoking the grant (workers refreshing at once); 0: strict',
+      parseSeconds,
+    )
     .option('--json', 'print the app (and its secret) as JSON')
     .action(async (flags: CreateFlags) => {
       const options: CreateOptions = {
@@ -144,6 +160,9 @@ export function registerApp(program: Command, deps: CommandDeps): void {
           postLogoutRedirectUris: options.postLogoutRedirectUri,
           firstParty: options.firstParty === true,
           grants: options.grant.map(({ organizationId, permissions }) => ({ organizationId, permissions })),
+          ...(options.refreshTokenReuseSeconds === undefined
+            ? {}
+            : { refreshTokenReuseSeconds: options.refreshTokenReuseSeconds }),
         });
       } catch (err) {
         throw explain(err, options, master);

@@ -1,7 +1,9 @@
+import { isClientIdShaped } from '../../platform/client-id.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
 import { createSecretVerifier } from '../../platform/crypto/secret-verifier.ts';
 import type { Db } from '../../platform/db/database.ts';
+import { CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
 import type { TenantIndex } from '../roles/index.ts';
 import { liveGrants } from './app.grants.ts';
 import { type AppRow, createAppRepository } from './app.repository.ts';
@@ -25,14 +27,13 @@ export function presentApp(row: AppRow, now: Date, index?: TenantIndex): App {
 }
 
 /** What the provider asks of apps: the client behind a client ID, and its client authentication. */
-export function createClientLookup(deps: { db: Db; clock: Clock; box: SecretBox }) {
+export function createClientLookup(deps: { db: Db; clock: Clock; box: SecretBox; signals: SignalBus }) {
   const { clock, box } = deps;
   const apps = createAppRepository(deps.db);
   const openFor = (clientId: string, sealed: string) => box.open(sealed, secretContext(clientId));
 
   async function findRow(clientId: string): Promise<AppRow | undefined> {
-    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 64) return undefined;
-    return apps.resolveClientId(clientId);
+    return isClientIdShaped(clientId) ? apps.resolveClientId(clientId) : undefined;
   }
 
   /**
@@ -49,6 +50,7 @@ export function createClientLookup(deps: { db: Db; clock: Clock; box: SecretBox 
   // opened once a minute at most, then compared as digests (see createSecretVerifier).
   const verifier = createSecretVerifier<true>({
     now: () => clock.now().getTime(),
+    link: deps.signals,
     async load(clientId) {
       const row = await findRow(clientId);
       if (!row?.secretSealed) return undefined;
@@ -66,9 +68,30 @@ export function createClientLookup(deps: { db: Db; clock: Clock; box: SecretBox 
    * constant time. False for unknown client IDs and public apps; never throws for a wrong secret.
    */
   async function verifySecret(clientId: string, secret: string): Promise<boolean> {
-    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 64) return false;
+    if (!isClientIdShaped(clientId)) return false;
     return (await verifier.verify(clientId, secret)) === true;
   }
 
   return { findByClientId, verifySecret, forgetClient: verifier.forget };
+}
+
+/** What a node remembers of clients that a change announced by any node must drop. */
+export interface ClientMemory {
+  forgetClient(clientId: string): void;
+  /** For a change that names no client (business groups and environments removed with theirs). */
+  forgetAllClients?(): void;
+}
+
+/** Every node drops what it remembers of a client when any node announces a change (CLIENTS_CHANGED). */
+export async function followClientChanges(
+  signals: SignalBus,
+  memories: readonly ClientMemory[],
+): Promise<void> {
+  await signals.subscribe(CLIENTS_CHANGED, (raw) => {
+    const change = JSON.parse(raw) as { clientId?: string; all?: boolean };
+    for (const memory of memories) {
+      if (change.clientId) memory.forgetClient(change.clientId);
+      else memory.forgetAllClients?.();
+    }
+  });
 }

@@ -24,6 +24,12 @@ export const appDto = z.object({
       'First-party apps skip the consent page; only the operator sets this, with the command line (SEC-1)',
     ),
   grants: z.array(appGrantDto).describe('Service apps only (APP-1)'),
+  refreshTokenReuseSeconds: z
+    .number()
+    .int()
+    .describe(
+      'Seconds after a refresh token is used during which a second use gets a valid new pair instead of revoking the grant (0: strict)',
+    ),
   previousSecretExpiresAt: z.iso
     .datetime()
     .nullable()

@@ -14,6 +14,7 @@ export interface AppFieldsRow {
   postLogoutRedirectUris: string[];
   firstParty: boolean;
   grants: AppGrant[];
+  refreshTokenReuseSeconds: number;
 }
 
 function toRow(r: Record<string, unknown>): AppRow {
@@ -29,6 +30,7 @@ function toRow(r: Record<string, unknown>): AppRow {
     postLogoutRedirectUris: r.post_logout_redirect_uris as string[],
     firstParty: r.first_party as boolean,
     grants: r.grants as AppGrant[],
+    refreshTokenReuseSeconds: r.refresh_token_reuse_seconds as number,
     previousSecretExpiresAt: r.previous_secret_expires_at as Date | null,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
@@ -44,6 +46,7 @@ const fieldColumns = (f: AppFieldsRow) => ({
   post_logout_redirect_uris: JSON.stringify(f.postLogoutRedirectUris),
   first_party: f.firstParty,
   grants: JSON.stringify(f.grants),
+  refresh_token_reuse_seconds: f.refreshTokenReuseSeconds,
 });
 
 export function createAppRepository(db: Db | Tx) {

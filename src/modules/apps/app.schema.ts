@@ -1,5 +1,8 @@
 import type { Permission } from '../roles/index.ts';
 
+/** The refresh-token reuse interval: default and bounds, in seconds (0 = strict reuse detection). */
+export const REFRESH_REUSE_SECONDS = { default: 5, max: 60 } as const;
+
 export const APP_KINDS = ['web', 'spa', 'native', 'service'] as const;
 export type AppKind = (typeof APP_KINDS)[number];
 
@@ -36,6 +39,11 @@ export interface App {
   firstParty: boolean;
   /** Service apps only. */
   grants: AppGrant[];
+  /**
+   * User-facing apps: seconds after a refresh token is rotated during which a second use of it is a
+   * concurrent duplicate (answered with a valid new pair), not a replay (which revokes the grant).
+   */
+  refreshTokenReuseSeconds: number;
   /** Set while a rotated-out secret is still accepted (a rotation with a grace period). */
   previousSecretExpiresAt: Date | null;
   createdAt: Date;

@@ -6,10 +6,16 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, invalidInput, parseInput } from '../../platform/errors/index.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
+import { announceSaved, assertSignalsLive, CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, TenantIndex } from '../roles/index.ts';
-import { createClientLookup, presentApp, secretContext } from './app.clients.ts';
+import {
+  type ClientMemory,
+  createClientLookup,
+  followClientChanges,
+  presentApp,
+  secretContext,
+} from './app.clients.ts';
 import {
   checkFirstPartyChange,
   checkFirstPartyRedirects,
@@ -32,8 +38,8 @@ export interface AppServiceDeps {
   access: Access;
   audit: AuditService;
   signals: SignalBus;
-  /** Where a failed cross-node publish is reported (the change itself has been made). */
-  logger?: Logger;
+  /** Where a change saved but not announced to other nodes is reported. */
+  logger: Pick<Logger, 'error'>;
 }
 
 /** The fields an audit entry shows: never a secret, sealed or not. */
@@ -44,6 +50,7 @@ const auditImage = (a: AppFieldsRow & { kind?: string; clientId?: string }) => (
   postLogoutRedirectUris: a.postLogoutRedirectUris,
   firstParty: a.firstParty,
   grants: a.grants,
+  refreshTokenReuseSeconds: a.refreshTokenReuseSeconds,
 });
 
 /**
@@ -54,7 +61,7 @@ const auditImage = (a: AppFieldsRow & { kind?: string; clientId?: string }) => (
 export function createAppService(deps: AppServiceDeps) {
   const { db, clock, box, access, audit, signals } = deps;
   const apps = createAppRepository(db);
-  const clients = createClientLookup({ db, clock, box });
+  const clients = createClientLookup({ db, clock, box, signals });
   const sealFor = (clientId: string, secret: string) => box.seal(secret, secretContext(clientId));
 
   const present = (row: AppRow, index?: TenantIndex) => presentApp(row, clock.now(), index);
@@ -62,11 +69,15 @@ export function createAppService(deps: AppServiceDeps) {
   const manage = (ctx: RequestContext, tenantId: string) =>
     access.require(ctx, tenantId, 'apps.manage', tenantId);
 
+  /**
+   * REL-2: every change to a client is refused (503), with nothing changed, while other nodes
+   * could not be told of it: a cached client must not outlive an update or removal.
+   */
+  const assertCanAnnounce = () => assertSignalsLive(signals);
+
   /** Tells every node's provider to drop its cached client; the change is already committed. */
   async function changed(clientId: string): Promise<void> {
-    await signals.publish(CLIENTS_CHANGED, JSON.stringify({ clientId })).catch((err: Error) => {
-      deps.logger?.error({ err: err.message, clientId }, 'could not tell other nodes about a client change');
-    });
+    await announceSaved(signals, deps.logger, CLIENTS_CHANGED, JSON.stringify({ clientId }));
   }
 
   async function lockedApp(tx: Tx, tenantId: string, appId: string): Promise<AppRow> {
@@ -87,6 +98,7 @@ export function createAppService(deps: AppServiceDeps) {
     const index = await manage(ctx, tenantId);
     checkFirstPartyChange(ctx, valid.firstParty, false);
     checkGrants(ctx, index, valid.grants);
+    assertCanAnnounce();
     const clientId = newClientId();
     const clientSecret = isConfidential(valid.kind) ? newClientSecret() : undefined;
     const app = await db.transaction(async (tx) => {
@@ -135,6 +147,7 @@ export function createAppService(deps: AppServiceDeps) {
     const p = parseInput(appPatchSchema, patch);
     const index = await manage(ctx, tenantId);
     assertId(appId, 'app.not_found');
+    assertCanAnnounce();
     const app = await db.transaction(async (tx) => {
       const current = await lockedApp(tx, tenantId, appId);
       checkFirstPartyChange(ctx, p.firstParty, current.firstParty);
@@ -147,6 +160,7 @@ export function createAppService(deps: AppServiceDeps) {
         postLogoutRedirectUris: p.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
         firstParty: p.firstParty ?? current.firstParty,
         grants: p.grants ?? kept,
+        refreshTokenReuseSeconds: p.refreshTokenReuseSeconds ?? current.refreshTokenReuseSeconds,
       });
       checkGrants(ctx, index, next.grants, kept);
       const repo = createAppRepository(tx);
@@ -171,6 +185,7 @@ export function createAppService(deps: AppServiceDeps) {
   async function remove(ctx: RequestContext, tenantId: string, appId: string): Promise<void> {
     await manage(ctx, tenantId);
     assertId(appId, 'app.not_found');
+    assertCanAnnounce();
     const clientId = await db.transaction(async (tx) => {
       const current = await lockedApp(tx, tenantId, appId);
       await createAppRepository(tx).delete(tenantId, appId);
@@ -202,6 +217,7 @@ export function createAppService(deps: AppServiceDeps) {
       throw invalidInput('graceHours', `must be a whole number of hours from 0 to ${MAX_GRACE_HOURS}`);
     const index = await manage(ctx, tenantId);
     assertId(appId, 'app.not_found');
+    assertCanAnnounce();
     const clientSecret = newClientSecret();
     const app = await db.transaction(async (tx) => {
       const current = await lockedApp(tx, tenantId, appId);
@@ -244,7 +260,10 @@ export function createAppService(deps: AppServiceDeps) {
     remove,
     rotateSecret,
     /** SEC-1, the operator only: set or clear an app's first-party flag (named by id or client ID). */
-    setFirstParty: firstParty.setFirstParty,
+    setFirstParty: async (...args: Parameters<typeof firstParty.setFirstParty>) => {
+      assertCanAnnounce();
+      return firstParty.setFirstParty(...args);
+    },
     /** SEC-1, the operator only: every first-party app of every tenant, for review. */
     listFirstParty: firstParty.listFirstParty,
     /** For the provider: the app behind a client ID, whatever its tenant (client IDs are global). */
@@ -253,6 +272,9 @@ export function createAppService(deps: AppServiceDeps) {
     verifySecret: clients.verifySecret,
     /** Drops what this node remembers of a client's secrets (their owner changed them). */
     forgetClient: clients.forgetClient,
+    /** Every node, at start: what it and `others` remember of a client goes when any node changes it. */
+    followClientChanges: (others: readonly ClientMemory[]) =>
+      followClientChanges(signals, [clients, ...others]),
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isPermission, maskOf, type Permission, permissionsOf } from '../roles/index.ts';
-import { APP_KINDS, type AppKind, isUserFacing } from './app.schema.ts';
+import { APP_KINDS, type AppKind, isUserFacing, REFRESH_REUSE_SECONDS } from './app.schema.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 
 const MAX_URIS = 20;
@@ -21,6 +21,18 @@ const grantSchema = z.strictObject({
     .transform((list) => permissionsOf(maskOf(list)) as Permission[]),
 });
 
+const reuseRange = `must be from 0 to ${REFRESH_REUSE_SECONDS.max}`;
+const refreshReuseSchema = z
+  .number('must be a number of seconds')
+  .int('must be a whole number of seconds')
+  .min(0, reuseRange)
+  .max(REFRESH_REUSE_SECONDS.max, reuseRange)
+  .describe(
+    'Seconds after a refresh token is used during which using it again (an app refreshing from two ' +
+      'workers at once) gets a valid new token pair instead of revoking the grant; after them, reuse ' +
+      'revokes the grant. 0: any reuse revokes it. User-facing apps only (service apps have no refresh tokens)',
+  );
+
 const grantListSchema = z.array(grantSchema).max(MAX_GRANTS, `must list at most ${MAX_GRANTS} grants`);
 
 export interface AppFields {
@@ -30,6 +42,7 @@ export interface AppFields {
   postLogoutRedirectUris: string[];
   firstParty: boolean;
   grants: Array<{ organizationId: string; permissions: Permission[] }>;
+  refreshTokenReuseSeconds: number;
 }
 
 /** The rules that depend on the kind (APP-1). Paths name the offending field, down to the list item. */
@@ -76,6 +89,7 @@ export const newAppSchema = z
       .default(false)
       .describe('Operator only (SEC-1): through the API, only false (the default) is accepted'),
     grants: grantListSchema.default([]),
+    refreshTokenReuseSeconds: refreshReuseSchema.default(REFRESH_REUSE_SECONDS.default),
   })
   .superRefine(checkKindRules);
 
@@ -91,6 +105,7 @@ export const appPatchSchema = z
       .optional()
       .describe('Operator only (SEC-1): through the API, a change is refused'),
     grants: grantListSchema.optional(),
+    refreshTokenReuseSeconds: refreshReuseSchema.optional(),
   })
   .refine((patch) => Object.values(patch).some((v) => v !== undefined), 'name at least one field to change');
 

@@ -43,16 +43,34 @@ export type RootDb = Db & { readonly isCompleted?: never };
  * same path. The setting is cleared right after the delete all the same. The database refuses a
  * cut-off less than a day old.
  */
-export async function sweepOlderThan(db: RootDb, before: Date): Promise<number> {
+export async function sweepOlderThan(db: RootDb, before: Date, batchSize = 10_000): Promise<number> {
   if (db.isTransaction || 'isCompleted' in db) {
     throw new Error('the audit sweep runs in a transaction of its own, never inside another');
   }
-  return db.transaction(async (tx): Promise<number> => {
-    await tx.raw(`select set_config('canopy.audit_sweep_before', ?, true)`, [before.toISOString()]);
-    const deleted = await tx('audit_log').where('recorded_at', '<', before).del();
-    await tx.raw(`select set_config('canopy.audit_sweep_before', '', true)`);
-    return deleted;
-  });
+  // REL-6: `batchSize` entries per transaction, so a first sweep of years of entries holds no long lock.
+  let total = 0;
+  for (;;) {
+    const deleted = await db.transaction(async (tx): Promise<number> => {
+      await tx.raw(`select set_config('canopy.audit_sweep_before', ?, true)`, [before.toISOString()]);
+      const due = tx('audit_log').select('id').where('recorded_at', '<', before).limit(batchSize);
+      const n = await tx('audit_log').whereIn('id', due).del();
+      await tx.raw(`select set_config('canopy.audit_sweep_before', '', true)`);
+      return n;
+    });
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
+}
+
+/**
+ * REL-6: the retention sweep for entries kept `days` days (at least one): the cut-off is taken from
+ * the database's clock, the one `recorded_at` and the triggers use, whatever this node's clock says.
+ */
+export async function sweepRetainedDays(db: RootDb, days: number): Promise<number> {
+  if (!Number.isInteger(days) || days < 1)
+    throw new RangeError('audit retention is a whole number of days, 1 or more');
+  const { rows } = await db.raw('select now() - make_interval(days => ?) as cutoff', [days]);
+  return sweepOlderThan(db, new Date(rows[0].cutoff));
 }
 
 export function createAuditRepository(db: Db | Tx) {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
-import { createAuditRepository, type RootDb, sweepOlderThan } from './audit.repository.ts';
+import { createAuditRepository, type RootDb, sweepOlderThan, sweepRetainedDays } from './audit.repository.ts';
 import { redact } from './redact.ts';
 
 export interface AuditEntry {
@@ -60,6 +60,8 @@ export function createAuditService(deps: { db: RootDb; clock: Clock }) {
      * allowed; in a transaction of its own.
      */
     sweep: (before: Date): Promise<number> => sweepOlderThan(db, before),
+    /** REL-6: deletes the entries recorded more than `days` days ago (by the database's clock). */
+    sweepRetained: (days: number): Promise<number> => sweepRetainedDays(db, days),
   };
 }
 

@@ -1,3 +1,4 @@
+import { isClientIdShaped } from '../../platform/client-id.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import { newClientId, newClientSecret } from '../../platform/crypto/random.ts';
@@ -5,7 +6,8 @@ import type { SecretBox } from '../../platform/crypto/secret-box.ts';
 import { createSecretVerifier } from '../../platform/crypto/secret-verifier.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { AppError, assertId, assertThat } from '../../platform/errors/index.ts';
-import { CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { announceSaved, assertSignalsLive, CLIENTS_CHANGED, type SignalBus } from '../../platform/signals.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access } from '../roles/index.ts';
 import { type CredentialRow, createCredentialRepository } from './credential.repository.ts';
@@ -33,6 +35,8 @@ export function createCredentialService(deps: {
   access: Access;
   audit: AuditService;
   signals: SignalBus;
+  /** Where a change saved but not announced to other nodes is reported. */
+  logger: Pick<Logger, 'error'>;
   rotationGraceHours: number;
 }) {
   const { db, clock, box, access, audit, signals } = deps;
@@ -127,6 +131,8 @@ export function createCredentialService(deps: {
     target: { orgId: string; environmentId: string | null },
     graceHours: number,
   ): Promise<ClientCredentials> {
+    // REL-2: the new secret is shown once; a change other nodes cannot hear of is refused before it is made.
+    assertSignalsLive(signals);
     const replaced = await db.transaction(async (tx) => {
       const repo = createCredentialRepository(tx);
       const current = await repo.findFor(tenantId, target, { forUpdate: true });
@@ -157,15 +163,15 @@ export function createCredentialService(deps: {
   async function announce(change: { clientId: string } | { all: true }): Promise<void> {
     if ('all' in change) verifier.clear();
     else verifier.forget(change.clientId);
-    await signals.publish(CLIENTS_CHANGED, JSON.stringify(change)).catch(() => {
-      // The change is committed; other nodes drop what they remember within a minute anyway.
-    });
+    // REL-2: checked before the change was made (assertSignalsLive); a link broken since is logged.
+    await announceSaved(signals, deps.logger, CLIENTS_CHANGED, JSON.stringify(change));
   }
 
   // Client authentication runs on every token request: secrets are read and opened once a minute at
   // most, then compared as digests in constant time (see createSecretVerifier).
   const verifier = createSecretVerifier<VerifiedClient>({
     now: () => clock.now().getTime(),
+    link: signals,
     async load(clientId) {
       const row = await credentials.resolveClientId(clientId);
       if (!row) return undefined;
@@ -188,13 +194,13 @@ export function createCredentialService(deps: {
    * grace period, compared in constant time.
    */
   async function verifySecret(clientId: string, secret: string): Promise<VerifiedClient | null> {
-    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 64) return null;
+    if (!isClientIdShaped(clientId)) return null;
     return (await verifier.verify(clientId, secret)) ?? null;
   }
 
   /** For the provider: who a client ID belongs to (the client ID names its tenant). */
   async function findClient(clientId: string): Promise<VerifiedClient | undefined> {
-    const row = await credentials.resolveClientId(clientId);
+    const row = isClientIdShaped(clientId) ? await credentials.resolveClientId(clientId) : undefined;
     return row
       ? {
           clientId: row.clientId,
@@ -215,6 +221,11 @@ export function createCredentialService(deps: {
     /** Drops what this node remembers of a client's secrets (changed here or on another node). */
     forgetClient: verifier.forget,
     forgetAllClients: verifier.clear,
+    /**
+     * REL-2, before removing what holds credentials (business groups, environments): refused (503),
+     * with nothing changed, when other nodes could not be told.
+     */
+    assertCanAnnounce: () => assertSignalsLive(signals),
     /** Business groups and environments take their credentials with them: every node forgets. */
     announceRemoved: () => announce({ all: true }),
   };

@@ -131,6 +131,7 @@ export function createEnvironmentService(deps: {
     await access.tenantIndexFor(ctx, tenantId);
     const before = await findOrThrow(tenantId, environmentId);
     await requireManager(ctx, tenantId, before.organizationId);
+    credentials.assertCanAnnounce(); // REL-2: other nodes must hear that its credentials are gone
     await authz.change(tenantId, 'everything', async (tx) => {
       await createEnvironmentRepository(tx).delete(tenantId, environmentId);
       await audit.record(tx, ctx, {

@@ -65,7 +65,6 @@ export interface FlowStore {
 }
 
 const OUTCOME_TTL_SECONDS = 120;
-const SWEEP_EVERY_MS = 10 * 60_000;
 /** Keys are our ids or interaction uids; anything longer or stranger is no key of ours. */
 const KEY = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -90,7 +89,7 @@ export function createFlowStore(deps: {
   const { clock } = deps;
   const backend = deps.redis
     ? redisBackend(deps.redis, `${deps.redisKeyPrefix ?? 'canopy:'}fed:`, clock)
-    : sqlBackend(deps.db, clock);
+    : sqlBackend(deps.db);
 
   const expiry = (seconds: number) =>
     new Date(clock.now().getTime() + Math.min(Math.max(seconds, 1), MAX_FLOW_TTL_SECONDS) * 1000);
@@ -171,23 +170,21 @@ function redisBackend(redis: Redis, prefix: string, clock: Clock): Backend {
   };
 }
 
-function sqlBackend(db: Db, clock: Clock): Backend {
-  let nextSweep = 0;
-  function sweep(now: Date) {
-    if (now.getTime() < nextSweep) return;
-    nextSweep = now.getTime() + SWEEP_EVERY_MS;
-    // Off the request's path: a failed sweep only leaves dead rows for the next one.
-    void db('federation_flows')
-      .where('expires_at', '<=', now)
-      .del()
-      .then(
-        () => {},
-        () => {},
-      );
-  }
+/**
+ * REL-6: deletes up to `limit` records past their expiry (by `clock`); how many went. Run by
+ * housekeeping, never on a request's path.
+ */
+export async function sweepExpiredFlows(db: Db, clock: Clock, limit: number): Promise<number> {
+  const expired = db('federation_flows')
+    .select('kind', 'id')
+    .where('expires_at', '<=', clock.now())
+    .limit(limit);
+  return db('federation_flows').whereIn(['kind', 'id'], expired).del();
+}
+
+function sqlBackend(db: Db): Backend {
   return {
     async set(s) {
-      sweep(clock.now());
       await db('federation_flows')
         .insert({ kind: s.kind, id: s.id, payload: JSON.stringify(s.payload), expires_at: s.expiresAt })
         .onConflict(['kind', 'id'])

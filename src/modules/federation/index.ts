@@ -24,6 +24,7 @@ export {
   type FlowStore,
   MAX_FLOW_TTL_SECONDS,
   type NewFlow,
+  sweepExpiredFlows,
 } from './flow-store.ts';
 export { oidcCallbackRoutes, oidcStarter } from './oidc/oidc.routes.ts';
 export { createOidcUpstream, type OidcUpstreamClient } from './oidc/oidc-upstream.ts';

@@ -95,6 +95,10 @@ export function identityProviderRoutes(deps: {
       path: '/identity-providers/:providerId',
       tag,
       summary: 'Remove an identity provider; its users stay but can no longer sign in through it',
+      description:
+        'Its group mappings and federated identities go with it, and so do the role assignments its ' +
+        "mappings made (FED-4), except an owner's Organization Administrators (ORG-5), which stays as a " +
+        'manual assignment; each change audited, in one transaction (REL-6).',
       permission,
       params: providerParams,
       status: 204,

@@ -78,4 +78,5 @@ export interface GroupMapping {
 }
 
 /** The `source` of role assignments a provider's group mappings made (FED-4 reconciles only these). */
-export const mappingSource = (providerId: string) => `idp:${providerId}`;
+/** Lower-cased: a provider id arrives from URLs in either case, and the source must match one spelling. */
+export const mappingSource = (providerId: string) => `idp:${providerId.toLowerCase()}`;

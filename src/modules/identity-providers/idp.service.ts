@@ -186,7 +186,8 @@ export function createIdpService(deps: IdpServiceDeps) {
     const index = await manage(ctx, tenantId); // loaded outside the transaction: one connection
     assertId(id, 'identity_provider.not_found');
     // The roles its group mappings granted go with it (an owner's Organization Administrators
-    // excepted, ORG-5): removing a provider one no longer trusts must not leave its grants behind.
+    // excepted, ORG-5, kept as manual): removing a provider one no longer trusts must not leave its
+    // grants behind, nor assignments naming it (REL-6). 'everything': every node reloads its index.
     await deps.authz.change(tenantId, 'everything', async (tx) => {
       const master = await createIdpRepository(tx).master(tenantId, { forUpdate: true });
       assertThat(master, 'organization.not_found');

@@ -5,6 +5,7 @@ export {
   founderEmailVerified,
   type InvitationQuota,
 } from './invitation.quota.ts';
+export { sweepFinishedInvitations } from './invitation.retention.ts';
 export { invitationRoutes } from './invitation.routes.ts';
 export type { Invitation, InvitationState, InvitedRole, SentInvitation } from './invitation.schema.ts';
 export {

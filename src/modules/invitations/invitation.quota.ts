@@ -40,9 +40,8 @@ export interface QuotaTicket {
 
 /**
  * SEC-9: invitation mails (new and resent, one per address) per master org and UTC day. Counted
- * with the sign-in throttle's mechanism: rate-limiter-flexible over Redis (the SQL store as its
- * insurance), or over SQL without Redis — shared by every node, kept across restarts, and read
- * against the injected clock. A request that does not fit in what is left takes nothing: a batch
+ * with the sign-in throttle's mechanism (durable counters in SQL) — shared by every node, kept
+ * across restarts of any node or of Redis, and read against the injected clock. A request that does not fit in what is left takes nothing: a batch
  * is refused whole.
  */
 export function createInvitationQuota(options: InvitationQuotaOptions) {
@@ -52,7 +51,6 @@ export function createInvitationQuota(options: InvitationQuotaOptions) {
     clock,
     redis,
     redisKeyPrefix: options.redisKeyPrefix,
-    onSweepError: (err) => logger.warn({ err }, 'invitations: sweeping old quota counters failed'),
   });
   // Both limits count on the same keys, so a founder verifying mid-day keeps what was sent.
   const limiter = (points: number) => durable('invitations-day', points, COUNTER_LIFETIME_SECONDS);

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../platform/context.ts';
 import { newId } from '../../platform/crypto/random.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertThat, invalidInput, parseInput } from '../../platform/errors/index.ts';
+import { dropGrantsOnNodesInTx } from '../apps/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { CredentialService } from '../environments/index.ts';
 import {
@@ -178,9 +179,13 @@ export function createBusinessGroupService(deps: {
     });
   }
 
-  /** ORG-8: only a group without children; its environments, credentials and assignments go with it. */
+  /**
+   * ORG-8: only a group without children; its environments, credentials and assignments go with it
+   * (foreign keys), and so do the service apps' grants on it (REL-6), in the same transaction.
+   */
   async function remove(ctx: RequestContext, tenantId: string, groupId: string): Promise<void> {
     await access.require(ctx, tenantId, 'orgs.delete', groupId);
+    credentials.assertCanAnnounce(); // REL-2: other nodes must hear that its credentials are gone
     await authz.change(tenantId, { tree: true }, async (tx) => {
       const repo = createOrganizationRepository(tx);
       const group = await repo.findById(tenantId, groupId, { forUpdate: true });
@@ -196,7 +201,10 @@ export function createBusinessGroupService(deps: {
         target: { type: 'organization', id: groupId },
         before: group,
       });
+      // It has no children (checked above): the group is the whole subtree that goes.
+      await dropGrantsOnNodesInTx(tx, audit, ctx, tenantId, [groupId], clock.now());
     });
+    // Every node forgets every cached client: its credentials, and the apps whose grants changed.
     await credentials.announceRemoved();
   }
 

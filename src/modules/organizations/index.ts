@@ -1,4 +1,10 @@
 export { type BusinessGroupService, createBusinessGroupService } from './business-group.service.ts';
+export {
+  createDomainDirectory,
+  type DomainDirectory,
+  type MasterRef,
+  ORGANIZATION_DOMAINS_CHANGED,
+} from './domain-directory.ts';
 export { hierarchyNodeDto, organizationDto, orgParams } from './organization.dto.ts';
 export { organizationRoutes } from './organization.routes.ts';
 export type { Entitlements, Organization } from './organization.schema.ts';

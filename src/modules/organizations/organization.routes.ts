@@ -82,6 +82,9 @@ export function organizationRoutes(deps: {
       path: '/organizations/:orgId',
       tag,
       summary: 'Delete a business group without children (ORG-8)',
+      description:
+        'Its environments, credentials, role assignments, invitations and group mappings go with it, ' +
+        "and service apps' grants on it are removed (each change audited), in one transaction (REL-6).",
       permission: 'orgs.delete',
       params: orgParams,
       status: 204,

@@ -12,6 +12,7 @@ import {
   permissionsOf,
 } from '../roles/index.ts';
 import type { UserService } from '../users/index.ts';
+import type { DomainDirectory } from './domain-directory.ts';
 import { createOrganizationRepository } from './organization.repository.ts';
 import {
   type Organization,
@@ -48,8 +49,10 @@ export function createOrganizationService(deps: {
   audit: AuditService;
   users: UserService;
   assignments: AssignmentService;
+  /** The cached domain → master org lookup, told of ORG-3 changes (every node drops them). */
+  domains: DomainDirectory;
 }) {
-  const { db, clock, authz, access, audit, users, assignments } = deps;
+  const { db, clock, authz, access, audit, users, assignments, domains } = deps;
   const orgs = createOrganizationRepository(db);
 
   async function findOrThrow(tenantId: string, orgId: string): Promise<Organization> {
@@ -64,9 +67,17 @@ export function createOrganizationService(deps: {
     return findOrThrow(tenantId, orgId);
   }
 
-  /** The master org a sign-in URL names (ORG-3); undefined once the domain has changed. */
+  /** The master org a sign-in URL names (ORG-3), from the database; undefined once the domain has changed. */
   function findByDomain(domain: string): Promise<Organization | undefined> {
     return orgs.findMasterByDomain(domain);
+  }
+
+  /**
+   * The same answer, only the tenant and its domain, from memory: for the public sign-in entry
+   * points, which must keep answering under load (`/login/:domain`, the sign-in pages).
+   */
+  function masterByDomain(domain: string) {
+    return domains.find(domain);
   }
 
   /** ORG-10 from the in-memory index: no query per node. */
@@ -91,12 +102,15 @@ export function createOrganizationService(deps: {
     const masterOnly = ['domain', 'sessionTimeoutMinutes', 'sessionMaxMinutes'] as const;
     const named = masterOnly.filter((k) => patch[k] !== undefined);
     assertThat(orgId === tenantId || named.length === 0, 'organization.not_master', { fields: named });
+    if (patch.domain !== undefined) domains.assertCanAnnounce();
+    let movedDomains: (string | null)[] = [];
     const work = async (tx: Tx) => {
       const repo = createOrganizationRepository(tx);
       const before = await repo.findById(tenantId, orgId, { forUpdate: true });
       assertThat(before, 'organization.not_found');
       await repo.update(tenantId, orgId, { ...patch, at: clock.now() });
       const after = (await repo.findById(tenantId, orgId))!;
+      if (before.domain !== after.domain) movedDomains = [before.domain, after.domain];
       await audit.record(tx, ctx, {
         tenantId,
         orgId,
@@ -109,7 +123,10 @@ export function createOrganizationService(deps: {
     };
     try {
       // Names and the master's settings are part of the authorizer's tree, which every node keeps in memory.
-      return await authz.change(tenantId, { tree: true }, work);
+      const after = await authz.change(tenantId, { tree: true }, work);
+      // Committed: the old domain stops naming the org, and the new one names it, on every node at once.
+      await domains.changed(movedDomains);
+      return after;
     } catch (err) {
       if (isUniqueViolation(err, 'organizations_domain_unique'))
         throw new AppError('organization.domain_taken');
@@ -198,7 +215,17 @@ export function createOrganizationService(deps: {
     return out;
   }
 
-  return { get, findByDomain, hierarchy, tree, locate, updateSettings, setProperties, transferOwnership };
+  return {
+    get,
+    findByDomain,
+    masterByDomain,
+    hierarchy,
+    tree,
+    locate,
+    updateSettings,
+    setProperties,
+    transferOwnership,
+  };
 }
 
 function pick(org: Organization, keys: string[]): Record<string, unknown> {

@@ -8,6 +8,7 @@ import type { AuditService } from '../audit/index.ts';
 import type { CredentialService, Environment, EnvironmentService } from '../environments/index.ts';
 import { type AssignmentService, type Authorizer, ORGANIZATION_ADMINISTRATORS } from '../roles/index.ts';
 import type { User, UserService } from '../users/index.ts';
+import type { DomainDirectory } from './domain-directory.ts';
 import { createOrganizationRepository } from './organization.repository.ts';
 import {
   DEFAULT_SESSION_MAX_MINUTES,
@@ -40,6 +41,8 @@ export function createSignupService(deps: {
   environments: EnvironmentService;
   credentials: CredentialService;
   mode: SignupMode;
+  /** Told of the new domain, so that a node that found it unknown a moment ago finds it now. */
+  domains: Pick<DomainDirectory, 'added'>;
 }) {
   const { db, clock, authz, audit, users, assignments, environments, credentials } = deps;
 
@@ -60,7 +63,7 @@ export function createSignupService(deps: {
       ctx.actor.kind === 'anonymous' ? { ...ctx, actor: { kind: 'user', tenantId, userId } } : ctx;
 
     try {
-      return await db.transaction(async (tx) => {
+      const result = await db.transaction(async (tx) => {
         const orgs = createOrganizationRepository(tx);
         await orgs.insert(tenantId, {
           id: tenantId,
@@ -95,6 +98,8 @@ export function createSignupService(deps: {
         for (const env of envs) await record('environment.create', 'environment', env.id, env);
         return { organization, user, environments: envs };
       });
+      await deps.domains.added(result.organization.domain);
+      return result;
     } catch (err) {
       if (isUniqueViolation(err, 'organizations_domain_unique'))
         throw new AppError('organization.domain_taken');

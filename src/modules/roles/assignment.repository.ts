@@ -67,6 +67,11 @@ export function createAssignmentRepository(db: Db | Tx) {
       await db('role_assignments').where({ tenant_id: tenantId, id }).delete();
     },
 
+    /** What made the assignment: `manual`, or `idp:<providerId>` for group mappings. */
+    async setSource(tenantId: string, id: string, source: string): Promise<void> {
+      await db('role_assignments').where({ tenant_id: tenantId, id }).update({ source });
+    },
+
     /** Every assignment made by one source (`idp:<providerId>` for group mappings), oldest first. */
     async listBySource(tenantId: string, source: string): Promise<RoleAssignment[]> {
       const rows = await db('role_assignments')

@@ -48,8 +48,9 @@ export function createAssignmentRevocation(deps: { audit: AuditService }) {
   }
 
   /**
-   * Removes every assignment `source` granted (an identity provider's group mappings) but those
-   * an owner needs; returns what stayed.
+   * The source is going away (an identity provider deleted, with its group mappings): removes every
+   * assignment it granted but those an owner needs, which stay as `manual` (REL-6: nothing keeps
+   * naming a deleted provider), each change audited; returns what stayed, as it was before.
    */
   async function revokeSourceInTx(
     tx: Tx,
@@ -57,9 +58,20 @@ export function createAssignmentRevocation(deps: { audit: AuditService }) {
     tenantId: string,
     source: string,
   ): Promise<RoleAssignment[]> {
+    const repo = createAssignmentRepository(tx);
     const kept: RoleAssignment[] = [];
-    for (const a of await createAssignmentRepository(tx).listBySource(tenantId, source)) {
-      if (!(await revokeUnlessProtectedInTx(tx, ctx, tenantId, a))) kept.push(a);
+    for (const a of await repo.listBySource(tenantId, source)) {
+      if (await revokeUnlessProtectedInTx(tx, ctx, tenantId, a)) continue;
+      kept.push(a);
+      await repo.setSource(tenantId, a.id, 'manual');
+      await deps.audit.record(tx, ctx, {
+        tenantId,
+        orgId: a.organizationId,
+        action: 'role_assignment.update',
+        target: { type: 'role_assignment', id: a.id },
+        before: a,
+        after: { ...a, source: 'manual', reason: 'owner_protected', cause: { sourceRemoved: source } },
+      });
     }
     return kept;
   }

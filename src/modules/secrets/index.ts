@@ -1,5 +1,5 @@
 export { ensureInstallationKey } from './installation-key.ts';
-export { assertEveryNodeHolds, createNodePresence, liveNodes } from './node-presence.ts';
+export { assertEveryNodeHolds, createNodePresence, forgetStaleNodes, liveNodes } from './node-presence.ts';
 export { SEALED_COLUMNS } from './sealed-columns.ts';
 export {
   createSecretsService,

@@ -74,3 +74,6 @@ export async function assertNoNodeSealsWith(db: Db, keyId: string): Promise<void
 
 /** The running nodes and their rings, for `canopy secrets status`. */
 export const liveNodes = (db: Db) => createNodesRepository(db).live();
+
+/** REL-6: deletes the rows of nodes not seen for the liveness window (they crashed); how many. */
+export const forgetStaleNodes = (db: Db) => createNodesRepository(db).forgetStale();

@@ -53,9 +53,12 @@ export function createNodesRepository(db: Db) {
       }));
     },
 
-    /** Rows of nodes that stopped without saying so (a crash), past the liveness window. */
-    async forgetStale(): Promise<void> {
-      await db('nodes')
+    /**
+     * Rows of nodes that stopped without saying so (a crash), past the liveness window; how many.
+     * At a node's start, and by housekeeping (REL-6).
+     */
+    async forgetStale(): Promise<number> {
+      return db('nodes')
         .whereRaw(`seen_at <= now() - make_interval(secs => ?)`, [NODE_LIVENESS_SECONDS])
         .delete();
     },

@@ -55,9 +55,8 @@ const ACCOUNT = ['acct', 'acctesc', 'acctlock'] as const;
 const ADDRESS = 'addr';
 
 /**
- * The counters behind SESS-8 and SEC-6, shared by every node: in Redis when configured
- * (rate-limiter-flexible's atomic Lua counter, with the SQL store as insurance should Redis fail),
- * else in SQL.
+ * The counters behind SESS-8 and SEC-6, shared by every node: in SQL, so that a Redis restart
+ * lifts no lockout (REL-3).
  *
  * Gates: a browser without a device cookie for the account passes the address, its (username,
  * address) pair and the account-wide counter; a browser with one passes only its (username, device)
@@ -81,7 +80,6 @@ export function createThrottle(deps: ThrottleDeps) {
     clock,
     redis,
     redisKeyPrefix: `${redisKeyPrefix}sign-in:`,
-    onSweepError: (err) => logger.warn({ err }, 'sign-in: sweeping old counters failed'),
   });
 
   const { username, address } = policy;

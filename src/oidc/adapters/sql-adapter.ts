@@ -6,37 +6,15 @@ import {
   type ArtefactAdapterClass,
   assertStoredModel,
   consumeRefused,
-  epochSeconds,
-  lookupFields,
 } from './adapter-contract.ts';
-
-const TABLE = 'oidc_models';
-
-interface ArtefactRow {
-  payload: AdapterPayload;
-  consumed_at: Date | null;
-}
+import { createSqlRecord, type SqlRecord, TABLE } from './sql-record.ts';
 
 /**
- * Provider artefacts in the `oidc_models` table. Expiry is judged by the injected clock: a row past
- * `expires_at` is invisible at once, and `sweepExpired` deletes it later.
+ * Provider artefacts in the `oidc_models` table alone: the store without Redis (the embedded
+ * default, whose sessions survive a restart). Expiry is judged by the injected clock.
  */
 export function createSqlAdapterClass(deps: { db: Knex; clock: Clock }): ArtefactAdapterClass {
-  const { db, clock } = deps;
-
-  function live(model: string) {
-    const now = clock.now();
-    return db(TABLE)
-      .select('payload', 'consumed_at')
-      .where({ model })
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now));
-  }
-
-  function present(found: unknown): AdapterPayload | undefined {
-    const row = found as ArtefactRow | undefined;
-    if (!row) return undefined;
-    return row.consumed_at ? { ...row.payload, consumed: epochSeconds(row.consumed_at) } : row.payload;
-  }
+  const record: SqlRecord = createSqlRecord(deps);
 
   return class SqlAdapter implements ArtefactAdapter {
     readonly model: string;
@@ -47,64 +25,35 @@ export function createSqlAdapterClass(deps: { db: Knex; clock: Clock }): Artefac
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      const now = clock.now();
-      const { uid, userCode, grantId } = lookupFields(this.model, payload);
-      // Saved again after it was consumed, an artefact stays consumed: no later consume may win.
-      const consumedAt = !payload.consumed
-        ? null
-        : typeof payload.consumed === 'number'
-          ? new Date(payload.consumed * 1000)
-          : now;
-      await db(TABLE)
-        .insert({
-          model: this.model,
-          id,
-          payload: JSON.stringify(payload),
-          grant_id: grantId,
-          user_code: userCode,
-          uid,
-          expires_at: typeof expiresIn === 'number' ? new Date(now.getTime() + expiresIn * 1000) : null,
-          consumed_at: consumedAt,
-        })
-        .onConflict(['model', 'id'])
-        .merge();
+      await record.upsert(this.model, id, payload, expiresIn);
     }
 
-    async find(id: string): Promise<AdapterPayload | undefined> {
-      return present(await live(this.model).andWhere({ id }).first());
+    find(id: string): Promise<AdapterPayload | undefined> {
+      return record.find(this.model, id);
     }
 
-    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      // A session keeps its uid when its id is renewed; should two rows share one, the newer wins.
-      const row = await live(this.model).andWhere({ uid }).orderBy('expires_at', 'desc').first();
-      return present(row);
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return record.findByUid(this.model, uid);
     }
 
-    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const row = await live(this.model).andWhere({ user_code: userCode }).first();
-      return present(row);
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return record.findByUserCode(this.model, userCode);
     }
 
     async tryConsume(id: string): Promise<boolean> {
-      const now = clock.now();
-      const changed = await db(TABLE)
-        .where({ model: this.model, id })
-        .whereNull('consumed_at')
-        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
-        .update({ consumed_at: now });
-      return changed === 1;
+      return (await record.consume(this.model, id)) !== undefined;
     }
 
     async consume(id: string): Promise<void> {
       if (!(await this.tryConsume(id))) throw consumeRefused(this.model);
     }
 
-    async destroy(id: string): Promise<void> {
-      await db(TABLE).where({ model: this.model, id }).delete();
+    destroy(id: string): Promise<void> {
+      return record.destroy(this.model, id);
     }
 
-    async revokeByGrantId(grantId: string): Promise<void> {
-      await db(TABLE).where({ grant_id: grantId }).delete();
+    revokeByGrantId(grantId: string): Promise<void> {
+      return record.revokeByGrantId(grantId);
     }
   };
 }

@@ -1,4 +1,4 @@
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { InteractionResults } from 'oidc-provider';
 import {
   type FederationFinish,
@@ -9,7 +9,9 @@ import {
 } from '../../modules/federation/index.ts';
 import type { IdpKind, IdpService } from '../../modules/identity-providers/index.ts';
 import { isUuid } from '../../platform/errors/index.ts';
+import { formBody } from '../../platform/http/body-parsers.ts';
 import { clearHandoff, type HandoffCookie, readHandoff } from '../../web/index.ts';
+import type { AnonymousCap } from '../anonymous-cap.ts';
 import { CONSOLE_CLIENT_ID } from '../tenancy.ts';
 import {
   createInteractionContext,
@@ -25,9 +27,11 @@ export interface FederatedLoginDeps extends InteractionContextDeps {
   starters: Partial<Record<IdpKind, FederationStarter>>;
   /** FED-6 IdP-initiated: the cookie naming an outcome parked by the SAML ACS. */
   handoff: HandoffCookie;
+  /** REL-4: a start stores a flow record for someone not signed in; counted per address. */
+  anonymousCap: Pick<AnonymousCap, 'admit'>;
 }
 
-const form = express.urlencoded({ extended: false, limit: '8kb' });
+const form = formBody({ limit: '8kb' });
 
 /**
  * FED-2 from the interaction: the sign-in methods the login page offers, the federate step (a
@@ -57,6 +61,7 @@ export function createFederatedLogin(deps: FederatedLoginDeps) {
   /** Sends the browser to a provider of this interaction's master org (never of another one). */
   async function start(req: Request, res: Response, c: InteractionContext, providerId: string) {
     const attempt = { tenantId: c.tenantId, providerId: isUuid(providerId) ? providerId : 'unknown' };
+    if (!(await deps.anonymousCap.admit(req, res))) return; // 429 sent
     try {
       const provider = await deps.identityProviders.providerForSignIn(c.tenantId, providerId);
       const starter = provider && deps.starters[provider.kind];

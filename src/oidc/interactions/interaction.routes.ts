@@ -1,12 +1,15 @@
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
 import type { Authorizer } from '../../modules/roles/index.ts';
 import type { SignInService } from '../../modules/sign-in/index.ts';
 import type { RequestContext } from '../../platform/context.ts';
+import { describeUnavailable } from '../../platform/errors/unavailable.ts';
+import { formBody } from '../../platform/http/body-parsers.ts';
 import {
   type Csrf,
   consentPage,
   errorPage,
+  htmlErrorHandler,
   interactionPurpose,
   type LoginProblem,
   loginPage,
@@ -34,7 +37,7 @@ export interface InteractionDeps {
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-const form = express.urlencoded({ extended: false, limit: '8kb' });
+const form = formBody({ limit: '8kb' });
 
 /**
  * Canopy's sign-in and consent pages for the provider's interactions (SESS-1). The form posts are
@@ -207,6 +210,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       }),
     );
   });
+  // REL-2: a person signing in while PostgreSQL or Redis is away gets the 503 page, not API JSON.
+  const outagePage = htmlErrorHandler();
+  router.use('/interaction', (err: unknown, req: Request, res: Response, next: (err?: unknown) => void) =>
+    describeUnavailable(err) ? outagePage(err, req, res, next) : next(err),
+  );
   return router;
 }
 

@@ -18,6 +18,7 @@ function setup() {
   ]);
   const verifier = createSecretVerifier<string>({
     now: () => now,
+    link: { isLive: () => true, onResync: () => {} },
     ttlMs: 1_000,
     load: async (id) => {
       loads.push(id);

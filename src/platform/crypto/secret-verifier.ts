@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { type CacheLink, createSignalledCache } from '../signalled-cache.ts';
 
 /** A client's secrets as its owner keeps them, opened; `previous` counts until `previousExpiresAt`. */
 export interface StoredSecrets<T> {
@@ -9,11 +10,11 @@ export interface StoredSecrets<T> {
   data: T;
 }
 
-interface Entry<T> {
-  secrets:
-    | { current: Buffer; previous: Buffer | null; previousExpiresAt: number | null; data: T }
-    | undefined;
-  loadedAt: number;
+interface Digests<T> {
+  current: Buffer;
+  previous: Buffer | null;
+  previousExpiresAt: number | null;
+  data: T;
 }
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -22,41 +23,42 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
  * Client authentication without a database read and a decryption per token request: a client's
  * secrets are loaded once, kept as SHA-256 digests (never in clear), and compared in constant time.
  * Entries live `ttlMs` at most and are dropped at once by `forget` when the owner changes a secret
- * (locally, and on other nodes through the clients-changed signal).
+ * (locally, and on other nodes through the clients-changed signal). While `link` cannot hear those
+ * signals, every verification reads the database (see createSignalledCache for why a rotated or
+ * removed secret is never accepted from the cache).
  */
 export function createSecretVerifier<T>(options: {
   load(clientId: string): Promise<StoredSecrets<T> | undefined>;
   now(): number;
+  /** The signal bus that tells this node about changes made on others. */
+  link: CacheLink;
   ttlMs?: number;
   maxEntries?: number;
 }) {
-  const ttl = options.ttlMs ?? 60_000;
-  const max = options.maxEntries ?? 50_000;
-  const cache = new Map<string, Entry<T>>();
+  const cache = createSignalledCache<Digests<T> | undefined>({
+    link: options.link,
+    now: options.now,
+    ttlMs: options.ttlMs ?? 60_000,
+    maxEntries: options.maxEntries ?? 50_000,
+  });
 
-  async function entryFor(clientId: string): Promise<Entry<T>> {
-    const hit = cache.get(clientId);
-    if (hit && options.now() - hit.loadedAt < ttl) return hit;
+  async function loadDigests(clientId: string): Promise<Digests<T> | undefined> {
     const stored = await options.load(clientId);
-    const entry: Entry<T> = {
-      loadedAt: options.now(),
-      secrets: stored && {
+    return (
+      stored && {
         current: digest(stored.current),
         previous: stored.previous === null ? null : digest(stored.previous),
         previousExpiresAt: stored.previousExpiresAt?.getTime() ?? null,
         data: stored.data,
-      },
-    };
-    if (cache.size >= max) cache.clear();
-    cache.set(clientId, entry);
-    return entry;
+      }
+    );
   }
 
   return {
     /** The client's data when `secret` is its current secret, or its previous one inside the grace period. */
     async verify(clientId: string, secret: string): Promise<T | undefined> {
       const presented = digest(typeof secret === 'string' ? secret : '');
-      const { secrets } = await entryFor(clientId);
+      const secrets = await cache.get(clientId, () => loadDigests(clientId));
       if (!secrets) {
         timingSafeEqual(presented, presented);
         return undefined;
@@ -67,11 +69,7 @@ export function createSecretVerifier<T>(options: {
       const inGrace = secrets.previousExpiresAt !== null && secrets.previousExpiresAt > options.now();
       return current || (previous && inGrace) ? secrets.data : undefined;
     },
-    forget(clientId: string): void {
-      cache.delete(clientId);
-    },
-    clear(): void {
-      cache.clear();
-    },
+    forget: cache.forget,
+    clear: cache.clear,
   };
 }

@@ -2,7 +2,7 @@ import { type RateLimiterAbstract, RateLimiterRedis } from 'rate-limiter-flexibl
 import type { Clock } from '../clock.ts';
 import type { RedisClients } from '../redis.ts';
 import type { Db } from './database.ts';
-import { createSweeper, SqlLimiterStore } from './sql-limiter-store.ts';
+import { SqlLimiterStore } from './sql-limiter-store.ts';
 
 export interface DurableLimiterDeps {
   db: Db;
@@ -10,24 +10,36 @@ export interface DurableLimiterDeps {
   redis: RedisClients | undefined;
   /** `REDIS_KEY_PREFIX` plus the owner's own part, e.g. `canopy:sign-in:`. */
   redisKeyPrefix: string;
-  onSweepError: (err: unknown) => void;
+}
+
+type LimiterFactory = (
+  name: string,
+  points: number,
+  duration: number,
+  blockDuration?: number,
+) => RateLimiterAbstract;
+
+/**
+ * Counters whose loss would weaken a defence (sign-in failures and lockouts, daily mail quotas):
+ * kept in SQL, shared by every node and by restarts, whatever happens to Redis (REL-3: Redis is
+ * never the only copy). Read against the injected clock.
+ */
+export function createDurableLimiters(deps: DurableLimiterDeps): LimiterFactory {
+  const { db, clock } = deps;
+  return (name, points, duration, blockDuration = 0) =>
+    new SqlLimiterStore({ db, clock, keyPrefix: name, points, duration, blockDuration });
 }
 
 /**
- * Counters that must hold across nodes and restarts (sign-in throttling, daily quotas): Redis
- * when configured (rate-limiter-flexible's atomic counter, with the SQL store as insurance should
- * Redis fail), else SQL. Read against the injected clock in SQL; Redis keeps its own time.
+ * Short-window counters whose loss only restarts a window (per-minute caps on anonymous requests):
+ * Redis when configured (one atomic round trip, with the SQL store as insurance should Redis
+ * fail), else SQL.
  */
-export function createDurableLimiters(deps: DurableLimiterDeps) {
-  const { db, clock, redis } = deps;
-  const sweep = createSweeper(db, deps.onSweepError);
-  return function limiter(
-    name: string,
-    points: number,
-    duration: number,
-    blockDuration = 0,
-  ): RateLimiterAbstract {
-    const sql = new SqlLimiterStore({ db, clock, sweep, keyPrefix: name, points, duration, blockDuration });
+export function createWindowLimiters(deps: DurableLimiterDeps): LimiterFactory {
+  const durable = createDurableLimiters(deps);
+  const { redis } = deps;
+  return (name, points, duration, blockDuration = 0) => {
+    const sql = durable(name, points, duration, blockDuration);
     if (!redis) return sql;
     return new RateLimiterRedis({
       storeClient: redis.command,

@@ -10,24 +10,19 @@ const RateLimiterStoreAbstract: typeof StoreAbstract = createRequire(import.meta
 );
 
 const TABLE = 'sign_in_attempts';
-const SWEEP_EVERY_MS = 10 * 60_000;
 
 interface Counter {
   points: number;
   expiresAt: Date;
 }
 
-/** Deletes counters whose window has ended, at most once per interval, off the request's path. */
-export function createSweeper(db: Db, onError: (err: unknown) => void): (now: Date) => void {
-  let next = 0;
-  return (now) => {
-    if (now.getTime() < next) return;
-    next = now.getTime() + SWEEP_EVERY_MS;
-    void db(TABLE)
-      .where('expires_at', '<=', now)
-      .del()
-      .then(() => {}, onError);
-  };
+/**
+ * REL-6: deletes up to `limit` counters whose window ended before `now`; how many went. Run by
+ * housekeeping, never on a request's path (a counter past its window already counts as absent).
+ */
+export async function sweepEndedCounters(db: Db, now: Date, limit: number): Promise<number> {
+  const ended = db(TABLE).select('key').where('expires_at', '<=', now).limit(limit);
+  return db(TABLE).whereIn('key', ended).del();
 }
 
 /** Counters named by these keys, or by keys starting with one of these prefixes. */
@@ -57,7 +52,6 @@ export async function clearCounters(db: Db | Tx, which: CounterSelection): Promi
 export interface SqlLimiterOptions {
   db: Db;
   clock: Clock;
-  sweep: (now: Date) => void;
   keyPrefix: string;
   points: number;
   /** Seconds; always positive (every counter here expires). */
@@ -75,15 +69,13 @@ export interface SqlLimiterOptions {
 export class SqlLimiterStore extends RateLimiterStoreAbstract {
   readonly #db: Db;
   readonly #clock: Clock;
-  readonly #sweep: (now: Date) => void;
 
   constructor(options: SqlLimiterOptions) {
-    const { db, clock, sweep, ...limits } = options;
+    const { db, clock, ...limits } = options;
     if (!(limits.duration > 0)) throw new Error('sign-in counters need a positive duration');
     super({ ...limits, storeClient: db });
     this.#db = db;
     this.#clock = clock;
-    this.#sweep = sweep;
   }
 
   // The four methods below implement the library's (untyped) store contract.
@@ -100,7 +92,6 @@ export class SqlLimiterStore extends RateLimiterStoreAbstract {
        returning points, expires_at`,
       [rlKey, points, expiresAt, forceExpire, now, forceExpire, now],
     );
-    this.#sweep(now);
     return toCounter(result.rows[0]);
   }
 

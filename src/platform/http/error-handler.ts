@@ -1,11 +1,21 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors/index.ts';
+import { describeUnavailable, RETRY_AFTER_SECONDS } from '../errors/unavailable.ts';
+import { asInputError } from './input-guard.ts';
 
 /** The one error envelope of the HTTP API: `{ code, message, details?, requestId }`. */
 export function errorHandler() {
   return function renderError(err: unknown, req: Request, res: Response, _next: NextFunction) {
-    const appError = toAppError(err);
-    if (appError.status >= 500) {
+    const unavailable = describeUnavailable(err);
+    const appError =
+      unavailable && !(err instanceof AppError && err.code === 'service.unavailable')
+        ? new AppError('service.unavailable')
+        : toAppError(err);
+    if (appError.code === 'service.unavailable') {
+      // REL-2: the request may succeed once PostgreSQL or Redis is back; an outage is not a bug.
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      req.log.warn({ ...unavailable }, 'request failed: a backing service is unavailable');
+    } else if (appError.status >= 500) {
       req.log.error({ err: describeUnexpected(err) }, 'request failed');
     }
     res.status(appError.status).json({
@@ -25,15 +35,8 @@ export function notFoundHandler() {
 
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { type?: string; status?: number };
-  // body-parser's errors: malformed or oversized bodies are the caller's fault.
-  if (e?.type === 'entity.too.large') return new AppError('request.too_large');
-  if (e?.type === 'entity.parse.failed' || e?.status === 400) {
-    return new AppError('request.invalid_input', undefined, {
-      message: 'The request body is not valid JSON',
-    });
-  }
-  return new AppError('internal');
+  // REL-1: the caller's fault (a body parser's error, a path Express cannot decode), named as such.
+  return asInputError(err) ?? new AppError('internal');
 }
 
 /** What an unexpected error may put in a log: never driver fields such as query parameters. */

@@ -8,12 +8,18 @@ export function healthRoutes(deps: {
   db: Knex;
   redis: RedisClients | undefined;
   registry: Registry;
+  /** True once the process is shutting down: readiness fails first, so the load balancer moves on. */
+  isDraining?: () => boolean;
 }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
+    if (deps.isDraining?.()) {
+      res.status(503).json({ status: 'draining', checks: {} });
+      return;
+    }
     const checks = {
       database: await probe(async () => {
         await deps.db.raw('select 1');
@@ -35,7 +41,8 @@ export function healthRoutes(deps: {
   return router;
 }
 
-async function probe(check: () => Promise<void>, timeoutMs = 2_000): Promise<'ok' | 'failing'> {
+/** REL-2: a hung dependency is reported as failing within a second, not when its driver gives up. */
+async function probe(check: () => Promise<void>, timeoutMs = 1_000): Promise<'ok' | 'failing'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'failing'>((resolve) => {
     timer = setTimeout(() => resolve('failing'), timeoutMs);

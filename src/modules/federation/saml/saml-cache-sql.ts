@@ -39,7 +39,12 @@ export function createSqlSamlCache(deps: { db: Knex; clock: Clock }): SamlCache 
   };
 }
 
-/** Deletes expired rows; returns how many. For a periodic job (the replay cache outlives requests). */
-export async function sweepSamlCache(db: Knex, clock: Clock): Promise<number> {
-  return db(TABLE).where('expires_at', '<=', clock.now()).delete();
+/**
+ * REL-6: deletes expired rows, `limit` at most (all of them without one); returns how many. Run by
+ * housekeeping: the replay cache outlives requests.
+ */
+export async function sweepSamlCache(db: Knex, clock: Clock, limit?: number): Promise<number> {
+  const expired = db(TABLE).select('key').where('expires_at', '<=', clock.now());
+  if (limit !== undefined) expired.limit(limit);
+  return db(TABLE).whereIn('key', expired).delete();
 }

@@ -1,4 +1,5 @@
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
+import { formBody } from '../../../platform/http/body-parsers.ts';
 import type { HandoffCookie } from '../../../web/index.ts';
 import type { IdpService } from '../../identity-providers/index.ts';
 import { SignInRefused } from '../federated-sign-in.ts';
@@ -26,7 +27,7 @@ interface SamlFlowData {
 }
 
 // The base64 of a 256 KiB response (the protocol's own cap) and the RelayState, with room to spare.
-const acsForm = express.urlencoded({ extended: false, limit: '400kb' });
+const acsForm = formBody({ limit: '400kb' });
 
 /**
  * FED-6 start, from the interaction's federate step: an AuthnRequest whose RelayState is the flow

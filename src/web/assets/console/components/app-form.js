@@ -1,6 +1,6 @@
 // The pieces of the connected-app forms (APP-1, APP-2), shared by registering and editing: the
-// kind picker, redirect-URI and grant fields, the request body they make, the API's problems
-// explained, and the dialog that shows a client secret once.
+// kind picker, redirect-URI, refresh-reuse and grant fields, the request body they make, the API's
+// problems explained, and the dialog that shows a client secret once.
 import { closeButton, openDialog } from '../dialogs.js';
 import { copyButton, field, h, hint, uid } from '../dom.js';
 
@@ -197,6 +197,17 @@ export function appFields(ctx, catalogue, app) {
       spellcheck: 'false',
       autocomplete: 'off',
     }),
+    field({
+      label: 'Refresh token reuse interval (seconds)',
+      name: 'refreshTokenReuseSeconds',
+      type: 'number',
+      value: app?.refreshTokenReuseSeconds ?? 5,
+      min: 0,
+      max: 60,
+      step: 1,
+      inputmode: 'numeric',
+      hint: 'From 0 to 60. For apps whose workers may refresh at the same moment: a refresh token used again within this many seconds still gets new tokens. Used again later, it is taken as stolen and all of that sign-in’s tokens for the app are revoked. 0: any reuse revokes them.',
+    }),
   );
   const picker = grantsPicker(ctx, catalogue, app?.grants);
   const service = h('div', null, picker);
@@ -218,6 +229,7 @@ export function appBody(kind, values, parts) {
       name: values.name,
       redirectUris: redirectUris.map((l) => l.uri),
       postLogoutRedirectUris: postLogoutRedirectUris.map((l) => l.uri),
+      refreshTokenReuseSeconds: values.refreshTokenReuseSeconds,
     },
     uris: { redirectUris, postLogoutRedirectUris },
   };

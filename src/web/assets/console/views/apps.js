@@ -122,6 +122,12 @@ function facts(ctx, app) {
     rows.push(
       ['Redirect URIs', uriList(app.redirectUris)],
       ['Post-logout redirect URIs', uriList(app.postLogoutRedirectUris)],
+      [
+        'Refresh token reuse',
+        app.refreshTokenReuseSeconds
+          ? `Within ${app.refreshTokenReuseSeconds} s: new tokens; later: the grant is revoked`
+          : 'Never: any reuse revokes the grant',
+      ],
     );
   if (app.confidential)
     rows.push([
