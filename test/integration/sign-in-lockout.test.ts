@@ -29,10 +29,12 @@ describe('password sign-in', () => {
   let t: Tenant;
   before(() => {
     ({ env, t } = world);
-    console.log(`# sign-in counters in ${env.container.redis ? 'Redis (SQL as insurance)' : 'SQL'}`);
+    console.log(
+      `# sign-in counters in SQL (REL-3), ${env.container.redis ? 'with' : 'without'} Redis configured`,
+    );
   });
 
-  /** The stores this run can test: SQL always, Redis (with SQL as insurance) when configured. */
+  /** The node setups this run can test: without Redis always, with Redis when configured (the counters are in SQL either way). */
   const stores = () =>
     [['SQL', null] as const, ...(env.container.redis ? [['Redis', undefined] as const] : [])].map(
       ([name, redis]) => ({ name, redis }),
