@@ -13,27 +13,10 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createContainer } from '../../src/container.ts';
 import type { RequestContext } from '../../src/platform/context.ts';
-import { type Database, openDatabase } from '../../src/platform/db/database.ts';
+import { ownSchema } from '../own-schema.ts';
 import { serveCalls } from './ipc.ts';
 import { createProfiler } from './profiler.ts';
 import { type RoundTrips, sqlLabel } from './round-trips.ts';
-
-async function ownSchema(url: string, poolMax: number): Promise<{ database: Database; schema: string }> {
-  const schema = `canopy_bench_oidc_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = await openDatabase({ databaseUrl: url, dataDir: '', poolMax: 1 });
-  await admin.knex.raw(`create schema ${schema}`);
-  await admin.close();
-  const db = await openDatabase({ databaseUrl: url, dataDir: '', poolMax, searchPath: schema });
-  const database: Database = {
-    knex: db.knex,
-    kind: db.kind,
-    async close() {
-      await db.knex.raw(`drop schema ${schema} cascade`);
-      await db.close();
-    },
-  };
-  return { database, schema };
-}
 
 const server = createServer();
 server.keepAliveTimeout = 30_000;
@@ -42,7 +25,7 @@ const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const config = loadConfig({ env: { ...process.env, PUBLIC_URL: issuer } });
 
 const own = config.storage.databaseUrl
-  ? await ownSchema(config.storage.databaseUrl, config.storage.databasePoolMax)
+  ? await ownSchema('oidc', config.storage.databaseUrl, config.storage.databasePoolMax)
   : undefined;
 const container = await createContainer(config, own ? { database: own.database } : {});
 const knex = container.database.knex;

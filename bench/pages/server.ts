@@ -12,9 +12,9 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createContainer } from '../../src/container.ts';
 import { CONSOLE_CLIENT_ID } from '../../src/oidc/tenancy.ts';
-import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { serveCalls } from '../oidc/ipc.ts';
 import { createProfiler } from '../oidc/profiler.ts';
+import { ownSchema } from '../own-schema.ts';
 
 export interface PagesServerInfo {
   origin: string;
@@ -52,23 +52,6 @@ async function startSignIn(origin: string, domain: string): Promise<PagesServerI
   return { path, cookie };
 }
 
-async function ownSchema(url: string, poolMax: number): Promise<{ database: Database; schema: string }> {
-  const schema = `canopy_bench_pages_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = await openDatabase({ databaseUrl: url, dataDir: '', poolMax: 1 });
-  await admin.knex.raw(`create schema ${schema}`);
-  await admin.close();
-  const db = await openDatabase({ databaseUrl: url, dataDir: '', poolMax, searchPath: schema });
-  const database: Database = {
-    knex: db.knex,
-    kind: db.kind,
-    async close() {
-      await db.knex.raw(`drop schema ${schema} cascade`);
-      await db.close();
-    },
-  };
-  return { database, schema };
-}
-
 const server = createServer();
 server.keepAliveTimeout = 30_000;
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,7 +59,7 @@ const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const config = loadConfig({ env: { ...process.env, PUBLIC_URL: origin } });
 
 const own = config.storage.databaseUrl
-  ? await ownSchema(config.storage.databaseUrl, config.storage.databasePoolMax)
+  ? await ownSchema('pages', config.storage.databaseUrl, config.storage.databasePoolMax)
   : undefined;
 const container = await createContainer(config, own ? { database: own.database } : {});
 const redis = container.redis?.command;
