@@ -8,7 +8,7 @@ interface Benchmark {
 }
 
 const BENCHMARKS: Record<string, Benchmark> = {
-  authz: {
+  directory: {
     description:
       'in-memory authorizer on a 10k-node tree with 200k role assignments, against recursive SQL; incremental updates',
     run: async (args) => (await import('./authz/main.ts')).run(args),

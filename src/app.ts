@@ -1,20 +1,20 @@
 import express, { type Express } from 'express';
 import { API_PATH, createApiRouter } from './api/index.ts';
 import type { Container } from './container.ts';
+import { oidcCallbackRoutes, oidcStarter } from './federation/index.ts';
+import { samlAcsRoutes, samlProviderMasters, samlStarter } from './federation/saml/index.ts';
 import { inputErrorHandler, refuseInput } from './input-refusal.ts';
-import { oidcCallbackRoutes, oidcStarter } from './modules/federation/index.ts';
-import { samlAcsRoutes, samlProviderMasters, samlStarter } from './modules/federation/saml/index.ts';
 import { spMetadataRoutes } from './modules/identity-providers/index.ts';
 import { deviceCookie } from './oidc/interactions/device-cookie.ts';
 import { createFederatedLogin } from './oidc/interactions/federation.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { providerEndpoints } from './oidc/routes.ts';
+import { createPageRoutes, invitationPageRoutes } from './pages/index.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
 import { healthRoutes } from './platform/http/health.ts';
 import { inputGuard } from './platform/http/input-guard.ts';
 import { requestContext } from './platform/http/request-context.ts';
-import { browserIdCookie, type Csrf, createCsrf, createWebRoutes, handoffCookie } from './web/index.ts';
-import { invitationPageRoutes } from './web/invitation.routes.ts';
+import { browserIdCookie, type Csrf, createCsrf, handoffCookie } from './web/index.ts';
 
 /** The Express app, without listening: tests drive it in-process. */
 export function createApp(container: Container, options: { isDraining?: () => boolean } = {}): Express {
@@ -42,7 +42,7 @@ export function createApp(container: Container, options: { isDraining?: () => bo
     interactionRoutes({
       provider: () => container.oidc.provider,
       tenantFor: container.oidc.tenantFor,
-      authz: container.authz,
+      directory: container.directory,
       signIn: container.signIn,
       csrf: interactionCsrf,
       federation: federatedLogin(container, interactionCsrf),
@@ -54,7 +54,7 @@ export function createApp(container: Container, options: { isDraining?: () => bo
   // FED-6: the assertion consumer of every SAML provider, `/saml/:providerId/acs`.
   app.use(samlAcsRoutes(samlDeps(container)));
   app.use(
-    createWebRoutes({
+    createPageRoutes({
       config: container.config,
       logger: container.logger,
       signUp: container.signUp,
@@ -108,7 +108,7 @@ function federatedLogin(container: Container, csrf: Csrf) {
   return createFederatedLogin({
     provider: () => container.oidc.provider,
     tenantFor: container.oidc.tenantFor,
-    authz: container.authz,
+    directory: container.directory,
     csrf,
     identityProviders: container.identityProviders,
     flows: container.federationFlows,

@@ -1,21 +1,17 @@
 import type { Config } from './config/schema.ts';
 import { openConfiguredDatabase } from './container-database.ts';
-import { housekeepingTasks } from './housekeeping-tasks.ts';
-import { createAnalyticsService, createUsageRecorder } from './modules/analytics/index.ts';
-import { createAppService } from './modules/apps/index.ts';
-import { createAuditLogReader, createAuditService } from './modules/audit/index.ts';
-import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
 import {
   createFederatedSignIn,
   createFederationFinish,
   createFlowStore,
   createOidcUpstream,
-} from './modules/federation/index.ts';
-import {
-  createRedisSamlCache,
-  createSamlProtocol,
-  createSqlSamlCache,
-} from './modules/federation/saml/index.ts';
+} from './federation/index.ts';
+import { createRedisSamlCache, createSamlProtocol, createSqlSamlCache } from './federation/saml/index.ts';
+import { housekeepingTasks } from './housekeeping-tasks.ts';
+import { createAnalyticsService, createUsageRecorder } from './modules/analytics/index.ts';
+import { createAppService } from './modules/apps/index.ts';
+import { createAuditLogReader, createAuditService } from './modules/audit/index.ts';
+import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
 import { createIdpService, createMappingService } from './modules/identity-providers/index.ts';
 import { createInvitationQuota, createInvitationService } from './modules/invitations/index.ts';
 import {
@@ -27,9 +23,9 @@ import {
 import {
   createAccess,
   createAssignmentService,
-  createAuthorizer,
   createRoleService,
   createSnapshotRepository,
+  createTenantDirectory,
   syncBuiltInRoles,
 } from './modules/roles/index.ts';
 import {
@@ -118,12 +114,12 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       ? createRedisSignalBus(redis, config.storage.redisKeyPrefix, logger)
       : createLocalSignalBus();
 
-    const authz = createAuthorizer({ db, snapshots: createSnapshotRepository(db), signals, logger });
-    await authz.start();
-    const access = createAccess(authz);
+    const directory = createTenantDirectory({ db, snapshots: createSnapshotRepository(db), signals, logger });
+    await directory.start();
+    const access = createAccess(directory);
     const audit = createAuditService({ db, clock });
-    const core = { db, clock, authz, access, audit };
-    const sessions = createSessionService({ db, clock, authz });
+    const core = { db, clock, directory, access, audit };
+    const sessions = createSessionService({ db, clock, directory });
     const users = createUserService({ ...core, sessions });
     const roles = createRoleService(core);
     const assignments = createAssignmentService(core);
@@ -144,7 +140,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     const organizations = createOrganizationService({ ...core, users, assignments, domains });
     const businessGroups = createBusinessGroupService({
       clock,
-      authz,
+      directory,
       access,
       audit,
       users,
@@ -215,7 +211,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       box,
       access,
       audit,
-      authz,
+      directory,
       assignments,
       publicUrl: config.server.publicUrl,
       network: config.federation,
@@ -253,7 +249,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     const federatedSignIn = createFederatedSignIn({
       db,
       clock,
-      authz,
+      directory,
       audit,
       assignments,
       mappings: groupMappings,
@@ -301,7 +297,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       cookieKeys,
       users,
       organizations,
-      authz,
+      directory,
       sessions,
       apps,
       credentials,
@@ -336,7 +332,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       database,
       redis,
       metrics: createMetrics(),
-      authz,
+      directory,
       audit,
       users,
       roles,

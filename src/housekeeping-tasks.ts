@@ -1,8 +1,8 @@
 import type { Config } from './config/schema.ts';
+import { sweepExpiredFlows } from './federation/index.ts';
+import { sweepSamlCache } from './federation/saml/index.ts';
 import { sweepUsageBefore, usageCutoffDay } from './modules/analytics/index.ts';
 import type { AuditService } from './modules/audit/index.ts';
-import { sweepExpiredFlows } from './modules/federation/index.ts';
-import { sweepSamlCache } from './modules/federation/saml/index.ts';
 import { sweepFinishedInvitations } from './modules/invitations/index.ts';
 import { forgetStaleNodes } from './modules/secrets/index.ts';
 import type { SessionService } from './modules/sessions/index.ts';

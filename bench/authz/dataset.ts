@@ -1,4 +1,4 @@
-// The authz benchmark's data set: one tenant built in memory from a seeded random source, so two
+// The directory benchmark's data set: one tenant built in memory from a seeded random source, so two
 // runs insert the same rows. Seeding it into the database is in seed.ts.
 import {
   ALL_PERMISSIONS,

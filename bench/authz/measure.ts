@@ -1,6 +1,6 @@
 // In-memory measurements: building the index (time and heap), permission checks (throughput, batch
 // and single-call latency) and the visible tree. The database plays no part once the index exists.
-import type { SnapshotRepository } from '../../src/modules/roles/authorizer/snapshot.repository.ts';
+import type { SnapshotRepository } from '../../src/modules/roles/directory/snapshot.repository.ts';
 import { TenantIndex } from '../../src/modules/roles/index.ts';
 import { summarize, timed } from '../stats.ts';
 import {

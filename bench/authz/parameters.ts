@@ -1,4 +1,4 @@
-// The sizes of the authz benchmark: its data set, its measurements and its target, in one place.
+// The sizes of the directory benchmark: its data set, its measurements and its target, in one place.
 
 // --- The data set -------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-// The authz benchmark's printed report: one function per section, in the order main.ts runs them.
+// The directory benchmark's printed report: one function per section, in the order main.ts runs them.
 // Output is markdown, padded so it also reads well in a terminal.
 import { BUILT_IN_ROLES } from '../../src/modules/roles/index.ts';
 import {

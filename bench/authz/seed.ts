@@ -39,7 +39,7 @@ export async function seed(knex: Knex, data: Dataset): Promise<Array<[string, st
   const { tenantId, nodeIds, userIds, envIds, roles } = data;
   await knex.transaction(async (tx) => {
     // The master's owner is user 0, inserted next: that foreign key is deferred to the commit.
-    await phase('master organization + authz version', 2, async () => {
+    await phase('master organization + directory version', 2, async () => {
       await insertRows(
         tx,
         'organizations',

@@ -3,7 +3,7 @@
 // forward the way authorizer.change() does it, and its answers are compared with a new index built
 // from a full snapshot. The rows are deleted again at the end.
 import type { Knex } from 'knex';
-import type { SnapshotRepository } from '../../src/modules/roles/authorizer/snapshot.repository.ts';
+import type { SnapshotRepository } from '../../src/modules/roles/directory/snapshot.repository.ts';
 import {
   ALL_PERMISSIONS,
   type Permission,

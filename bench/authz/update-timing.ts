@@ -2,7 +2,7 @@
 // the next version, timed apart. A full reload reads the whole tenant and builds a new index; a
 // user-scoped update reads some users' assignments and derives the next index with withUsers; a
 // tree-scoped update reads the org tree and environments and derives it with withTree.
-import type { SnapshotRepository } from '../../src/modules/roles/authorizer/snapshot.repository.ts';
+import type { SnapshotRepository } from '../../src/modules/roles/directory/snapshot.repository.ts';
 import type { TenantIndex } from '../../src/modules/roles/index.ts';
 import { timed } from '../stats.ts';
 import { collectGarbage, timeIndexBuilds } from './measure.ts';

@@ -17,7 +17,7 @@ const meDto = z.object({
 });
 
 /** `GET /me`: the caller, their master org and the tree they may see. */
-export function meRoutes(c: Pick<Container, 'users' | 'organizations' | 'authz'>) {
+export function meRoutes(c: Pick<Container, 'users' | 'organizations' | 'directory'>) {
   return [
     defineRoute({
       method: 'get',
@@ -28,7 +28,7 @@ export function meRoutes(c: Pick<Container, 'users' | 'organizations' | 'authz'>
       response: meDto,
       handler: async ({ ctx }) => {
         const tenantId = tenantOf(ctx);
-        const index = await c.authz.forTenant(tenantId);
+        const index = await c.directory.forTenant(tenantId);
         const organization = { id: tenantId, name: index.root.name, domain: index.settings.domain };
         if (ctx.actor.kind === 'app') {
           return { kind: 'app', app: { clientId: ctx.actor.clientId }, organization, hierarchy: [] };

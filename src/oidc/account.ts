@@ -1,9 +1,9 @@
 import type { Account, AccountClaims, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
-import type { Authorizer } from '../modules/roles/index.ts';
+import type { TenantDirectory } from '../modules/roles/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import { nodeScopeOf, orgClaims } from './claims.ts';
 
-type AccountDeps = { users: Pick<UserService, 'tenantOf' | 'profileOf'>; authz: Authorizer };
+type AccountDeps = { users: Pick<UserService, 'tenantOf' | 'profileOf'>; directory: TenantDirectory };
 
 /**
  * `findAccount`: an active user, found by id (the `sub`). A disabled or deleted user is not found,
@@ -13,7 +13,7 @@ export function createFindAccount(deps: AccountDeps): FindAccount {
   return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
     const tenantId = await deps.users.tenantOf(sub);
     if (!tenantId) return undefined;
-    const index = await deps.authz.forTenant(tenantId);
+    const index = await deps.directory.forTenant(tenantId);
     if (!index.isActive(sub)) return undefined;
     return {
       accountId: sub,
@@ -36,6 +36,6 @@ export function createFindAccount(deps: AccountDeps): FindAccount {
 export async function currentOrgClaims(deps: AccountDeps, userId: string, scope: string | undefined) {
   const tenantId = await deps.users.tenantOf(userId);
   if (!tenantId) return undefined;
-  const index = await deps.authz.forTenant(tenantId);
+  const index = await deps.directory.forTenant(tenantId);
   return index.isActive(userId) ? orgClaims(index, userId, nodeScopeOf(scope)) : undefined;
 }

@@ -1,5 +1,5 @@
 import { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Authorizer } from '../modules/roles/index.ts';
+import type { TenantDirectory } from '../modules/roles/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import { createFindAccount } from './account.ts';
 import { orgClaims } from './claims.ts';
@@ -26,7 +26,7 @@ export interface ConfigurationDeps {
   jwks: { keys: ReadonlyArray<object> };
   cookieKeys: string[];
   users: Pick<UserService, 'tenantOf' | 'profileOf'>;
-  authz: Authorizer;
+  directory: TenantDirectory;
   sessionTtl: (session: { uid?: string; accountId?: string }) => number;
   /** Canopy's own pages, rendered inside the provider (Koa). */
   pages: Pick<Configuration, 'renderError'> & {
@@ -108,7 +108,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       if (token.kind === 'AccessToken' && token.accountId) {
         const tenantId = await deps.users.tenantOf(token.accountId);
         if (!tenantId) return undefined;
-        return orgClaims(await deps.authz.forTenant(tenantId), token.accountId) as unknown as Record<
+        return orgClaims(await deps.directory.forTenant(tenantId), token.accountId) as unknown as Record<
           string,
           unknown
         >;

@@ -1,5 +1,5 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { Authorizer } from '../modules/roles/index.ts';
+import type { TenantDirectory } from '../modules/roles/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import {
@@ -53,7 +53,7 @@ const PROBLEMS: Record<string, DeviceCodeProblem> = {
  */
 export function devicePages(deps: {
   tenantFor: TenantResolver;
-  authz: Authorizer;
+  directory: TenantDirectory;
   clock: Clock;
   recordDecision: DeviceAudit;
   logger: Logger;
@@ -101,7 +101,7 @@ export function devicePages(deps: {
         | { params?: Record<string, unknown>; deviceInfo?: unknown; iat?: number }
         | undefined;
       const tenantId = await deps.tenantFor(client as unknown as { clientId: string }, code?.params);
-      const orgName = tenantId ? (await deps.authz.forTenant(tenantId)).root.name : undefined;
+      const orgName = tenantId ? (await deps.directory.forTenant(tenantId)).root.name : undefined;
       const { requestedAt, origin } = deviceRequestOf(code);
       send(
         ctx,

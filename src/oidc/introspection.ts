@@ -1,10 +1,10 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { UsageEvent } from '../modules/analytics/index.ts';
-import type { Authorizer } from '../modules/roles/index.ts';
+import type { TenantDirectory } from '../modules/roles/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import { currentOrgClaims } from './account.ts';
 
-type Deps = { users: Pick<UserService, 'tenantOf' | 'profileOf'>; authz: Authorizer };
+type Deps = { users: Pick<UserService, 'tenantOf' | 'profileOf'>; directory: TenantDirectory };
 
 interface TokenLike {
   clientId?: string;
@@ -58,7 +58,7 @@ export function introspectionCurrentTruth(deps: Deps) {
         ctx.body = { active: false };
         return;
       }
-      const index = await deps.authz.forTenant(tenantId);
+      const index = await deps.directory.forTenant(tenantId);
       const orgId = client.canopy_org_id as string | undefined;
       const environmentId = client.canopy_environment_id as string | undefined;
       if ((orgId && !index.node(orgId)) || (environmentId && index.environmentOrg(environmentId) !== orgId)) {

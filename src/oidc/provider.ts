@@ -7,7 +7,7 @@ import type { AppService } from '../modules/apps/index.ts';
 import type { AuditService } from '../modules/audit/index.ts';
 import type { CredentialService } from '../modules/environments/index.ts';
 import type { OrganizationService } from '../modules/organizations/index.ts';
-import type { Authorizer } from '../modules/roles/index.ts';
+import type { TenantDirectory } from '../modules/roles/index.ts';
 import type { SessionService } from '../modules/sessions/index.ts';
 import { KEYS_CHANGED, type SigningKeyService } from '../modules/signing-keys/index.ts';
 import type { UserService } from '../modules/users/index.ts';
@@ -49,7 +49,7 @@ export interface OidcDeps {
   cookieKeys: string[];
   users: Pick<UserService, 'tenantOf' | 'profileOf'>;
   organizations: Pick<OrganizationService, 'masterByDomain'>;
-  authz: Authorizer;
+  directory: TenantDirectory;
   sessions: SessionService;
   apps: Pick<AppService, 'findByClientId' | 'verifySecret'>;
   credentials: Pick<CredentialService, 'findClient' | 'verifySecret'>;
@@ -119,12 +119,12 @@ export async function createOidc(deps: OidcDeps) {
       jwks: await deps.signingKeys.providerJwks(),
       cookieKeys: deps.cookieKeys,
       users: deps.users,
-      authz: deps.authz,
+      directory: deps.directory,
       sessionTtl: sessionTtl(deadlines, () => deps.clock.now().getTime()),
       pages: deps.pages,
       devicePages: devicePages({
         tenantFor,
-        authz: deps.authz,
+        directory: deps.directory,
         clock: deps.clock,
         recordDecision,
         logger: deps.logger,

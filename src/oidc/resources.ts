@@ -1,5 +1,5 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Authorizer } from '../modules/roles/index.ts';
+import type { TenantDirectory } from '../modules/roles/index.ts';
 import { isNodeScope } from './claims.ts';
 import { isCanopyClient, type TenantResolver } from './tenancy.ts';
 
@@ -30,7 +30,7 @@ export function requestedNodeScopes(ctx: KoaContextWithOIDC): string[] {
   return scopesOf(ctx).filter(isNodeScope);
 }
 
-export function createResourceIndicators(deps: { authz: Authorizer; tenantFor: TenantResolver }) {
+export function createResourceIndicators(deps: { directory: TenantDirectory; tenantFor: TenantResolver }) {
   return {
     enabled: true,
     async defaultResource(ctx: KoaContextWithOIDC, client: ClientInfo, oneOf?: readonly string[]) {
@@ -66,7 +66,7 @@ export function createResourceIndicators(deps: { authz: Authorizer; tenantFor: T
     if (nodeScopes.length > 1) throw new errors.InvalidScope('name at most one organization', nodeScopes[1]!);
     if (nodeScopes.length === 0) return [];
     const tenantId = await deps.tenantFor(client as { clientId?: string }, ctx.oidc.params);
-    const index = tenantId ? await deps.authz.forTenant(tenantId) : undefined;
+    const index = tenantId ? await deps.directory.forTenant(tenantId) : undefined;
     const nodeId = nodeScopes[0]!.slice('org:'.length).toLowerCase();
     if (!index?.node(nodeId))
       throw new errors.InvalidScope('no such organization for this client', nodeScopes[0]!);

@@ -1,5 +1,5 @@
-// Server-rendered pages: the HTML layer, CSRF, security headers, templates and the page routes.
-// The interaction routes (src/oidc/) and oidc-provider's Koa hooks use the pieces exported here.
+// The HTML library: escaping, CSRF, cookies, security headers, the page shell and the templates.
+// Page routes (src/pages, src/console), the interaction routes (src/oidc) and federation use it.
 export { browserIdCookie, ensureBrowserId, readBrowserId, readCookie } from './browser-id.ts';
 export { CSRF_FIELD, type Csrf, type CsrfCheck, createCsrf, interactionPurpose } from './csrf.ts';
 export { htmlErrorHandler } from './error-pages.ts';
@@ -12,7 +12,6 @@ export {
 } from './handoff-cookie.ts';
 export { escapeHtml, html, raw, SafeHtml, safeUrl } from './html.ts';
 export { type Page, type PageInput, renderPage, sendPage } from './page.ts';
-export { createWebRoutes, type WebDeps } from './routes.ts';
 export { baseSecurityHeaders, contentSecurityPolicy, pageHeaders } from './security-headers.ts';
 export { type ConsentPageInput, consentPage, describeScope } from './templates/consent.ts';
 export {

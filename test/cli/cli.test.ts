@@ -52,7 +52,7 @@ describe('operator command line, in-process: signup, migrate, usage', () => {
     const org = await c.organizations.findByDomain(domain);
     assert.equal(org?.id, orgId);
     assert.equal(org?.ownerUserId, userId);
-    assert.equal((await c.authz.forTenant(orgId)).isAdministrator(userId, orgId), true);
+    assert.equal((await c.directory.forTenant(orgId)).isAdministrator(userId, orgId), true);
     const user = await c.database.knex('users').where({ id: userId }).first('password_hash');
     assert.equal(
       await verifyPassword(user.password_hash, PASSWORD),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type ExternalProfile, SignInRefused } from '../../src/modules/federation/index.ts';
+import { type ExternalProfile, SignInRefused } from '../../src/federation/index.ts';
 import { mappingSource } from '../../src/modules/identity-providers/index.ts';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import type { RequestContext } from '../../src/platform/context.ts';
@@ -137,7 +137,7 @@ describe('federated sign-in: the account step (FED-3, FED-4, ORG-5)', () => {
       'no groups: every mapping-made assignment goes',
     );
     // ROLE-6: the authorizer's index agrees at once.
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     assert.equal(index.assignmentsOf(id).length, 2);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createFlowStore, type FlowStore } from '../../src/modules/federation/index.ts';
+import { createFlowStore, type FlowStore } from '../../src/federation/index.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
 
 const TENANT = '00000000-0000-4000-8000-00000000aaaa';

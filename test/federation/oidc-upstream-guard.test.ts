@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { SignInRefused } from '../../src/modules/federation/index.ts';
-import { createOidcUpstream, type OidcUpstream } from '../../src/modules/federation/oidc/oidc-upstream.ts';
+import { SignInRefused } from '../../src/federation/index.ts';
+import { createOidcUpstream, type OidcUpstream } from '../../src/federation/oidc/oidc-upstream.ts';
 import { createGuardedFetch } from '../../src/platform/net/guarded-fetch.ts';
 
 // SEC-5: discovery is not the only fetch. A provider whose discovery document sends the token,

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
-import {
-  createSqlSamlCache,
-  type SamlCache,
-  sweepSamlCache,
-} from '../../src/modules/federation/saml/index.ts';
+import { createSqlSamlCache, type SamlCache, sweepSamlCache } from '../../src/federation/saml/index.ts';
 import { createTestClock, type TestClock } from '../../src/platform/clock.ts';
 import type { Database } from '../../src/platform/db/database.ts';
 import { openTestDatabase } from '../helpers/test-database.ts';

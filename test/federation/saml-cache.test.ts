@@ -4,7 +4,7 @@ import {
   createMemorySamlCache,
   createSqlSamlCache,
   type SamlCache,
-} from '../../src/modules/federation/saml/index.ts';
+} from '../../src/federation/saml/index.ts';
 import { createTestClock, type TestClock } from '../../src/platform/clock.ts';
 import { cacheBackends } from '../helpers/saml-world.ts';
 import { openTestDatabase } from '../helpers/test-database.ts';

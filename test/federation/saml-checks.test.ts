@@ -1,5 +1,5 @@
 import { after, before, describe, test } from 'node:test';
-import { MAX_RESPONSE_BYTES } from '../../src/modules/federation/saml/index.ts';
+import { MAX_RESPONSE_BYTES } from '../../src/federation/saml/index.ts';
 import { buildResponse, encode } from '../helpers/saml-idp.ts';
 import { cacheBackends, createSamlWorld, refused, type SamlWorld } from '../helpers/saml-world.ts';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { TenantSnapshot } from '../../src/modules/roles/authorizer/tenant-index.ts';
+import type { TenantSnapshot } from '../../src/modules/roles/directory/tenant-index.ts';
 import {
   ALL_PERMISSIONS,
   maskOf,

@@ -9,7 +9,7 @@ import {
   type SamlProvider,
   SamlRejected,
   type SamlRejectReason,
-} from '../../src/modules/federation/saml/index.ts';
+} from '../../src/federation/saml/index.ts';
 import { federationUrls } from '../../src/modules/identity-providers/idp.metadata.ts';
 import type { SamlConfig } from '../../src/modules/identity-providers/idp.schema.ts';
 import { createTestClock, type TestClock } from '../../src/platform/clock.ts';

@@ -87,7 +87,7 @@ export function signInWorld() {
       redis: options.redis === null ? undefined : (options.redis ?? c.redis),
       audit: c.audit,
       users: c.users,
-      access: createAccess(c.authz),
+      access: createAccess(c.directory),
       logger: c.logger,
       deviceKey: options.deviceKey ?? c.webKeys,
       ...keys,

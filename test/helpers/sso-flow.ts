@@ -294,7 +294,7 @@ export function errorOf(callback: URL): string | null {
 }
 
 /**
- * The console's sign-in as its script drives it (src/web/assets/console/auth.js): the public client
+ * The console's sign-in as its script drives it (src/console/assets/auth.js): the public client
  * `canopy-console`, the org named, PKCE, the code redeemed at the token endpoint. Its redirect URI
  * is Canopy's own page, so the browser stays on the issuer's origin: the callback is where it lands.
  */

@@ -80,9 +80,13 @@ describe('authorizer across nodes', () => {
     const user = await addUser(a, t.tenantId);
     const group = await addBusinessGroup(a, t, t.tenantId);
 
-    const stale = await b.authz.forTenant(t.tenantId);
-    const bystanderIndex = await b.authz.forTenant(bystander.tenantId);
-    assert.equal(await b.authz.forTenant(t.tenantId), stale, 'node B keeps its index while nothing changes');
+    const stale = await b.directory.forTenant(t.tenantId);
+    const bystanderIndex = await b.directory.forTenant(bystander.tenantId);
+    assert.equal(
+      await b.directory.forTenant(t.tenantId),
+      stale,
+      'node B keeps its index while nothing changes',
+    );
     assert.equal(stale.can(user.id, 'audit.view', group.id), false);
 
     await a.assignments.assign(operator(), t.tenantId, {
@@ -91,17 +95,17 @@ describe('authorizer across nodes', () => {
       organizationId: t.tenantId,
       inherit: true,
     });
-    const onA = await a.authz.forTenant(t.tenantId);
+    const onA = await a.directory.forTenant(t.tenantId);
     assert.equal(onA.can(user.id, 'audit.view', group.id), true, 'node A answers at once');
     assert.ok(
       await eventually(async () =>
-        (await b.authz.forTenant(t.tenantId)).can(user.id, 'audit.view', group.id),
+        (await b.directory.forTenant(t.tenantId)).can(user.id, 'audit.view', group.id),
       ),
       'node B sees the new grant within 2 s',
     );
-    assert.ok((await b.authz.forTenant(t.tenantId)).version >= onA.version);
+    assert.ok((await b.directory.forTenant(t.tenantId)).version >= onA.version);
     assert.equal(
-      await b.authz.forTenant(bystander.tenantId),
+      await b.directory.forTenant(bystander.tenantId),
       bystanderIndex,
       'node B did not reload an unchanged tenant',
     );
@@ -109,18 +113,21 @@ describe('authorizer across nodes', () => {
     // The other way round: a user disabled through node B holds nothing on node A.
     await b.users.disable(operator(), t.tenantId, user.id);
     assert.ok(
-      await eventually(async () => !(await a.authz.forTenant(t.tenantId)).isActive(user.id)),
+      await eventually(async () => !(await a.directory.forTenant(t.tenantId)).isActive(user.id)),
       'node A sees the user disabled within 2 s',
     );
-    assert.equal((await a.authz.forTenant(t.tenantId)).mask(user.id, group.id), 0);
+    assert.equal((await a.directory.forTenant(t.tenantId)).mask(user.id, group.id), 0);
 
     // Structure too: a group deleted through node A disappears from node B's tree.
     await a.businessGroups.remove(operator(), t.tenantId, group.id);
     assert.ok(
-      await eventually(async () => (await b.authz.forTenant(t.tenantId)).node(group.id) === undefined),
+      await eventually(async () => (await b.directory.forTenant(t.tenantId)).node(group.id) === undefined),
       'node B sees the group gone within 2 s',
     );
-    const [onANow, onBNow] = [await a.authz.forTenant(t.tenantId), await b.authz.forTenant(t.tenantId)];
+    const [onANow, onBNow] = [
+      await a.directory.forTenant(t.tenantId),
+      await b.directory.forTenant(t.tenantId),
+    ];
     assert.equal(onBNow.version, onANow.version, 'both nodes serve the same version');
   });
 });

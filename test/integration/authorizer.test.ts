@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import type { Container } from '../../src/container.ts';
-import { TenantIndex } from '../../src/modules/roles/authorizer/tenant-index.ts';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/built-in-roles.ts';
+import { TenantIndex } from '../../src/modules/roles/directory/tenant-index.ts';
 import { ALL_PERMISSIONS } from '../../src/modules/roles/permissions.ts';
 import { AppError } from '../../src/platform/errors/index.ts';
 import { addBusinessGroup, operator, PASSWORD, signUpTenant, type Tenant } from '../helpers/factories.ts';
@@ -199,7 +199,7 @@ async function run(c: Container, t: Tenant, rows: TenantRows, cmd: Command, seq:
 
 /** The index the authorizer serves right now is the current version and agrees with the rows. */
 async function assertIndexMatchesRows(c: Container, tenantId: string): Promise<TenantRows> {
-  const index = await c.authz.forTenant(tenantId);
+  const index = await c.directory.forTenant(tenantId);
   const rows = await readRows(c, tenantId);
   assert.equal(index.version, rows.version, 'the index serves the version SQL holds');
   assertMatchesReference(index, rows.world, [...rows.userIds, 'no-such-user']);
@@ -280,17 +280,17 @@ describe('authorizer on the database', () => {
     const t = await signUpTenant(c);
     const other = await signUpTenant(c);
     const [userId] = await addUsers(t.tenantId, 1);
-    const otherIndex = await c.authz.forTenant(other.tenantId);
-    let index = await c.authz.forTenant(t.tenantId);
-    assert.equal(await c.authz.forTenant(t.tenantId), index, 'no reload without a change');
+    const otherIndex = await c.directory.forTenant(other.tenantId);
+    let index = await c.directory.forTenant(t.tenantId);
+    assert.equal(await c.directory.forTenant(t.tenantId), index, 'no reload without a change');
 
     /** Runs a change, then: a new index of a higher version, served twice as the same object. */
     const expectNewVersion = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
       const result = await work();
-      const next = await c.authz.forTenant(t.tenantId);
+      const next = await c.directory.forTenant(t.tenantId);
       assert.ok(next.version > index.version, `${label} moved the version past ${index.version}`);
       assert.notEqual(next, index, `${label} replaced the index`);
-      assert.equal(await c.authz.forTenant(t.tenantId), next, `after ${label}, the new index is kept`);
+      assert.equal(await c.directory.forTenant(t.tenantId), next, `after ${label}, the new index is kept`);
       index = next;
       return result;
     };
@@ -321,7 +321,7 @@ describe('authorizer on the database', () => {
     );
     await expectNewVersion('removing the group', () => c.businessGroups.remove(op, t.tenantId, group.id));
     assert.equal(index.node(group.id), undefined);
-    assert.equal(await c.authz.forTenant(other.tenantId), otherIndex, 'another tenant was not reloaded');
+    assert.equal(await c.directory.forTenant(other.tenantId), otherIndex, 'another tenant was not reloaded');
   });
 
   test('ROLE-6 a refused change leaves the version and the index in place', async () => {
@@ -330,7 +330,7 @@ describe('authorizer on the database', () => {
     const t = await signUpTenant(c);
     const parent = await addBusinessGroup(c, t, t.tenantId);
     await addBusinessGroup(c, t, parent.id);
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     await assert.rejects(
       c.businessGroups.remove(op, t.tenantId, parent.id),
       (err: AppError) => err.code === 'business_group.has_children',
@@ -347,7 +347,7 @@ describe('authorizer on the database', () => {
       }),
       (err: AppError) => err.code === 'role_assignment.exists',
     );
-    assert.equal(await c.authz.forTenant(t.tenantId), index);
+    assert.equal(await c.directory.forTenant(t.tenantId), index);
     assert.ok(index instanceof TenantIndex);
     await assertIndexMatchesRows(c, t.tenantId);
   });
@@ -359,18 +359,18 @@ describe('authorizer on the database', () => {
     for (let round = 0; round < 24; round++) {
       const active = round % 2 === 1;
       let racing: Promise<TenantIndex> | undefined;
-      await c.authz.change(t.tenantId, 'everything', async () => {}); // empties the cache: the next read loads
+      await c.directory.change(t.tenantId, 'everything', async () => {}); // empties the cache: the next read loads
       // That load starts while the change is uncommitted, and may finish before or after the commit.
-      const version = await c.authz.change(t.tenantId, 'everything', async (tx) => {
+      const version = await c.directory.change(t.tenantId, 'everything', async (tx) => {
         await tx('users')
           .where({ id: userId })
           .update({ status: active ? 'active' : 'disabled' });
-        racing = c.authz.forTenant(t.tenantId);
+        racing = c.directory.forTenant(t.tenantId);
         await sleep(round % 6);
         const row = await tx('authz_versions').where({ tenant_id: t.tenantId }).first('version');
         return Number(row.version);
       });
-      const index = await c.authz.forTenant(t.tenantId);
+      const index = await c.directory.forTenant(t.tenantId);
       assert.equal(index.version, version, `round ${round}: the version the change committed`);
       assert.equal(index.isActive(userId!), active, `round ${round}`);
       await racing;

@@ -65,7 +65,7 @@ describe('business groups', () => {
       ownerUserId: lead.id,
     });
     assert.equal(bg.ownerUserId, lead.id);
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     assert.equal(index.isAdministrator(lead.id, bg.id), true);
     assert.equal(index.isAdministrator(lead.id, t.tenantId), false);
 
@@ -129,7 +129,7 @@ describe('business groups', () => {
       'auth.permission_denied',
     );
     await c.businessGroups.setEntitlements(t.owner, t.tenantId, a.id, { createSubOrgs: false });
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     assert.equal(index.node(b.id)?.createSubOrgs, false);
     assert.equal(index.node(cc.id)?.createSubOrgs, false);
     assert.equal(index.node(cc.id)?.createEnvironments, true);
@@ -213,7 +213,7 @@ describe('business groups', () => {
     assert.equal((await k('environments').where({ id: env1.id })).length, 0);
     assert.equal((await k('client_credentials').where({ org_id: child.id })).length, 0);
     assert.equal((await k('role_assignments').where({ org_id: child.id })).length, 0);
-    assert.equal((await c.authz.forTenant(t.tenantId)).node(child.id), undefined);
+    assert.equal((await c.directory.forTenant(t.tenantId)).node(child.id), undefined);
     await c.businessGroups.remove(t.owner, t.tenantId, parent.id);
   });
 
@@ -226,7 +226,7 @@ describe('business groups', () => {
     await grant(t, euAdmin.id, eu.id);
     const euCtx = userCtx(t.tenantId, euAdmin.id);
     const later = await c.businessGroups.create(euCtx, t.tenantId, eu.id, { name: 'France' });
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     assert.equal(index.isAdministrator(euAdmin.id, later.id), true);
     assert.equal(index.isAdministrator(t.user.id, later.id), true);
 

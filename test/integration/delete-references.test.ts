@@ -113,7 +113,7 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
       (await knex()('audit_log').where({ action: 'business_group.delete', target_id: group.id })).length,
       0,
     );
-    assert.ok((await c().authz.forTenant(t.tenantId)).node(group.id), 'and still in the authorizer');
+    assert.ok((await c().directory.forTenant(t.tenantId)).node(group.id), 'and still in the authorizer');
   });
 
   /** A provider with a mapping granting Audit Viewer on `orgId`, and `user` signed in through it. */
@@ -146,11 +146,11 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
       assignments.map((a) => a.source),
       [mappingSource(provider.id)],
     );
-    assert.equal((await c().authz.forTenant(t.tenantId)).can(userId, 'audit.view', group.id), true);
+    assert.equal((await c().directory.forTenant(t.tenantId)).can(userId, 'audit.view', group.id), true);
 
     await c().identityProviders.remove(t.owner, t.tenantId, provider.id);
 
-    assert.equal((await c().authz.forTenant(t.tenantId)).can(userId, 'audit.view', group.id), false);
+    assert.equal((await c().directory.forTenant(t.tenantId)).can(userId, 'audit.view', group.id), false);
     assert.deepEqual(await knex()('role_assignments').where({ user_id: userId }), []);
     const left = await knex()('role_assignments').where({ source: mappingSource(provider.id) });
     assert.deepEqual(left, [], 'nothing names the deleted provider');
@@ -170,7 +170,7 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
       samlProvider(`idp-${randomUUID()}`),
     );
     const sam = await addUser(c(), t.tenantId);
-    const admin = await c().authz.change(t.tenantId, { users: [sam.id] }, (tx) =>
+    const admin = await c().directory.change(t.tenantId, { users: [sam.id] }, (tx) =>
       c().assignments.grantInTx(tx, t.tenantId, {
         userId: sam.id,
         roleId: ORGANIZATION_ADMINISTRATORS.id,
@@ -192,7 +192,7 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
     assert.equal(entry.before.source, mappingSource(provider.id));
     assert.equal(entry.after.source, 'manual');
     assert.equal(entry.after.reason, 'owner_protected');
-    assert.equal((await c().authz.forTenant(t.tenantId)).can(sam.id, 'users.manage', group.id), true);
+    assert.equal((await c().directory.forTenant(t.tenantId)).can(sam.id, 'users.manage', group.id), true);
   });
 
   test('REL-6 ROLE-6 another node’s index loses the mapped role too', {
@@ -222,11 +222,11 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
       const t = await signUpTenant(c());
       const { provider, userId } = await mappedUser(c(), t, t.tenantId);
       const b = nodeB;
-      assert.equal((await b.authz.forTenant(t.tenantId)).can(userId, 'audit.view', t.tenantId), true);
+      assert.equal((await b.directory.forTenant(t.tenantId)).can(userId, 'audit.view', t.tenantId), true);
       await c().identityProviders.remove(t.owner, t.tenantId, provider.id);
       assert.ok(
         await eventually(
-          async () => !(await b.authz.forTenant(t.tenantId)).can(userId, 'audit.view', t.tenantId),
+          async () => !(await b.directory.forTenant(t.tenantId)).can(userId, 'audit.view', t.tenantId),
         ),
         'node B still grants the role of a deleted provider',
       );
@@ -254,7 +254,7 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
     const viewer = await addUser(c(), t.tenantId);
     const owner = await addUser(c(), t.tenantId);
     const grant = (userId: string, roleId: string, source: string) =>
-      c().authz.change(t.tenantId, { users: [userId] }, (tx) =>
+      c().directory.change(t.tenantId, { users: [userId] }, (tx) =>
         c().assignments.grantInTx(tx, t.tenantId, {
           userId,
           roleId,

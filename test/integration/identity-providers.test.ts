@@ -348,7 +348,7 @@ describe('identity providers: configuration (FED-1, FED-4, FED-5, FED-6)', () =>
     const sam = await addUser(c, t.tenantId);
     const kim = await addUser(c, t.tenantId);
     const grant = (userId: string, roleId: string, source: string) =>
-      c.authz.change(t.tenantId, { users: [userId] }, (tx) =>
+      c.directory.change(t.tenantId, { users: [userId] }, (tx) =>
         c.assignments.grantInTx(tx, t.tenantId, {
           userId,
           roleId,
@@ -371,7 +371,7 @@ describe('identity providers: configuration (FED-1, FED-4, FED-5, FED-6)', () =>
       (await c.assignments.listForUser(t.owner, t.tenantId, userId)).map((a) => a.id).sort();
     assert.deepEqual(await left(sam.id), [samAdmin.id], 'ORG-5: the owner keeps Organization Administrators');
     assert.deepEqual(await left(kim.id), [kimByHand.id], 'hand-made assignments are untouched');
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     assert.equal(
       index.can(kim.id, 'audit.view', group.id),
       false,

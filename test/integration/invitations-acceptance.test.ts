@@ -65,7 +65,7 @@ describe('INV-3 acceptance', () => {
       })),
       [{ roleId: roleId('Audit Viewer'), org: bg.id, env: null, inherit: false }],
     );
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     assert.ok(index.can(done.user.id, 'audit.view', bg.id), 'in force at once');
     await rejects(accept(token), 'invitation.used');
     const [row] = await c.invitations

@@ -33,7 +33,7 @@ describe('organization settings and ownership', () => {
       (await c.organizations.updateSettings(a.owner, a.tenantId, bg.id, { name: 'EMEA' })).name,
       'EMEA',
     );
-    assert.equal((await c.authz.forTenant(a.tenantId)).node(bg.id)?.name, 'EMEA');
+    assert.equal((await c.directory.forTenant(a.tenantId)).node(bg.id)?.name, 'EMEA');
 
     const err = await rejectsWith(
       c.organizations.updateSettings(a.owner, a.tenantId, a.tenantId, { name: 'x'.repeat(256) }),
@@ -152,13 +152,13 @@ describe('organization settings and ownership', () => {
     );
     await rejectsWith(c.users.disable(successorCtx, t.tenantId, t.user.id), 'organization.owner_protected');
     await rejectsWith(c.users.delete(successorCtx, t.tenantId, t.user.id), 'organization.owner_protected');
-    assert.equal((await c.authz.forTenant(t.tenantId)).isAdministrator(t.user.id, t.tenantId), true);
+    assert.equal((await c.directory.forTenant(t.tenantId)).isAdministrator(t.user.id, t.tenantId), true);
 
     await c.organizations.transferOwnership(t.owner, t.tenantId, t.tenantId, { ownerUserId: successor.id });
     // The former owner keeps the role until it is removed explicitly.
-    assert.equal((await c.authz.forTenant(t.tenantId)).isAdministrator(t.user.id, t.tenantId), true);
+    assert.equal((await c.directory.forTenant(t.tenantId)).isAdministrator(t.user.id, t.tenantId), true);
     await c.assignments.remove(successorCtx, t.tenantId, ownerGrant!.id);
-    assert.equal((await c.authz.forTenant(t.tenantId)).isAdministrator(t.user.id, t.tenantId), false);
+    assert.equal((await c.directory.forTenant(t.tenantId)).isAdministrator(t.user.id, t.tenantId), false);
     // Now the successor owns the master and is protected in turn.
     await rejectsWith(
       c.assignments.remove(successorCtx, t.tenantId, successorGrant.id),
@@ -176,7 +176,7 @@ describe('organization settings and ownership', () => {
     await rejectsWith(c.assignments.remove(t.owner, t.tenantId, bgGrant.id), 'organization.owner_protected');
     await grantAdmin(t, lead.id, t.tenantId); // administration of the master reaches the group too
     await c.assignments.remove(t.owner, t.tenantId, bgGrant.id);
-    assert.equal((await c.authz.forTenant(t.tenantId)).isAdministrator(lead.id, bg.id), true);
+    assert.equal((await c.directory.forTenant(t.tenantId)).isAdministrator(lead.id, bg.id), true);
   });
 
   test('ORG-11 the session timeout is whole minutes from 15 to 180, default 60, refused (never clamped) outside', async () => {

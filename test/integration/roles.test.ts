@@ -141,7 +141,7 @@ describe('roles and permissions', () => {
     await assign(t, { userId: u1.id, roleId: alerts, organizationId: bg.id });
     await assign(t, { userId: u2.id, roleId: alerts, organizationId: bg.id, inherit: true });
     await assign(t, { userId: u3.id, roleId: alerts, organizationId: bg.id, environmentId: prod.id });
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     const can = (u: string, org: string, envId?: string) => index.can(u, 'api-alerts.view', org, envId);
     assert.deepEqual(
       [can(u1.id, bg.id), can(u1.id, bg.id, dev.id), can(u1.id, child.id), can(u1.id, t.tenantId)],
@@ -162,7 +162,7 @@ describe('roles and permissions', () => {
       inherit: false,
     });
     assert.equal(oa.inherit, true);
-    assert.equal((await c.authz.forTenant(t.tenantId)).isAdministrator(admin.id, child.id), true);
+    assert.equal((await c.directory.forTenant(t.tenantId)).isAdministrator(admin.id, child.id), true);
     await rejectsWith(
       assign(t, {
         userId: admin.id,
@@ -221,7 +221,7 @@ describe('roles and permissions', () => {
       organizationId: b.id,
       environmentId: env1.id,
     });
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     const perms = (org: string, envId?: string) =>
       ALL_PERMISSIONS.filter((p) => index.can(u.id, p, org, envId));
     assert.deepEqual(perms(t.tenantId), ['audit.view']);
@@ -282,7 +282,7 @@ describe('roles and permissions', () => {
     );
     await c.assignments.remove(leadCtx, t.tenantId, ok.id);
     assert.equal(
-      (await c.authz.forTenant(t.tenantId)).can(target.id, 'audit.view', bg.id),
+      (await c.directory.forTenant(t.tenantId)).can(target.id, 'audit.view', bg.id),
       true,
       'still via administrators',
     );

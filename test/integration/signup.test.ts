@@ -30,7 +30,7 @@ describe('sign-up', () => {
     assert.equal(grants.length, 1);
     assert.equal(grants[0]!.roleId, ORGANIZATION_ADMINISTRATORS.id);
     assert.equal(grants[0]!.organizationId, t.tenantId);
-    const index = await c.authz.forTenant(t.tenantId);
+    const index = await c.directory.forTenant(t.tenantId);
     assert.equal(index.isAdministrator(t.user.id, t.tenantId), true);
   });
 

@@ -9,7 +9,7 @@ import {
   ownedNodeIds,
   userStatus,
 } from '../../src/modules/roles/assignment.repository.ts';
-import { createSnapshotRepository } from '../../src/modules/roles/authorizer/snapshot.repository.ts';
+import { createSnapshotRepository } from '../../src/modules/roles/directory/snapshot.repository.ts';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { createRoleRepository } from '../../src/modules/roles/role.repository.ts';
 import { createUserRepository } from '../../src/modules/users/user.repository.ts';

@@ -88,9 +88,9 @@ describe('users', () => {
     });
     const adminCtx = userCtx(t.tenantId, admin.id);
     await addBusinessGroup(c, t, t.tenantId); // loads the index while the admin is active
-    assert.equal((await c.authz.forTenant(t.tenantId)).can(admin.id, 'users.manage', t.tenantId), true);
+    assert.equal((await c.directory.forTenant(t.tenantId)).can(admin.id, 'users.manage', t.tenantId), true);
     await c.users.disable(t.owner, t.tenantId, admin.id);
-    assert.equal((await c.authz.forTenant(t.tenantId)).can(admin.id, 'users.manage', t.tenantId), false);
+    assert.equal((await c.directory.forTenant(t.tenantId)).can(admin.id, 'users.manage', t.tenantId), false);
     await rejectsWith(
       c.businessGroups.create(adminCtx, t.tenantId, t.tenantId, { name: 'x' }),
       'auth.unauthenticated',

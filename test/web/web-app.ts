@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import express, { type Express } from 'express';
 import type { Container } from '../../src/container.ts';
+import { createPageRoutes, type PageDeps } from '../../src/pages/index.ts';
 import type { Clock } from '../../src/platform/clock.ts';
 import { errorHandler, notFoundHandler } from '../../src/platform/http/error-handler.ts';
 import { requestContext } from '../../src/platform/http/request-context.ts';
-import { createWebRoutes, type WebDeps } from '../../src/web/index.ts';
 
 export const CSRF_KEY = Buffer.alloc(32, 0x5a);
 
 /** The page routes mounted as src/app.ts mounts them, with a fixed CSRF key and the test's clock. */
-export function webApp(c: Container, clock: Clock, overrides: Partial<WebDeps> = {}): Express {
+export function webApp(c: Container, clock: Clock, overrides: Partial<PageDeps> = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(c.logger, c.metrics));
   app.use(
-    createWebRoutes({
+    createPageRoutes({
       config: c.config,
       logger: c.logger,
       signUp: c.signUp,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type RequestContext, tenantOf } from '../../platform/context.ts';
 import { assertId, assertThat } from '../../platform/errors/index.ts';
 import { defineRoute, idParam } from '../../platform/http/route.ts';
-import type { Authorizer } from '../roles/index.ts';
+import type { TenantDirectory } from '../roles/index.ts';
 import type { CredentialService } from './credential.service.ts';
 import { credentialsDto, environmentDto } from './environment.dto.ts';
 import { environmentPatchSchema, newEnvironmentSchema } from './environment.schema.ts';
@@ -37,9 +37,9 @@ const rotateSchema = z.strictObject({
 export function environmentRoutes(deps: {
   environments: EnvironmentService;
   credentials: CredentialService;
-  authz: Authorizer;
+  directory: TenantDirectory;
 }) {
-  const { environments, credentials, authz } = deps;
+  const { environments, credentials, directory } = deps;
 
   /**
    * The node an environment of the caller's tenant belongs to. Reading it needs no role there:
@@ -49,7 +49,7 @@ export function environmentRoutes(deps: {
   async function locate(ctx: RequestContext, environmentId: string) {
     const tenantId = tenantOf(ctx);
     assertId(environmentId, 'environment.not_found');
-    const orgId = (await authz.forTenant(tenantId)).environmentOrg(environmentId);
+    const orgId = (await directory.forTenant(tenantId)).environmentOrg(environmentId);
     assertThat(orgId, 'environment.not_found');
     return { tenantId, target: { orgId, environmentId } };
   }

@@ -5,7 +5,7 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { Access, Authorizer } from '../roles/index.ts';
+import type { Access, TenantDirectory } from '../roles/index.ts';
 import type { CredentialService } from './credential.service.ts';
 import { createEnvironmentRepository } from './environment.repository.ts';
 import {
@@ -25,12 +25,12 @@ export const DEFAULT_ENVIRONMENTS: ReadonlyArray<{ name: string; type: Environme
 export function createEnvironmentService(deps: {
   db: Db;
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   access: Access;
   audit: AuditService;
   credentials: CredentialService;
 }) {
-  const { db, clock, authz, access, audit, credentials } = deps;
+  const { db, clock, directory, access, audit, credentials } = deps;
   const environments = createEnvironmentRepository(db);
 
   async function insertInTx(tx: Tx, tenantId: string, orgId: string, name: string, type: EnvironmentType) {
@@ -88,7 +88,7 @@ export function createEnvironmentService(deps: {
   ): Promise<Environment> {
     const valid = parseInput(newEnvironmentSchema, input);
     await requireManager(ctx, tenantId, orgId);
-    return authz.change(tenantId, { tree: true }, async (tx) => {
+    return directory.change(tenantId, { tree: true }, async (tx) => {
       const env = await insertInTx(tx, tenantId, orgId, valid.name, valid.type);
       await audit.record(tx, ctx, {
         tenantId,
@@ -132,7 +132,7 @@ export function createEnvironmentService(deps: {
     const before = await findOrThrow(tenantId, environmentId);
     await requireManager(ctx, tenantId, before.organizationId);
     credentials.assertCanAnnounce(); // REL-2: other nodes must hear that its credentials are gone
-    await authz.change(tenantId, 'everything', async (tx) => {
+    await directory.change(tenantId, 'everything', async (tx) => {
       await createEnvironmentRepository(tx).delete(tenantId, environmentId);
       await audit.record(tx, ctx, {
         tenantId,

@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, invalidInput, parseInput } from '../../platform/errors/index.ts';
 import type { NetworkPolicy } from '../../platform/net/address-policy.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { Access, AssignmentService, Authorizer } from '../roles/index.ts';
+import type { Access, AssignmentService, TenantDirectory } from '../roles/index.ts';
 import { settingsFromMetadata } from './idp.metadata-import.ts';
 import { auditImage, presentProvider } from './idp.present.ts';
 import { createIdpReads, secretContext } from './idp.reads.ts';
@@ -29,7 +29,7 @@ export interface IdpServiceDeps {
   box: SecretBox;
   access: Access;
   audit: AuditService;
-  authz: Authorizer;
+  directory: TenantDirectory;
   assignments: Pick<AssignmentService, 'revokeSourceInTx' | 'missingToConferInTx'>;
   /** PUBLIC_URL: the SP entity id, ACS and redirect URIs hang off it (idp.metadata.ts). */
   publicUrl: string;
@@ -188,7 +188,7 @@ export function createIdpService(deps: IdpServiceDeps) {
     // The roles its group mappings granted go with it (an owner's Organization Administrators
     // excepted, ORG-5, kept as manual): removing a provider one no longer trusts must not leave its
     // grants behind, nor assignments naming it (REL-6). 'everything': every node reloads its index.
-    await deps.authz.change(tenantId, 'everything', async (tx) => {
+    await deps.directory.change(tenantId, 'everything', async (tx) => {
       const master = await createIdpRepository(tx).master(tenantId, { forUpdate: true });
       assertThat(master, 'organization.not_found');
       const current = await locked(tx, tenantId, id);

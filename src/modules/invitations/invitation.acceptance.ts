@@ -51,7 +51,7 @@ function inviterContext(invitation: Invitation, requestId: string): RequestConte
 
 /** The link's side of invitations: the page's summary, and the acceptance that creates the account. */
 export function createAcceptance(deps: InvitationServiceDeps) {
-  const { db, clock, authz, audit, users, assignments } = deps;
+  const { db, clock, directory, audit, users, assignments } = deps;
   const invitations = createInvitationRepository(db);
 
   async function open(token: unknown) {
@@ -126,7 +126,7 @@ export function createAcceptance(deps: InvitationServiceDeps) {
     const userId = newId();
     const ctx: RequestContext = { actor: { kind: 'user', tenantId, userId }, requestId };
 
-    const user = await authz.change(tenantId, { users: [userId] }, async (tx) => {
+    const user = await directory.change(tenantId, { users: [userId] }, async (tx) => {
       const repo = createInvitationRepository(tx);
       const now = clock.now();
       const consumed = await repo.consume(tenantId, tokenHash, userId, now);

@@ -6,7 +6,7 @@ import { AppError, assertId, assertThat, parseInput } from '../../platform/error
 import type { Logger } from '../../platform/logger.ts';
 import type { Mailer } from '../../platform/mail.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { Access, AssignmentService, Authorizer } from '../roles/index.ts';
+import type { Access, AssignmentService, TenantDirectory } from '../roles/index.ts';
 import type { UserService } from '../users/index.ts';
 import { createAcceptance } from './invitation.acceptance.ts';
 import { createDelivery } from './invitation.delivery.ts';
@@ -28,7 +28,7 @@ type RoleRequest = Parameters<AssignmentService['authorizeGrant']>[2];
 export interface InvitationServiceDeps {
   db: Db;
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   access: Access;
   audit: AuditService;
   users: Pick<UserService, 'prepareLocalUser' | 'insertLocalUser' | 'profileOf'>;

@@ -9,8 +9,8 @@ import type { CredentialService } from '../environments/index.ts';
 import {
   type Access,
   type AssignmentService,
-  type Authorizer,
   ORGANIZATION_ADMINISTRATORS,
+  type TenantDirectory,
 } from '../roles/index.ts';
 import type { UserService } from '../users/index.ts';
 import { createOrganizationRepository } from './organization.repository.ts';
@@ -24,7 +24,7 @@ import {
 /** Business groups: creation (ORG-6), entitlements (ORG-7) and deletion (ORG-8). */
 export function createBusinessGroupService(deps: {
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   access: Access;
   audit: AuditService;
   users: UserService;
@@ -32,7 +32,7 @@ export function createBusinessGroupService(deps: {
   credentials: CredentialService;
   maxBusinessGroups: number;
 }) {
-  const { clock, authz, access, audit, users, assignments, credentials } = deps;
+  const { clock, directory, access, audit, users, assignments, credentials } = deps;
 
   async function create(
     ctx: RequestContext,
@@ -54,7 +54,7 @@ export function createBusinessGroupService(deps: {
     if (!ownerUserId) throw invalidInput('ownerUserId', 'is required when no user is acting');
 
     try {
-      return await authz.change(tenantId, { tree: true, users: [ownerUserId] }, async (tx) => {
+      return await directory.change(tenantId, { tree: true, users: [ownerUserId] }, async (tx) => {
         const repo = createOrganizationRepository(tx);
         const parent = await repo.findById(tenantId, parentId, { forUpdate: true });
         assertThat(parent, 'organization.not_found');
@@ -145,7 +145,7 @@ export function createBusinessGroupService(deps: {
       undefined,
       'The master organization holds every entitlement',
     );
-    return authz.change(tenantId, { tree: true }, async (tx) => {
+    return directory.change(tenantId, { tree: true }, async (tx) => {
       const repo = createOrganizationRepository(tx);
       const group = await repo.findById(tenantId, groupId, { forUpdate: true });
       assertThat(group?.parentId, 'organization.not_found');
@@ -186,7 +186,7 @@ export function createBusinessGroupService(deps: {
   async function remove(ctx: RequestContext, tenantId: string, groupId: string): Promise<void> {
     await access.require(ctx, tenantId, 'orgs.delete', groupId);
     credentials.assertCanAnnounce(); // REL-2: other nodes must hear that its credentials are gone
-    await authz.change(tenantId, { tree: true }, async (tx) => {
+    await directory.change(tenantId, { tree: true }, async (tx) => {
       const repo = createOrganizationRepository(tx);
       const group = await repo.findById(tenantId, groupId, { forUpdate: true });
       assertThat(group, 'organization.not_found');

@@ -7,9 +7,9 @@ import type { AuditService } from '../audit/index.ts';
 import {
   type Access,
   type AssignmentService,
-  type Authorizer,
   type Permission,
   permissionsOf,
+  type TenantDirectory,
 } from '../roles/index.ts';
 import type { UserService } from '../users/index.ts';
 import type { DomainDirectory } from './domain-directory.ts';
@@ -44,7 +44,7 @@ export interface TreeNode {
 export function createOrganizationService(deps: {
   db: Db;
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   access: Access;
   audit: AuditService;
   users: UserService;
@@ -52,7 +52,7 @@ export function createOrganizationService(deps: {
   /** The cached domain → master org lookup, told of ORG-3 changes (every node drops them). */
   domains: DomainDirectory;
 }) {
-  const { db, clock, authz, access, audit, users, assignments, domains } = deps;
+  const { db, clock, directory, access, audit, users, assignments, domains } = deps;
   const orgs = createOrganizationRepository(db);
 
   async function findOrThrow(tenantId: string, orgId: string): Promise<Organization> {
@@ -123,7 +123,7 @@ export function createOrganizationService(deps: {
     };
     try {
       // Names and the master's settings are part of the authorizer's tree, which every node keeps in memory.
-      const after = await authz.change(tenantId, { tree: true }, work);
+      const after = await directory.change(tenantId, { tree: true }, work);
       // Committed: the old domain stops naming the org, and the new one names it, on every node at once.
       await domains.changed(movedDomains);
       return after;
@@ -161,7 +161,7 @@ export function createOrganizationService(deps: {
   async function transferOwnership(ctx: RequestContext, tenantId: string, orgId: string, input: unknown) {
     const { ownerUserId } = parseInput(ownerSchema, input);
     await access.require(ctx, tenantId, 'orgs.owner.assign', orgId);
-    return authz.change(tenantId, { tree: true }, async (tx) => {
+    return directory.change(tenantId, { tree: true }, async (tx) => {
       const repo = createOrganizationRepository(tx);
       const before = await repo.findById(tenantId, orgId, { forUpdate: true });
       assertThat(before, 'organization.not_found');

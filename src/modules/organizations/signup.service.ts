@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { CredentialService, Environment, EnvironmentService } from '../environments/index.ts';
-import { type AssignmentService, type Authorizer, ORGANIZATION_ADMINISTRATORS } from '../roles/index.ts';
+import { type AssignmentService, ORGANIZATION_ADMINISTRATORS, type TenantDirectory } from '../roles/index.ts';
 import type { User, UserService } from '../users/index.ts';
 import type { DomainDirectory } from './domain-directory.ts';
 import { createOrganizationRepository } from './organization.repository.ts';
@@ -34,7 +34,7 @@ export type SignupMode = 'open' | 'closed';
 export function createSignupService(deps: {
   db: Db;
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   audit: AuditService;
   users: UserService;
   assignments: AssignmentService;
@@ -44,7 +44,7 @@ export function createSignupService(deps: {
   /** Told of the new domain, so that a node that found it unknown a moment ago finds it now. */
   domains: Pick<DomainDirectory, 'added'>;
 }) {
-  const { db, clock, authz, audit, users, assignments, environments, credentials } = deps;
+  const { db, clock, directory, audit, users, assignments, environments, credentials } = deps;
 
   return async function signUp(ctx: RequestContext, input: unknown): Promise<SignupResult> {
     // The pages and the API refuse earlier (before their throttle counts); this holds for any other door.
@@ -77,7 +77,7 @@ export function createSignupService(deps: {
           sessionMaxMinutes: DEFAULT_SESSION_MAX_MINUTES,
           at: clock.now(),
         });
-        await authz.createTenant(tx, tenantId);
+        await directory.createTenant(tx, tenantId);
         const user = await users.insertLocalUser(tx, tenantId, prepared, userId);
         const grant = await assignments.grantInTx(tx, tenantId, {
           userId,

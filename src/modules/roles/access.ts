@@ -1,7 +1,7 @@
 import type { AppGrantOf, RequestContext } from '../../platform/context.ts';
 import { AppError, assertId, assertThat } from '../../platform/errors/index.ts';
-import type { Authorizer } from './authorizer/authorizer.ts';
-import type { Conferral, TenantIndex } from './authorizer/tenant-index.ts';
+import type { TenantDirectory } from './directory/tenant-directory.ts';
+import type { Conferral, TenantIndex } from './directory/tenant-index.ts';
 import {
   ALL_MASK,
   isPermission,
@@ -21,7 +21,7 @@ export interface MissingPermissions {
  * The one permission check services call. Answers from the in-memory index. Callers outside the
  * tenant learn nothing (404); callers inside it learn which permission they lack (403).
  */
-export function createAccess(authz: Authorizer) {
+export function createAccess(directory: TenantDirectory) {
   /** Loads the index and makes sure the actor may act in this tenant at all. */
   async function tenantIndexFor(ctx: RequestContext, tenantId: string): Promise<TenantIndex> {
     const { actor } = ctx;
@@ -29,7 +29,7 @@ export function createAccess(authz: Authorizer) {
     if (actor.kind !== 'operator' && actor.tenantId !== tenantId)
       throw new AppError('organization.not_found');
     assertId(tenantId, 'organization.not_found');
-    const index = await authz.forTenant(tenantId);
+    const index = await directory.forTenant(tenantId);
     if (actor.kind === 'user' && !index.isActive(actor.userId)) throw new AppError('auth.unauthenticated');
     return index;
   }

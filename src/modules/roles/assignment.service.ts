@@ -8,9 +8,9 @@ import type { AuditService } from '../audit/index.ts';
 import type { Access, MissingPermissions } from './access.ts';
 import { createAssignmentRepository, userStatus } from './assignment.repository.ts';
 import { createAssignmentRevocation } from './assignment.revocation.ts';
-import type { Authorizer } from './authorizer/authorizer.ts';
-import type { TenantIndex } from './authorizer/tenant-index.ts';
 import { ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
+import type { TenantDirectory } from './directory/tenant-directory.ts';
+import type { TenantIndex } from './directory/tenant-index.ts';
 import { bitOf, ENVIRONMENT_SCOPABLE_MASK, maskOf, type Permission } from './permissions.ts';
 import { createRoleRepository } from './role.repository.ts';
 import { assignmentInputSchema, type Role, type RoleAssignment } from './role.schema.ts';
@@ -28,11 +28,11 @@ interface Grant {
 export function createAssignmentService(deps: {
   db: Db;
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   access: Access;
   audit: AuditService;
 }) {
-  const { db, clock, authz, access, audit } = deps;
+  const { db, clock, directory, access, audit } = deps;
   const assignments = createAssignmentRepository(db);
   const roles = createRoleRepository(db);
   const revocation = createAssignmentRevocation({ audit });
@@ -162,7 +162,7 @@ export function createAssignmentService(deps: {
       assertThat(index.environmentOrg(grant.environmentId) === grant.organizationId, 'environment.not_found');
     }
     await requireGrantor(ctx, tenantId, role, grant);
-    return authz.change(tenantId, { users: [grant.userId] }, async (tx) => {
+    return directory.change(tenantId, { users: [grant.userId] }, async (tx) => {
       const status = await userStatus(tx, tenantId, grant.userId);
       assertThat(status, 'user.not_found');
       assertThat(status !== 'deleted', 'user.inactive');
@@ -186,7 +186,7 @@ export function createAssignmentService(deps: {
     const role = await roles.findById(tenantId, existing.roleId);
     assertThat(role, 'role.not_found');
     await requireGrantor(ctx, tenantId, role, existing);
-    await authz.change(tenantId, { users: [existing.userId] }, async (tx) => {
+    await directory.change(tenantId, { users: [existing.userId] }, async (tx) => {
       const current = await createAssignmentRepository(tx).findById(tenantId, assignmentId);
       assertThat(current, 'role_assignment.not_found');
       const wouldLose = await ownershipLostWithout(tx, tenantId, current);

@@ -1,16 +1,20 @@
 export { type Access, createAccess, type MissingPermissions } from './access.ts';
 export { assignmentRoutes } from './assignment.routes.ts';
 export { type AssignmentService, createAssignmentService } from './assignment.service.ts';
-export { type Authorizer, type ChangeScope, createAuthorizer } from './authorizer/authorizer.ts';
-export { createSnapshotRepository } from './authorizer/snapshot.repository.ts';
+export { BUILT_IN_ROLES, type BuiltInRole, ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
+export { createSnapshotRepository } from './directory/snapshot.repository.ts';
+export {
+  type ChangeScope,
+  createTenantDirectory,
+  type TenantDirectory,
+} from './directory/tenant-directory.ts';
 export {
   type Conferral,
   type IndexedNode,
   TenantIndex,
   type TenantSnapshot,
   type VisibleNode,
-} from './authorizer/tenant-index.ts';
-export { BUILT_IN_ROLES, type BuiltInRole, ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
+} from './directory/tenant-index.ts';
 export {
   ALL_MASK,
   ALL_PERMISSIONS,

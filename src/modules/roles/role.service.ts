@@ -6,8 +6,8 @@ import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access } from './access.ts';
-import type { Authorizer } from './authorizer/authorizer.ts';
 import { BUILT_IN_ROLES } from './built-in-roles.ts';
+import type { TenantDirectory } from './directory/tenant-directory.ts';
 import { maskOf, type Permission, permissionsOf } from './permissions.ts';
 import { createRoleRepository } from './role.repository.ts';
 import { customRolePatchSchema, customRoleSchema, type Role } from './role.schema.ts';
@@ -18,11 +18,11 @@ const BUILT_IN_NAMES = new Set(BUILT_IN_ROLES.map((r) => r.name.toLowerCase()));
 export function createRoleService(deps: {
   db: Db;
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   access: Access;
   audit: AuditService;
 }) {
-  const { db, clock, authz, access, audit } = deps;
+  const { db, clock, directory, access, audit } = deps;
   const roles = createRoleRepository(db);
 
   /** Defining a role cannot hand out more than its author holds on the master. */
@@ -125,7 +125,7 @@ export function createRoleService(deps: {
     if (patch.name !== undefined) assertNameFree(patch.name);
     try {
       // Permissions feed the authorizer; a rename alone would not, but one path keeps it simple.
-      return await authz.change(tenantId, 'everything', async (tx) => {
+      return await directory.change(tenantId, 'everything', async (tx) => {
         const after = await createRoleRepository(tx).update(tenantId, roleId, { ...patch, at: clock.now() });
         assertThat(after, 'role.not_found');
         await audit.record(tx, ctx, {
@@ -149,7 +149,7 @@ export function createRoleService(deps: {
     assertThat(!before.builtIn, 'role.read_only');
     await requireRoleAuthor(ctx, tenantId, []);
     // Through the tenant's change lock, so no assignment of this role can slip in meanwhile.
-    await authz.change(tenantId, 'everything', async (tx) => {
+    await directory.change(tenantId, 'everything', async (tx) => {
       const repo = createRoleRepository(tx);
       const inUse = await repo.assignmentCount(tenantId, roleId);
       assertThat(inUse === 0, 'role.in_use', { assignments: inUse });

@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUuid } from '../../platform/errors/index.ts';
-import type { Authorizer } from '../roles/index.ts';
+import type { TenantDirectory } from '../roles/index.ts';
 import { createSessionRepository } from './session.repository.ts';
 
 const MINUTE = 60_000;
@@ -24,8 +24,8 @@ export type SessionState =
  * The session registry (SESS-2…SESS-4, SESS-7, USR-3): whether a provider session may still be
  * used, judged at every use against the tenant's current timeouts, and slid by that use.
  */
-export function createSessionService(deps: { db: Db; clock: Clock; authz: Authorizer }) {
-  const { db, clock, authz } = deps;
+export function createSessionService(deps: { db: Db; clock: Clock; directory: TenantDirectory }) {
+  const { db, clock, directory } = deps;
   const sessions = createSessionRepository(db);
 
   /**
@@ -42,7 +42,7 @@ export function createSessionService(deps: { db: Db; clock: Clock; authz: Author
       return true;
     }
     const tenantId = await sessions.tenantOfUser(session.userId);
-    if (!tenantId || !(await authz.forTenant(tenantId)).isActive(session.userId)) return false;
+    if (!tenantId || !(await directory.forTenant(tenantId)).isActive(session.userId)) return false;
     const now = clock.now();
     await sessions.upsert({
       sessionUid: session.uid,
@@ -62,7 +62,7 @@ export function createSessionService(deps: { db: Db; clock: Clock; authz: Author
   async function use(sessionUid: string): Promise<SessionState> {
     const row = await sessions.findByUid(sessionUid);
     if (!row || row.endedAt) return { live: false };
-    const index = await authz.forTenant(row.tenantId);
+    const index = await directory.forTenant(row.tenantId);
     const now = clock.now().getTime();
     const { sessionTimeoutMinutes, sessionMaxMinutes } = index.settings;
     const idleDeadline = row.lastSeenAt.getTime() + sessionTimeoutMinutes * MINUTE;

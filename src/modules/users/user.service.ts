@@ -6,7 +6,7 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, isUuid, parseInput } from '../../platform/errors/index.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { Access, Authorizer } from '../roles/index.ts';
+import type { Access, TenantDirectory } from '../roles/index.ts';
 import type { SessionService } from '../sessions/index.ts';
 import { createUserRepository } from './user.repository.ts';
 import { type NewLocalUser, newLocalUserSchema, profileUpdateSchema, type User } from './user.schema.ts';
@@ -14,7 +14,7 @@ import { type NewLocalUser, newLocalUserSchema, profileUpdateSchema, type User }
 export interface UserServiceDeps {
   db: Db;
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   access: Access;
   audit: AuditService;
   sessions: Pick<SessionService, 'endAllForUser'>;
@@ -22,7 +22,7 @@ export interface UserServiceDeps {
 
 /** Users of a master org (USR-1…USR-4). Profile and lifecycle changes need `users.manage` on the master. */
 export function createUserService(deps: UserServiceDeps) {
-  const { db, clock, authz, access, audit, sessions } = deps;
+  const { db, clock, directory, access, audit, sessions } = deps;
   const users = createUserRepository(db);
   const tenantOfUser = new Map<string, string>();
 
@@ -120,7 +120,7 @@ export function createUserService(deps: UserServiceDeps) {
   ): Promise<User> {
     await access.require(ctx, tenantId, 'users.manage', tenantId);
     assertId(userId, 'user.not_found');
-    return authz.change(tenantId, { users: [userId] }, async (tx) => {
+    return directory.change(tenantId, { users: [userId] }, async (tx) => {
       const repo = createUserRepository(tx);
       const before = await repo.findById(tenantId, userId, { forUpdate: true });
       assertThat(before && before.status !== 'deleted', 'user.not_found');

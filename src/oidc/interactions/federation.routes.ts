@@ -6,7 +6,7 @@ import {
   type FlowStore,
   SignInRefused,
   sendRefusal,
-} from '../../modules/federation/index.ts';
+} from '../../federation/index.ts';
 import type { IdpKind, IdpService } from '../../modules/identity-providers/index.ts';
 import { isUuid } from '../../platform/errors/index.ts';
 import { formBody } from '../../platform/http/body-parsers.ts';

@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
 import { errors, type Provider } from 'oidc-provider';
-import type { Authorizer } from '../../modules/roles/index.ts';
+import type { TenantDirectory } from '../../modules/roles/index.ts';
 import { CSRF_FIELD, type Csrf, errorPage, interactionPurpose, sendPage } from '../../web/index.ts';
 import type { TenantResolver } from '../tenancy.ts';
 
 export interface InteractionContextDeps {
   provider(): Provider;
   tenantFor: TenantResolver;
-  authz: Authorizer;
+  directory: TenantDirectory;
   csrf: Csrf;
 }
 
@@ -24,7 +24,7 @@ export function createInteractionContext(deps: InteractionContextDeps) {
     if (!client) throw new errors.InvalidClient('unknown client');
     const tenantId = await deps.tenantFor(client, details.params);
     if (!tenantId) throw new errors.InvalidRequest('unknown organization');
-    const index = await deps.authz.forTenant(tenantId);
+    const index = await deps.directory.forTenant(tenantId);
     const org = { orgName: index.root.name, domain: index.settings.domain };
     const redirectUri = typeof details.params.redirect_uri === 'string' ? [details.params.redirect_uri] : [];
     return { provider, details, client, tenantId, index, org, redirectUri };

@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
-import type { Authorizer } from '../../modules/roles/index.ts';
+import type { TenantDirectory } from '../../modules/roles/index.ts';
 import type { SignInService } from '../../modules/sign-in/index.ts';
 import type { RequestContext } from '../../platform/context.ts';
 import { describeUnavailable } from '../../platform/errors/unavailable.ts';
@@ -26,7 +26,7 @@ import { createInteractionContext, type InteractionContext } from './interaction
 export interface InteractionDeps {
   provider(): Provider;
   tenantFor: TenantResolver;
-  authz: Authorizer;
+  directory: TenantDirectory;
   signIn: SignInService;
   csrf: Csrf;
   /** FED-2: identity providers on the login page, and their routes; absent, password only. */

@@ -1,19 +1,19 @@
 import { Router } from 'express';
 import type { Config } from '../config/schema.ts';
+import { consoleRoutes } from '../console/console.routes.ts';
 import type { OrganizationService, SignupResult } from '../modules/organizations/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { RequestContext } from '../platform/context.ts';
 import type { Throttle } from '../platform/http/throttle.ts';
 import type { Logger } from '../platform/logger.ts';
-import { STYLESHEET_PATH, serveStylesheet } from './assets.ts';
-import { browserIdCookie } from './browser-id.ts';
-import { consoleRoutes } from './console.routes.ts';
-import { createCsrf } from './csrf.ts';
-import { htmlErrorHandler } from './error-pages.ts';
-import { baseSecurityHeaders } from './security-headers.ts';
+import { STYLESHEET_PATH, serveStylesheet } from '../web/assets.ts';
+import { browserIdCookie } from '../web/browser-id.ts';
+import { createCsrf } from '../web/csrf.ts';
+import { htmlErrorHandler } from '../web/error-pages.ts';
+import { baseSecurityHeaders } from '../web/security-headers.ts';
 import { signupRoutes } from './signup.routes.ts';
 
-export interface WebDeps {
+export interface PageDeps {
   config: Readonly<Config>;
   logger: Logger;
   signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
@@ -30,7 +30,7 @@ export interface WebDeps {
  * form, or to the console's sign-in when sign-up is closed (SEC-9). Errors in these routes answer
  * an HTML error page; every other path falls through to the API's handlers.
  */
-export function createWebRoutes(deps: WebDeps): Router {
+export function createPageRoutes(deps: PageDeps): Router {
   const csrf = createCsrf({ key: deps.csrfKey, clock: deps.clock });
   const router = Router();
   router.get(STYLESHEET_PATH, serveStylesheet);

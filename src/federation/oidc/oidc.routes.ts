@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express';
-import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from '../../../web/browser-id.ts';
-import { federationUrls, type IdpService } from '../../identity-providers/index.ts';
+import { federationUrls, type IdpService } from '../../modules/identity-providers/index.ts';
+import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from '../../web/browser-id.ts';
 import { SignInRefused } from '../federated-sign-in.ts';
 import { type FederationFinish, type FederationStarter, sendRefusal } from '../finish.ts';
 import type { FlowStore } from '../flow-store.ts';

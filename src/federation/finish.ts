@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import type { RequestContext } from '../../platform/context.ts';
-import { errorPage, sendPage } from '../../web/index.ts';
-import type { ProviderForSignIn } from '../identity-providers/index.ts';
+import type { ProviderForSignIn } from '../modules/identity-providers/index.ts';
+import type { RequestContext } from '../platform/context.ts';
+import { errorPage, sendPage } from '../web/index.ts';
 import type { ExternalProfile } from './external-profile.ts';
 import { type FederatedSignIn, type RefusalReason, SignInRefused } from './federated-sign-in.ts';
 import type { FlowRecord, FlowStore } from './flow-store.ts';

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
-import { formBody } from '../../../platform/http/body-parsers.ts';
-import type { HandoffCookie } from '../../../web/index.ts';
-import type { IdpService } from '../../identity-providers/index.ts';
+import type { IdpService } from '../../modules/identity-providers/index.ts';
+import { formBody } from '../../platform/http/body-parsers.ts';
+import type { HandoffCookie } from '../../web/index.ts';
 import { SignInRefused } from '../federated-sign-in.ts';
 import type { FederationFinish, FederationStarter } from '../finish.ts';
 import type { FlowStore } from '../flow-store.ts';

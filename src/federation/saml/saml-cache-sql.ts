@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Clock } from '../../../platform/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { SamlCache } from './saml-cache.ts';
 
 // The SAML caches in the database (migration 20261128001700_saml_replay), for clusters without

@@ -1,7 +1,7 @@
 // The signed Response as its signature covers it, and the ExternalProfile built from a signed assertion.
 import type { Profile } from '@node-saml/node-saml';
 import { getVerifiedXml } from '@node-saml/node-saml/lib/xml.js';
-import type { SamlAttributes, SamlConfig } from '../../identity-providers/idp.schema.ts';
+import type { SamlAttributes, SamlConfig } from '../../modules/identity-providers/idp.schema.ts';
 import { type ExternalProfile, groupsFrom } from '../external-profile.ts';
 import { rejectionFromLibrary, SamlRejected } from './saml-errors.ts';
 import { parseXml, responseFacts } from './saml-xml.ts';

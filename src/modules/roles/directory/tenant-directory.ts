@@ -20,7 +20,7 @@ export type ChangeScope = { tree?: boolean; users?: readonly string[] } | 'every
  * caller, brings this node's index to the new version and tells every other node.
  * Never call `forTenant` inside `change`'s work: the embedded database has a single connection.
  */
-export interface Authorizer {
+export interface TenantDirectory {
   forTenant(tenantId: string): Promise<TenantIndex>;
   change<T>(tenantId: string, scope: ChangeScope, work: (tx: Tx) => Promise<T>): Promise<T>;
   /** For transactions that create a tenant: registers version 1 without loading anything. */
@@ -43,7 +43,7 @@ interface ChangeMessage {
   scope: ChangeScope;
 }
 
-export function createAuthorizer(deps: {
+export function createTenantDirectory(deps: {
   db: Db;
   snapshots: SnapshotRepository;
   signals: SignalBus;
@@ -90,7 +90,7 @@ export function createAuthorizer(deps: {
     } catch (err) {
       logger.warn(
         { err: (err as Error).message, tenantId },
-        'authz index update failed; reloading on next use',
+        'tenant directory update failed; reloading on next use',
       );
       if (entry.index === base) entry.index = undefined;
     }
@@ -104,7 +104,7 @@ export function createAuthorizer(deps: {
       if (index.version >= entry.minVersion) {
         logger.debug(
           { tenantId, version: index.version, ms: performance.now() - started },
-          'authz index built',
+          'tenant directory built',
         );
         return index;
       }
@@ -155,5 +155,5 @@ export function createAuthorizer(deps: {
         for (const entry of entries.values()) entry.index = undefined;
       });
     },
-  } satisfies Authorizer;
+  } satisfies TenantDirectory;
 }

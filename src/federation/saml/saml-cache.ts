@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../../../platform/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 
 // The two SAML caches (FED-6): outstanding AuthnRequest ids, so that any node of the cluster can
 // take the answer, and accepted assertion ids, so that each is accepted once. Both need an atomic

@@ -3,15 +3,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
-import { sendImmutable } from './assets.ts';
-import { baseSecurityHeaders } from './security-headers.ts';
+import { sendImmutable } from '../web/assets.ts';
+import { baseSecurityHeaders } from '../web/security-headers.ts';
 
 /**
  * The console's ES modules, read once at start. They are served under a path that carries one
  * hash of them all, so relative imports between modules resolve inside the same version and every
  * file can be cached for a year: a deployment that changes any module changes every URL.
  */
-const DIRECTORY = fileURLToPath(new URL('./assets/console/', import.meta.url));
+const DIRECTORY = fileURLToPath(new URL('./assets/', import.meta.url));
 
 function readModules(): Map<string, Buffer> {
   const files = new Map<string, Buffer>();

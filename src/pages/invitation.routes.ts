@@ -3,18 +3,18 @@ import { type Request, type Response, Router } from 'express';
 import type { InvitationService, InvitationSummary } from '../modules/invitations/index.ts';
 import { AppError, type ErrorCode } from '../platform/errors/index.ts';
 import { formBody } from '../platform/http/body-parsers.ts';
-import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from './browser-id.ts';
-import { CSRF_FIELD, type Csrf } from './csrf.ts';
-import { htmlErrorHandler } from './error-pages.ts';
-import { sendPage } from './page.ts';
-import { errorPage } from './templates/error.ts';
+import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from '../web/browser-id.ts';
+import { CSRF_FIELD, type Csrf } from '../web/csrf.ts';
+import { htmlErrorHandler } from '../web/error-pages.ts';
+import { sendPage } from '../web/page.ts';
+import { errorPage } from '../web/templates/error.ts';
 import {
   INVITATION_LABELS,
   type InvitationField,
   type InvitationPageInput,
   invitationPage,
-} from './templates/invitation.ts';
-import { messagePage } from './templates/message.ts';
+} from '../web/templates/invitation.ts';
+import { messagePage } from '../web/templates/message.ts';
 
 export interface InvitationPageDeps {
   invitations: Pick<InvitationService, 'describe' | 'accept'>;

@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
-import type { Db } from '../../../platform/db/database.ts';
-import { isUuid } from '../../../platform/errors/index.ts';
-import { type HandoffCookie, setHandoff } from '../../../web/index.ts';
-import type { IdpService } from '../../identity-providers/index.ts';
+import type { IdpService } from '../../modules/identity-providers/index.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { isUuid } from '../../platform/errors/index.ts';
+import { type HandoffCookie, setHandoff } from '../../web/index.ts';
 import { SignInRefused } from '../federated-sign-in.ts';
 import { type FederationFinish, sendRefusal } from '../finish.ts';
 import { refusalOf, SamlRejected } from './saml-errors.ts';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../../platform/clock.ts';
-import { randomToken } from '../../platform/crypto/random.ts';
-import type { Db } from '../../platform/db/database.ts';
+import type { Clock } from '../platform/clock.ts';
+import { randomToken } from '../platform/crypto/random.ts';
+import type { Db } from '../platform/db/database.ts';
 
 // Federated sign-ins in flight (docs/design/federation.md, "One pattern for both protocols"). The
 // provider's answer arrives at a fixed Canopy URL, not in the interaction, so what the start knew

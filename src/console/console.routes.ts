@@ -1,11 +1,11 @@
 import { type Request, type Response, Router } from 'express';
 import type { OrganizationService } from '../modules/organizations/index.ts';
+import { html } from '../web/html.ts';
+import { renderPage, sendPage } from '../web/page.ts';
+import { baseSecurityHeaders } from '../web/security-headers.ts';
+import { errorPage } from '../web/templates/error.ts';
+import { messagePage } from '../web/templates/message.ts';
 import { CONSOLE_ASSETS_PREFIX, CONSOLE_ENTRY_HREF, serveConsoleModule } from './console-assets.ts';
-import { html } from './html.ts';
-import { renderPage, sendPage } from './page.ts';
-import { baseSecurityHeaders } from './security-headers.ts';
-import { errorPage } from './templates/error.ts';
-import { messagePage } from './templates/message.ts';
 
 const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
-import { type GuardedRequestInit, outboundRefusalIn } from '../../../platform/net/guarded-fetch.ts';
-import type { OidcConfig } from '../../identity-providers/index.ts';
+import type { OidcConfig } from '../../modules/identity-providers/index.ts';
+import { type GuardedRequestInit, outboundRefusalIn } from '../../platform/net/guarded-fetch.ts';
 import { type ExternalProfile, groupsFrom } from '../external-profile.ts';
 import { SignInRefused } from '../federated-sign-in.ts';
 

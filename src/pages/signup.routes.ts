@@ -4,18 +4,18 @@ import type { RequestContext } from '../platform/context.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { formBody } from '../platform/http/body-parsers.ts';
 import type { Throttle } from '../platform/http/throttle.ts';
-import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from './browser-id.ts';
-import { CSRF_FIELD, type Csrf } from './csrf.ts';
-import { sendPage } from './page.ts';
-import { errorPage } from './templates/error.ts';
-import { messagePage } from './templates/message.ts';
+import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from '../web/browser-id.ts';
+import { CSRF_FIELD, type Csrf } from '../web/csrf.ts';
+import { sendPage } from '../web/page.ts';
+import { errorPage } from '../web/templates/error.ts';
+import { messagePage } from '../web/templates/message.ts';
 import {
   SIGNUP_LABELS,
   type SignupField,
   type SignupPageInput,
   signupClosedPage,
   signupPage,
-} from './templates/signup.ts';
+} from '../web/templates/signup.ts';
 
 export interface SignupRouteDeps {
   publicUrl: string;

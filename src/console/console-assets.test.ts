@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 // The console's safety rests on two habits the CSP alone cannot enforce: API data enters the page
 // only as text, and nothing is loaded from elsewhere. A module that breaks either fails here.
 
-const DIRECTORY = fileURLToPath(new URL('./assets/console/', import.meta.url));
+const DIRECTORY = fileURLToPath(new URL('./assets/', import.meta.url));
 const modules = readdirSync(DIRECTORY, { recursive: true, withFileTypes: true })
   .filter((e) => e.isFile() && e.name.endsWith('.js'))
   .map((e) => {

@@ -1,17 +1,17 @@
-import type { Clock } from '../../platform/clock.ts';
-import type { RequestContext } from '../../platform/context.ts';
-import { newId } from '../../platform/crypto/random.ts';
-import type { Db, Tx } from '../../platform/db/database.ts';
-import type { UsageEvent } from '../analytics/index.ts';
-import type { AuditService } from '../audit/index.ts';
+import type { UsageEvent } from '../modules/analytics/index.ts';
+import type { AuditService } from '../modules/audit/index.ts';
 import {
   createFederatedIdentityRepository,
   type GroupMapping,
   type MappingService,
   mappingSource,
-} from '../identity-providers/index.ts';
-import type { AssignmentService, Authorizer, RoleAssignment } from '../roles/index.ts';
-import { insertFederatedUser, lockUser, refreshFederatedProfile } from '../users/index.ts';
+} from '../modules/identity-providers/index.ts';
+import type { AssignmentService, RoleAssignment, TenantDirectory } from '../modules/roles/index.ts';
+import { insertFederatedUser, lockUser, refreshFederatedProfile } from '../modules/users/index.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { RequestContext } from '../platform/context.ts';
+import { newId } from '../platform/crypto/random.ts';
+import type { Db, Tx } from '../platform/db/database.ts';
 import type { ExternalProfile } from './external-profile.ts';
 
 /** Why a federated sign-in was refused; the pages turn each into words for a person. */
@@ -37,7 +37,7 @@ export class SignInRefused extends Error {
 export interface FederatedSignInDeps {
   db: Db;
   clock: Clock;
-  authz: Authorizer;
+  directory: TenantDirectory;
   audit: AuditService;
   assignments: Pick<AssignmentService, 'grantInTx' | 'revokeUnlessProtectedInTx' | 'listForUserInTx'>;
   mappings: Pick<MappingService, 'mappingsForSignIn'>;
@@ -56,7 +56,7 @@ const keyOf = (a: { roleId: string; organizationId: string; environmentId: strin
 
 /** The account step (FED-3, FED-4) after a protocol flow has validated the provider's answer. */
 export function createFederatedSignIn(deps: FederatedSignInDeps) {
-  const { db, clock, authz, audit, assignments } = deps;
+  const { db, clock, directory, audit, assignments } = deps;
 
   /** FED-4: the user's assignments from this provider brought in line with the mappings their groups hit. */
   async function reconcile(
@@ -122,7 +122,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
     const wanted = (await deps.mappings.mappingsForSignIn(tenantId, providerId)).filter((m) =>
       profile.groups.includes(m.group),
     );
-    return authz.change(tenantId, { users: [userId] }, async (tx) => {
+    return directory.change(tenantId, { users: [userId] }, async (tx) => {
       const identities = createFederatedIdentityRepository(tx);
       const linked = await identities.findUserId(tenantId, providerId, profile.subject);
       // Someone else's first sign-in of this identity committed between our read and this change.

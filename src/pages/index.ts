@@ -1,0 +1,3 @@
+// Page routes: `/`, sign-up, invitation acceptance and the console's entry points.
+export { invitationPageRoutes } from './invitation.routes.ts';
+export { createPageRoutes, type PageDeps } from './routes.ts';
