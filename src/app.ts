@@ -1,9 +1,9 @@
 import express, { type Express } from 'express';
 import { API_PATH, createApiRouter } from './api/index.ts';
+import { inputErrorHandler, refuseInput } from './app/input-refusal.ts';
 import type { Container } from './container.ts';
 import { oidcCallbackRoutes, oidcStarter } from './federation/index.ts';
-import { samlAcsRoutes, samlProviderMasters, samlStarter } from './federation/saml/index.ts';
-import { inputErrorHandler, refuseInput } from './input-refusal.ts';
+import { samlAcsRoutes, samlStarter } from './federation/saml/index.ts';
 import { spMetadataRoutes } from './modules/identity-providers/index.ts';
 import { deviceCookie } from './oidc/interactions/device-cookie.ts';
 import { createFederatedLogin } from './oidc/interactions/federation.routes.ts';
@@ -98,7 +98,6 @@ function samlDeps(container: Container) {
     flows: container.federationFlows,
     finish: container.federationFinish,
     identityProviders: container.identityProviders,
-    masterOf: samlProviderMasters(container.database.knex),
     handoff: handoffCookie(container.config.server.publicUrl),
   };
 }

@@ -1,5 +1,6 @@
 import type { Config } from './config/schema.ts';
-import { openConfiguredDatabase } from './container-database.ts';
+import { openConfiguredDatabase } from './container/database.ts';
+import { housekeepingTasks } from './container/housekeeping-tasks.ts';
 import {
   createFederatedSignIn,
   createFederationFinish,
@@ -7,12 +8,15 @@ import {
   createOidcUpstream,
 } from './federation/index.ts';
 import { createRedisSamlCache, createSamlProtocol, createSqlSamlCache } from './federation/saml/index.ts';
-import { housekeepingTasks } from './housekeeping-tasks.ts';
 import { createAnalyticsService, createUsageRecorder } from './modules/analytics/index.ts';
 import { createAppService } from './modules/apps/index.ts';
 import { createAuditLogReader, createAuditService } from './modules/audit/index.ts';
 import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
-import { createIdpService, createMappingService } from './modules/identity-providers/index.ts';
+import {
+  createFederatedIdentityService,
+  createIdpService,
+  createMappingService,
+} from './modules/identity-providers/index.ts';
 import { createInvitationQuota, createInvitationService } from './modules/invitations/index.ts';
 import {
   createBusinessGroupService,
@@ -24,7 +28,6 @@ import {
   createAccess,
   createAssignmentService,
   createRoleService,
-  createSnapshotRepository,
   createTenantDirectory,
   syncBuiltInRoles,
 } from './modules/roles/index.ts';
@@ -54,13 +57,13 @@ import { resolveSecretsKeyRing } from './platform/crypto/secrets-key.ts';
 import { type Database, withoutQueryTimeout } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrate.ts';
 import { createHousekeeping } from './platform/housekeeping.ts';
-import { createThrottle } from './platform/http/throttle.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer } from './platform/mail.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { createGuardedFetch } from './platform/net/guarded-fetch.ts';
 import { createRedisClients, type RedisClients } from './platform/redis.ts';
 import { createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
+import { createLimiters, createRequestThrottle } from './platform/throttle/index.ts';
 
 export interface ContainerOptions {
   logger?: Logger;
@@ -114,7 +117,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       ? createRedisSignalBus(redis, config.storage.redisKeyPrefix, logger)
       : createLocalSignalBus();
 
-    const directory = createTenantDirectory({ db, snapshots: createSnapshotRepository(db), signals, logger });
+    const directory = createTenantDirectory({ db, signals, logger });
     await directory.start();
     const access = createAccess(directory);
     const audit = createAuditService({ db, clock });
@@ -157,14 +160,21 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       mode: config.organizations.signupMode,
       domains,
     });
-    // Each sign-up creates a tenant: the web form and the API share one low limit per address.
-    const signupThrottle = createThrottle({
-      name: 'signup',
-      points: config.organizations.signupsPerAddressPerHour,
-      durationSeconds: 3600,
-      redis: redis?.command,
-      prefix: config.storage.redisKeyPrefix,
+    // The throttle mechanism (platform/throttle): each limit declared names the store of its counts.
+    const limiters = createLimiters({
+      db,
+      clock,
+      redis: redis && { client: redis.command, keyPrefix: config.storage.redisKeyPrefix },
     });
+    // Each sign-up creates a tenant: the web form and the API share one low limit per address.
+    const signupThrottle = createRequestThrottle(
+      limiters({
+        name: 'signup',
+        points: config.organizations.signupsPerAddressPerHour,
+        windowSeconds: 3600,
+        store: 'node',
+      }),
+    );
     const apps = createAppService({ db, clock, box, access, audit, signals, logger });
     const signingKeys = createSigningKeyService({
       db,
@@ -186,8 +196,6 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     const invitationQuota = createInvitationQuota({
       db,
       clock,
-      redis,
-      redisKeyPrefix: config.storage.redisKeyPrefix,
       logger,
       perOrganizationPerDay: config.invitations.perOrganizationPerDay,
       perUnverifiedOrganizationPerDay: config.invitations.perUnverifiedOrganizationPerDay,
@@ -247,12 +255,13 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       redisKeyPrefix: config.storage.redisKeyPrefix,
     });
     const federatedSignIn = createFederatedSignIn({
-      db,
       clock,
       directory,
       audit,
       assignments,
       mappings: groupMappings,
+      identities: createFederatedIdentityService({ db }),
+      users,
       usage,
     });
     const federationFinish = createFederationFinish({ flows: federationFlows, signIn: federatedSignIn });
@@ -276,10 +285,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     await signingKeys.ensureKeys();
     // REL-4: what requests nobody signed in to may create, per address and minute, on every node.
     const anonymousCap = createAnonymousCap({
-      db,
-      clock,
-      redis,
-      redisKeyPrefix: config.storage.redisKeyPrefix,
+      limiters,
       logger,
       perAddressPerMinute: config.anonymous.perAddressPerMinute,
       key: pseudonymKeys.throttleKey,
@@ -306,6 +312,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       usage,
       audit,
       anonymousCap,
+      limiters,
     });
     await oidc.start();
     usage.start();
@@ -342,6 +349,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       organizations,
       businessGroups,
       signUp,
+      limiters,
       signupThrottle,
       apps,
       signingKeys,
@@ -370,7 +378,7 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       async close() {
         await housekeeping.stop();
         await presence?.stop();
-        oidc.close();
+        await oidc.close();
         await outboundFetch.close();
         await usage.close();
         await closeRedis?.close();

@@ -74,13 +74,7 @@ export function createApiRouter(c: Container): Router {
   router.use(jsonBody({ limit: '64kb' }));
   mountRoutes(router, open);
   router.use(authenticate(c.oidc.resolveBearer));
-  router.use(
-    rateLimit({
-      perMinute: c.config.api.rateLimitPerMinute,
-      redis: c.redis,
-      prefix: c.config.storage.redisKeyPrefix,
-    }),
-  );
+  router.use(rateLimit({ perMinute: c.config.api.rateLimitPerMinute, limiters: c.limiters }));
   // SEC-12: refusals are audited under the route's declared pattern, coalesced on this node.
   const coalescer = createRefusalCoalescer({ clock: c.clock });
   mountRoutes(router, routes, {

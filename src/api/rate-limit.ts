@@ -1,16 +1,17 @@
 import type { NextFunction, Request, Response } from 'express';
-import { createThrottle } from '../platform/http/throttle.ts';
-import type { RedisClients } from '../platform/redis.ts';
+import { createRequestThrottle, type Limit, type Limiters } from '../platform/throttle/index.ts';
 
-/** Admin API rate limits: per caller (user, or app) and per address, a fixed number of requests a minute. */
-export function rateLimit(options: { perMinute: number; redis: RedisClients | undefined; prefix: string }) {
-  const consume = createThrottle({
-    name: 'api-rate',
-    points: options.perMinute,
-    durationSeconds: 60,
-    redis: options.redis?.command,
-    prefix: options.prefix,
-  });
+/** Admin API requests per caller (user, or app) and per address, a minute. */
+const apiRateLimit = (perMinute: number): Limit => ({
+  name: 'api-rate',
+  points: perMinute,
+  windowSeconds: 60,
+  store: 'node',
+});
+
+/** Admin API rate limits: over either, 429 `request.rate_limited` with Retry-After. */
+export function rateLimit(options: { perMinute: number; limiters: Limiters }) {
+  const throttle = createRequestThrottle(options.limiters(apiRateLimit(options.perMinute)));
   return async function limitRequests(req: Request, res: Response, next: NextFunction) {
     const actor = req.ctx?.actor;
     const caller =
@@ -19,7 +20,7 @@ export function rateLimit(options: { perMinute: number; redis: RedisClients | un
         : actor?.kind === 'app'
           ? `app:${actor.clientId}`
           : undefined;
-    await consume(res, `ip:${req.ip ?? ''}`, ...(caller ? [caller] : []));
+    await throttle(res, `ip:${req.ip ?? ''}`, ...(caller ? [caller] : []));
     next();
   };
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import type { Container } from '../container.ts';
 import { accessDeniedEntry } from '../modules/audit/index.ts';
-import { operatorContext, type RequestContext } from '../platform/context.ts';
+import { operatorContext } from '../platform/context.ts';
 import { AppError } from '../platform/errors/index.ts';
+import type { CliDeps, CommandDeps } from './command-deps.ts';
 import { registerApp } from './commands/app.ts';
 import { registerHousekeeping } from './commands/housekeeping.ts';
 import { registerIdp } from './commands/idp.ts';
@@ -16,48 +16,7 @@ import { registerSignup } from './commands/signup.ts';
 import { registerUser } from './commands/user.ts';
 import { describeError, EXIT_OK, EXIT_USAGE } from './errors.ts';
 
-/** The services the commands use. */
-export type CliServices = Pick<
-  Container,
-  | 'config'
-  | 'signUp'
-  | 'organizations'
-  | 'credentials'
-  | 'apps'
-  | 'signingKeys'
-  | 'secrets'
-  | 'keyRing'
-  | 'identityProviders'
-  | 'signIn'
-  | 'audit'
-  | 'housekeeping'
->;
-
-export interface MigrationReport {
-  /** Names of the migrations this run applied (empty: already up to date). */
-  applied: string[];
-  /** Where the database is, without credentials ("embedded database in ./data"). */
-  database: string;
-}
-
-/** Everything a command touches outside itself, injected so tests run commands in-process. */
-export interface CliDeps {
-  /** Opens the services on first call. Whoever supplies them closes them; the program never does. */
-  services(): Promise<CliServices>;
-  migrate(): Promise<MigrationReport>;
-  stdout(text: string): void;
-  stderr(text: string): void;
-  /** The first line of standard input without its line ending; '' when there is none. */
-  readStdinLine(): Promise<string>;
-  env: Readonly<Record<string, string | undefined>>;
-  /** Recorded as the actor of every audited change ("cli:alice"). */
-  operatorName: string;
-}
-
-/** What a command's action receives: the dependencies and this run's operator context. */
-export interface CommandDeps extends CliDeps {
-  ctx: RequestContext;
-}
+export type { CliDeps, CliServices, CommandDeps, MigrationReport } from './command-deps.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }

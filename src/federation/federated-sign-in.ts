@@ -1,17 +1,22 @@
 import type { UsageEvent } from '../modules/analytics/index.ts';
 import type { AuditService } from '../modules/audit/index.ts';
 import {
-  createFederatedIdentityRepository,
+  type FederatedIdentityService,
   type GroupMapping,
   type MappingService,
   mappingSource,
 } from '../modules/identity-providers/index.ts';
-import type { AssignmentService, RoleAssignment, TenantDirectory } from '../modules/roles/index.ts';
-import { insertFederatedUser, lockUser, refreshFederatedProfile } from '../modules/users/index.ts';
+import {
+  type AssignmentService,
+  assignmentTarget,
+  type RoleAssignment,
+  type TenantDirectory,
+} from '../modules/roles/index.ts';
+import type { UserService } from '../modules/users/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { RequestContext } from '../platform/context.ts';
 import { newId } from '../platform/crypto/random.ts';
-import type { Db, Tx } from '../platform/db/database.ts';
+import type { Tx } from '../platform/db/database.ts';
 import type { ExternalProfile } from './external-profile.ts';
 
 /** Why a federated sign-in was refused; the pages turn each into words for a person. */
@@ -35,12 +40,13 @@ export class SignInRefused extends Error {
 }
 
 export interface FederatedSignInDeps {
-  db: Db;
   clock: Clock;
   directory: TenantDirectory;
   audit: AuditService;
-  assignments: Pick<AssignmentService, 'grantInTx' | 'revokeUnlessProtectedInTx' | 'listForUserInTx'>;
+  assignments: Pick<AssignmentService, 'grantAndAuditInTx' | 'revokeUnlessProtectedInTx' | 'listForUserInTx'>;
   mappings: Pick<MappingService, 'mappingsForSignIn'>;
+  identities: Pick<FederatedIdentityService, 'userIdOf' | 'userIdOfInTx' | 'linkInTx' | 'touchInTx'>;
+  users: Pick<UserService, 'insertFederated' | 'refreshFederatedProfile' | 'lockForUpdate'>;
   usage?: { record(event: UsageEvent): void };
 }
 
@@ -56,7 +62,8 @@ const keyOf = (a: { roleId: string; organizationId: string; environmentId: strin
 
 /** The account step (FED-3, FED-4) after a protocol flow has validated the provider's answer. */
 export function createFederatedSignIn(deps: FederatedSignInDeps) {
-  const { db, clock, directory, audit, assignments } = deps;
+  const { clock, directory, audit, assignments, identities, users } = deps;
+  const { audited } = audit;
 
   /** FED-4: the user's assignments from this provider brought in line with the mappings their groups hit. */
   async function reconcile(
@@ -80,34 +87,17 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
     const heldKeys = new Set(held.map(keyOf));
     for (const [key, m] of desired) {
       if (heldKeys.has(key)) continue;
-      const created = await assignments.grantInTx(tx, tenantId, {
-        userId,
-        roleId: m.roleId,
-        organizationId: m.organizationId,
-        environmentId: m.environmentId,
-        inherit: m.inherit,
-        source,
-      });
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: created.organizationId,
-        action: 'role_assignment.create',
-        target: { type: 'role_assignment', id: created.id },
-        after: { ...created, cause: { ...cause, groupMappingId: m.id, group: m.group } },
-      });
+      const { roleId, organizationId, environmentId, inherit } = m;
+      const grant = { userId, roleId, organizationId, environmentId, inherit, source };
+      const mapped = { ...cause, groupMappingId: m.id, group: m.group };
+      await assignments.grantAndAuditInTx(tx, ctx, tenantId, grant, mapped);
     }
   }
 
   function auditKept(tx: Tx, ctx: RequestContext, tenantId: string, a: RoleAssignment, cause: object) {
     // ORG-5: an owner keeps Organization Administrators even when their groups no longer grant it.
-    return audit.record(tx, ctx, {
-      tenantId,
-      orgId: a.organizationId,
-      action: 'role_assignment.keep',
-      target: { type: 'role_assignment', id: a.id },
-      before: a,
-      after: { reason: 'owner_protected', cause },
-    });
+    const after = { reason: 'owner_protected', cause };
+    return audited(tx, ctx, 'role_assignment.keep', assignmentTarget(tenantId, a), a, after);
   }
 
   async function accountStep(
@@ -123,66 +113,47 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
       profile.groups.includes(m.group),
     );
     return directory.change(tenantId, { users: [userId] }, async (tx) => {
-      const identities = createFederatedIdentityRepository(tx);
-      const linked = await identities.findUserId(tenantId, providerId, profile.subject);
+      const linked = await identities.userIdOfInTx(tx, tenantId, providerId, profile.subject);
       // Someone else's first sign-in of this identity committed between our read and this change.
       if ((linked ?? undefined) !== (known ? userId : undefined)) return 'raced';
       const at = clock.now();
       const cause = { identityProvider: providerId };
+      const target = { tenantId, type: 'user', id: userId };
       let username: string;
       if (known) {
-        const user = await lockUser(tx, tenantId, userId);
+        const user = await users.lockForUpdate(tx, tenantId, userId);
         if (user?.status !== 'active') throw new SignInRefused('user_inactive');
         username = user.username;
-        const changed = await refreshFederatedProfile(tx, tenantId, user, { ...profile, at });
+        const changed = await users.refreshFederatedProfile(tx, tenantId, user, { ...profile, at });
         if (changed) {
-          await audit.record(tx, ctx, {
-            tenantId,
-            orgId: tenantId,
-            action: 'user.update',
-            target: { type: 'user', id: userId },
-            before: changed.before,
-            after: { ...changed.after, cause },
-          });
+          await audited(tx, ctx, 'user.update', target, changed.before, { ...changed.after, cause });
         }
-        await identities.touch(tenantId, providerId, profile.subject, at);
+        await identities.touchInTx(tx, tenantId, providerId, profile.subject, at);
       } else {
         const preferredUsername = profile.username || profile.subject;
-        const user = await insertFederatedUser(tx, tenantId, {
+        const user = await users.insertFederated(tx, tenantId, {
           id: userId,
           preferredUsername,
           ...profile,
           at,
         });
         username = user.username;
-        await identities.link(tenantId, { providerId, subject: profile.subject, userId, at });
-        const target = { type: 'user', id: userId };
+        await identities.linkInTx(tx, tenantId, { providerId, subject: profile.subject, userId, at });
         const after = { username, email: user.email, name: user.name, local: false, cause };
-        await audit.record(tx, ctx, { tenantId, orgId: tenantId, action: 'user.create', target, after });
-        await audit.record(tx, ctx, {
-          tenantId,
-          orgId: tenantId,
-          action: 'federated_identity.link',
-          target,
-          after: { identityProvider: providerId, subject: profile.subject },
-        });
+        await audited(tx, ctx, 'user.create', target, null, after);
+        const link = { identityProvider: providerId, subject: profile.subject };
+        await audited(tx, ctx, 'federated_identity.link', target, null, link);
       }
       await reconcile(tx, ctx, tenantId, providerId, userId, wanted);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'session.sign_in',
-        outcome: 'success',
-        target: { type: 'user', id: userId },
-        after: { username, ip: meta.ip ?? '', method: 'federated', identityProvider: providerId },
-      });
+      const signedIn = { username, ip: meta.ip ?? '', method: 'federated', identityProvider: providerId };
+      await audited(tx, ctx, 'session.sign_in', target, null, signedIn);
       return 'done';
     });
   }
 
   /**
    * FED-3: the user behind (provider, subject) — found by that pair only, never by email — created
-   * on first sign-in, refreshed later, with FED-4 reconciliation, all in one authorizer change.
+   * on first sign-in, refreshed later, with FED-4 reconciliation, all in one tenant directory change.
    * Throws SignInRefused('user_inactive') for a disabled or deleted user.
    */
   async function signInFederated(
@@ -193,11 +164,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
     meta: SignInMeta = {},
   ): Promise<string> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await createFederatedIdentityRepository(db).findUserId(
-        tenantId,
-        providerId,
-        profile.subject,
-      );
+      const existing = await identities.userIdOf(tenantId, providerId, profile.subject);
       const userId = existing ?? newId();
       const step = await accountStep(ctx, tenantId, providerId, profile, userId, !!existing, meta);
       if (step === 'done') {

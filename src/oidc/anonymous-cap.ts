@@ -1,17 +1,13 @@
 import { createHmac } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { type KoaContextWithOIDC, Provider } from 'oidc-provider';
-import { RateLimiterRes } from 'rate-limiter-flexible';
-import type { Clock } from '../platform/clock.ts';
-import type { Db } from '../platform/db/database.ts';
-import { createWindowLimiters } from '../platform/db/durable-limiter.ts';
-import { retryAfterSeconds } from '../platform/http/throttle.ts';
 import type { Logger } from '../platform/logger.ts';
 // Counted per address as every other throttle counts it: an IPv6 /64 is one address.
 import { throttleUnit } from '../platform/net/networks.ts';
-import type { RedisClients } from '../platform/redis.ts';
+import { type Limit, type Limiters, retryAfterSeconds } from '../platform/throttle/index.ts';
 import { errorPage, sendPage } from '../web/index.ts';
 import { CODE_VERIFICATION_PATH, OIDC_PREFIX } from './configuration.ts';
+import { clientAddress, refuseWithPage, requestIdOf, requestLog, routedPath } from './provider-throttle.ts';
 
 // REL-4: what requests may create in storage before anyone has signed in, per source address and
 // minute — one counter for all of it: sign-in interactions, anonymous sessions (the provider stores
@@ -20,7 +16,13 @@ import { CODE_VERIFICATION_PATH, OIDC_PREFIX } from './configuration.ts';
 // minutes (configuration.ts `ttl`, session-guard.ts, the federation flow store). Saving a session
 // someone signed in to is a sign-in, throttled as such, and is not counted here.
 
-const WINDOW_SECONDS = 60;
+/** Things created per address and minute: a window limiter's (Redis when configured, else SQL). */
+const anonymousCreations = (perMinute: number): Limit => ({
+  name: 'anonymous',
+  points: perMinute,
+  windowSeconds: 60,
+  store: 'window',
+});
 
 /** Where the provider may store something for an anonymous request; OAuth endpoints answer JSON. */
 const OAUTH_ENDPOINTS = new Set([`${OIDC_PREFIX}/device/auth`, `${OIDC_PREFIX}/request`]);
@@ -36,11 +38,7 @@ const SAVED_EVENTS = [
 ] as const;
 
 export interface AnonymousCapDeps {
-  db: Db;
-  clock: Clock;
-  redis: RedisClients | undefined;
-  /** `REDIS_KEY_PREFIX`. */
-  redisKeyPrefix: string;
+  limiters: Limiters;
   logger: Logger;
   /** `anonymous.perAddressPerMinute`. */
   perAddressPerMinute: number;
@@ -59,13 +57,7 @@ type Refusal = { retryAfter: number };
  * node; the counts are a window limiter's (Redis when configured, else SQL), shared by every node.
  */
 export function createAnonymousCap(deps: AnonymousCapDeps) {
-  const points = deps.perAddressPerMinute;
-  const limiter = createWindowLimiters({
-    db: deps.db,
-    clock: deps.clock,
-    redis: deps.redis,
-    redisKeyPrefix: deps.redisKeyPrefix,
-  })('anonymous', points, WINDOW_SECONDS);
+  const limiter = deps.limiters(anonymousCreations(deps.perAddressPerMinute));
   const keyOf = (ip: string) =>
     createHmac('sha256', deps.key)
       .update(`anonymous\n${throttleUnit(ip)}`)
@@ -73,23 +65,18 @@ export function createAnonymousCap(deps: AnonymousCapDeps) {
 
   /** Counts one creation by this address; the refusal when the address is over the cap. */
   async function take(key: string, log: Logger): Promise<Refusal | undefined> {
-    try {
-      await limiter.consume(key);
-      return undefined;
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const retryAfter = retryAfterSeconds(err);
-      // Once per address and window: a flood must not flood the log. No address either.
-      if (err.consumedPoints === points + 1)
-        log.warn({ retryAfterSeconds: retryAfter }, 'anonymous cap reached by an address');
-      return { retryAfter };
-    }
+    const count = await limiter.take(key);
+    if (count.within) return undefined;
+    const retryAfter = retryAfterSeconds(count.msBeforeNext);
+    // Once per address and window: a flood must not flood the log. No address either.
+    if (count.wentOver) log.warn({ retryAfterSeconds: retryAfter }, 'anonymous cap reached by an address');
+    return { retryAfter };
   }
 
   /** Settles the count taken before the request ran with the number of things it created (maybe 0). */
   async function settle(key: string, created: number, log: Logger): Promise<void> {
     try {
-      if (created === 0) await limiter.reward(key, 1);
+      if (created === 0) await limiter.giveBack(key);
       else if (created > 1) await limiter.penalty(key, created - 1);
     } catch (err) {
       // The answer is ready; a count left unsettled only errs for this window.
@@ -118,10 +105,8 @@ export function createAnonymousCap(deps: AnonymousCapDeps) {
     async provider(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
       const kind = ctx.method === 'OPTIONS' ? undefined : endpointKind(ctx.path);
       if (!kind) return next();
-      // The address as Express judged it (the request is Express's): every throttle's address.
-      const ip = (ctx.req as { ip?: string }).ip ?? ctx.ip;
-      const log = (ctx.req as { log?: Logger }).log ?? deps.logger;
-      const key = keyOf(ip);
+      const log = requestLog(ctx, deps.logger);
+      const key = keyOf(clientAddress(ctx));
       const refused = await take(key, log);
       if (refused) return kind === 'oauth' ? refuseOAuth(ctx, refused) : refuseBrowser(ctx, refused);
       const tally = { saved: 0 };
@@ -154,7 +139,7 @@ export type AnonymousCap = ReturnType<typeof createAnonymousCap>;
  * ignores ASCII case and one trailing slash: so does this, or `/oidc/Auth/` would pass uncounted.
  */
 function endpointKind(path: string): 'oauth' | 'browser' | undefined {
-  const p = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase();
+  const p = routedPath(path);
   if (OAUTH_ENDPOINTS.has(p)) return 'oauth';
   return BROWSER_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`))
     ? 'browser'
@@ -172,11 +157,7 @@ function tooManyPage(refusal: Refusal, requestId: string | undefined) {
 }
 
 function refuseBrowser(ctx: KoaContextWithOIDC, refusal: Refusal): void {
-  const page = tooManyPage(refusal, (ctx.req as { id?: string }).id);
-  ctx.status = 429;
-  ctx.set(page.headers);
-  ctx.set('Retry-After', String(refusal.retryAfter));
-  ctx.body = page.html;
+  refuseWithPage(ctx, tooManyPage(refusal, requestIdOf(ctx)), refusal.retryAfter);
 }
 
 function refuseOAuth(ctx: KoaContextWithOIDC, refusal: Refusal): void {

@@ -1,5 +1,6 @@
 import { type Adapter, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TenantDirectory } from '../modules/roles/index.ts';
+import { SESSION_LIFETIME_MINUTES } from '../modules/sessions/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import { createFindAccount } from './account.ts';
 import { orgClaims } from './claims.ts';
@@ -17,7 +18,8 @@ export const OIDC_PREFIX = '/oidc';
 export const CODE_VERIFICATION_PATH = `${OIDC_PREFIX}/device`;
 
 const MINUTE = 60;
-const DAY = 24 * 60 * MINUTE;
+/** Grants and their refresh tokens are bound to a session: none is of use past the longest one (SESS-3). */
+const LONGEST_SESSION = SESSION_LIFETIME_MINUTES.max * MINUTE;
 
 export interface ConfigurationDeps {
   issuer: string;
@@ -164,8 +166,8 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
       DeviceCode: 10 * MINUTE,
       IdToken: 60 * MINUTE,
       Interaction: 10 * MINUTE,
-      Grant: 30 * DAY,
-      RefreshToken: 30 * DAY,
+      Grant: LONGEST_SESSION,
+      RefreshToken: LONGEST_SESSION,
       // The session registry is the judge of idle and absolute timeouts; this is only storage life.
       Session: (_ctx, session) => deps.sessionTtl(session),
     },

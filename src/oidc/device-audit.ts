@@ -3,6 +3,7 @@ import type { AuditService } from '../modules/audit/index.ts';
 import type { UserService } from '../modules/users/index.ts';
 import type { RequestContext } from '../platform/context.ts';
 import { deviceRequestOf } from './device-request.ts';
+import { requestIdOf } from './provider-throttle.ts';
 import type { TenantResolver } from './tenancy.ts';
 
 export interface DeviceAuditDeps {
@@ -52,7 +53,7 @@ export function createDeviceAudit(deps: DeviceAuditDeps) {
   };
 
   async function actorContext(ctx: KoaContextWithOIDC, tenantId: string): Promise<RequestContext> {
-    const requestId = (ctx.req as { id?: string }).id ?? '';
+    const requestId = requestIdOf(ctx) ?? '';
     const accountId = ctx.oidc.session?.accountId;
     // A session of another org's user in the same browser is not this org's business.
     if (accountId && (await deps.users.tenantOf(accountId)) === tenantId) {

@@ -8,10 +8,11 @@ import {
   deviceCodePage,
   deviceConfirmPage,
   deviceDonePage,
-  type Page,
 } from '../web/index.ts';
 import type { DeviceAudit } from './device-audit.ts';
 import { deviceRequestInfo, deviceRequestOf } from './device-request.ts';
+import { requestLog } from './provider-throttle.ts';
+import { sendPage } from './send-page.ts';
 import type { TenantResolver } from './tenancy.ts';
 
 type DeviceFlow = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
@@ -19,12 +20,6 @@ export type DevicePages = Pick<
   DeviceFlow,
   'deviceInfo' | 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'
 >;
-
-function send(ctx: KoaContextWithOIDC, page: Page, status?: number): void {
-  if (status !== undefined) ctx.status = status;
-  ctx.set(page.headers);
-  ctx.body = page.html;
-}
 
 /**
  * The provider's form, rebuilt with Canopy's markup: its action and the xsrf secret it has just put
@@ -75,17 +70,19 @@ export function devicePages(deps: {
       if (err?.name === 'AbortedError') {
         // The code is refused already; a missing entry must not tell the person otherwise.
         await deps.recordDecision(ctx, 'denied').catch((auditErr: Error) => {
-          const log = (ctx.req as { log?: Logger }).log ?? deps.logger;
-          log.error({ err: auditErr.message }, 'device flow: could not audit a refused device code');
+          requestLog(ctx, deps.logger).error(
+            { err: auditErr.message },
+            'device flow: could not audit a refused device code',
+          );
         });
-        send(ctx, deviceDonePage({ outcome: 'cancelled', appName: await appName(ctx) }), 200);
+        sendPage(ctx, deviceDonePage({ outcome: 'cancelled', appName: await appName(ctx) }), 200);
         return;
       }
       const problem = err ? (PROBLEMS[err.name] ?? 'failed') : undefined;
       const userCode = (err as { userCode?: unknown } | undefined)?.userCode;
       // A code that cannot be used is the person's mistake (400); other failures keep their status.
       const status = err && PROBLEMS[err.name] ? 400 : out ? ctx.status : 200;
-      send(
+      sendPage(
         ctx,
         deviceCodePage({
           form: providerForm(ctx),
@@ -103,7 +100,7 @@ export function devicePages(deps: {
       const tenantId = await deps.tenantFor(client as unknown as { clientId: string }, code?.params);
       const orgName = tenantId ? (await deps.directory.forTenant(tenantId)).root.name : undefined;
       const { requestedAt, origin } = deviceRequestOf(code);
-      send(
+      sendPage(
         ctx,
         deviceConfirmPage({
           form: providerForm(ctx),
@@ -119,7 +116,7 @@ export function devicePages(deps: {
 
     async successSource(ctx) {
       await deps.recordDecision(ctx, 'approved');
-      send(ctx, deviceDonePage({ outcome: 'signed_in', appName: await appName(ctx) }));
+      sendPage(ctx, deviceDonePage({ outcome: 'signed_in', appName: await appName(ctx) }));
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   redisDevicePollStore,
   sqlDevicePollStore,
 } from './device-poll-store.ts';
+import { requestLog } from './provider-throttle.ts';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -68,8 +69,10 @@ export function createDevicePolling(deps: DevicePollingDeps) {
       verdict = await store.poll(key, deps.clock.now().getTime());
     } catch (err) {
       // Pacing is a courtesy to the server, not a protection: without its store, answer as pending.
-      const log = (ctx.req as { log?: Logger }).log ?? deps.logger;
-      log.warn({ err: (err as Error).message }, 'device flow: could not judge the polling interval');
+      requestLog(ctx, deps.logger).warn(
+        { err: (err as Error).message },
+        'device flow: could not judge the polling interval',
+      );
       return;
     }
     if (!verdict.tooEarly) return;

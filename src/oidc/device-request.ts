@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../platform/clock.ts';
 import { coarseOrigin } from '../platform/net/networks.ts';
+import { clientAddress } from './provider-throttle.ts';
 
 /**
  * What the person confirming a device code is shown about the request that made it, kept on the
@@ -12,7 +13,7 @@ import { coarseOrigin } from '../platform/net/networks.ts';
 export type DeviceRequest = {
   /** Epoch milliseconds, by Canopy's clock. */
   requestedAt?: number;
-  /** The requester's network (device-origin.ts), e.g. `203.0.113.x`. */
+  /** The requester's network (`coarseOrigin`, platform/net/networks.ts), e.g. `203.0.113.x`. */
   origin?: string;
 };
 
@@ -22,8 +23,7 @@ export type DeviceRequest = {
  */
 export function deviceRequestInfo(clock: Clock) {
   return (ctx: KoaContextWithOIDC): DeviceRequest => {
-    const ip = (ctx.req as { ip?: string }).ip ?? ctx.ip;
-    const origin = coarseOrigin(ip);
+    const origin = coarseOrigin(clientAddress(ctx));
     return { requestedAt: clock.now().getTime(), ...(origin ? { origin } : {}) };
   };
 }

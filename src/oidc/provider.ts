@@ -16,6 +16,7 @@ import type { Db } from '../platform/db/database.ts';
 import { isDependencyUnavailable } from '../platform/errors/unavailable.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { SignalBus } from '../platform/signals.ts';
+import type { Limiters } from '../platform/throttle/index.ts';
 import { createAdapterFactory } from './adapters/adapter-factory.ts';
 import type { AnonymousCap } from './anonymous-cap.ts';
 import { createBearerResolver } from './bearer.ts';
@@ -61,9 +62,14 @@ export interface OidcDeps {
   audit: Pick<AuditService, 'recordNow'>;
   /** REL-4: per-address cap on what anonymous requests store (interactions, device codes…). */
   anonymousCap: Pick<AnonymousCap, 'provider' | 'watch'>;
+  /** The node's throttle mechanism (the container's), for the code entry limit. */
+  limiters: Limiters;
 }
 
-/** How often the published keys are compared with the database's (expired rows: housekeeping-tasks.ts). */
+/**
+ * How often the published keys are compared with the database's (expired rows are removed by
+ * src/container/housekeeping-tasks.ts).
+ */
 const KEY_CHECK_EVERY_MS = 10 * 60_000;
 /** Retries of a failed provider rebuild before the periodic key check takes over (1 + 2 + … + 32 s). */
 const REBUILD_RETRIES = 6;
@@ -95,8 +101,7 @@ export async function createOidc(deps: OidcDeps) {
   const recordDecision = createDeviceAudit({ tenantFor, users: deps.users, audit: deps.audit });
   const throttleCodeEntry = createDeviceThrottle({
     path: CODE_VERIFICATION_PATH,
-    redis: deps.redis,
-    prefix: deps.redisKeyPrefix,
+    limiters: deps.limiters,
     logger: deps.logger,
   });
   // Concurrent refresh: a second use of a refresh token within its app's reuse interval.
@@ -174,6 +179,13 @@ export async function createOidc(deps: OidcDeps) {
   let keyCheck: NodeJS.Timeout | undefined;
   let builds = 0;
   let closed = false;
+  /** Rebuilds and key checks under way: closing waits for them, so none outlives the database. */
+  const running = new Set<Promise<void>>();
+  function track(work: Promise<void>): void {
+    if (closed) return;
+    const settled = work.finally(() => running.delete(settled));
+    running.add(settled);
+  }
 
   async function publishedKids(): Promise<string> {
     return (await deps.signingKeys.providerJwks()).keys.map((k) => (k as { kid?: string }).kid).join(' ');
@@ -196,7 +208,7 @@ export async function createOidc(deps: OidcDeps) {
     } catch (err) {
       deps.logger.error({ err: (err as Error).message, reason, attempt }, 'could not rebuild the provider');
       if (closed || mine !== builds || attempt >= REBUILD_RETRIES) return;
-      setTimeout(() => void rebuild(reason, attempt + 1), 1000 * 2 ** attempt).unref();
+      setTimeout(() => track(rebuild(reason, attempt + 1)), 1000 * 2 ** attempt).unref();
     }
   }
 
@@ -214,20 +226,21 @@ export async function createOidc(deps: OidcDeps) {
     async start(): Promise<void> {
       await clients.start();
       await deps.signals.subscribe(KEYS_CHANGED, () => {
-        void rebuild('signing keys changed');
+        track(rebuild('signing keys changed'));
       });
       // A change signalled while this node was not listening is caught on resync and by the key check.
       deps.signals.onResync(() => {
-        void rebuild('resync');
+        track(rebuild('resync'));
       });
       keyCheck = setInterval(() => {
-        void checkKeys();
+        track(checkKeys());
       }, KEY_CHECK_EVERY_MS);
       keyCheck.unref();
     },
-    close(): void {
+    async close(): Promise<void> {
       closed = true;
       if (keyCheck) clearInterval(keyCheck);
+      await Promise.allSettled(running);
     },
   };
 

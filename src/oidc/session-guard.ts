@@ -1,5 +1,5 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { SessionService } from '../modules/sessions/index.ts';
+import { SESSION_LIFETIME_MINUTES, type SessionService } from '../modules/sessions/index.ts';
 
 /**
  * When each session ends at the latest (its absolute deadline), by session uid: read by the
@@ -65,7 +65,7 @@ export function guardSessions(
  */
 const ANONYMOUS_SESSION = 10 * 60;
 /** The longest absolute lifetime a tenant may set (SESS-3): a signed-in session never outlives it. */
-const LONGEST_SESSION = 43_200 * 60;
+const LONGEST_SESSION = SESSION_LIFETIME_MINUTES.max * 60;
 
 /**
  * `ttl.Session`: a signed-in session is stored until its absolute deadline (the longest allowed one

@@ -4,8 +4,8 @@ import { consoleRoutes } from '../console/console.routes.ts';
 import type { OrganizationService, SignupResult } from '../modules/organizations/index.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { RequestContext } from '../platform/context.ts';
-import type { Throttle } from '../platform/http/throttle.ts';
 import type { Logger } from '../platform/logger.ts';
+import type { RequestThrottle } from '../platform/throttle/index.ts';
 import { STYLESHEET_PATH, serveStylesheet } from '../web/assets.ts';
 import { browserIdCookie } from '../web/browser-id.ts';
 import { createCsrf } from '../web/csrf.ts';
@@ -17,7 +17,7 @@ export interface PageDeps {
   config: Readonly<Config>;
   logger: Logger;
   signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
-  signupThrottle: Throttle;
+  signupThrottle: RequestThrottle;
   organizations: Pick<OrganizationService, 'masterByDomain'>;
   /** Key material for CSRF tokens (≥ 32 bytes, the same on every node); HKDF-derived again inside. */
   csrfKey: Buffer | readonly Buffer[];

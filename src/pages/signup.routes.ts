@@ -3,7 +3,7 @@ import type { SignupMode, SignupResult } from '../modules/organizations/index.ts
 import type { RequestContext } from '../platform/context.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { formBody } from '../platform/http/body-parsers.ts';
-import type { Throttle } from '../platform/http/throttle.ts';
+import type { RequestThrottle } from '../platform/throttle/index.ts';
 import { type BrowserIdCookie, ensureBrowserId, readBrowserId } from '../web/browser-id.ts';
 import { CSRF_FIELD, type Csrf } from '../web/csrf.ts';
 import { sendPage } from '../web/page.ts';
@@ -21,7 +21,7 @@ export interface SignupRouteDeps {
   publicUrl: string;
   signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
   /** Per source address; over the limit the error page answers 429. */
-  throttle: Throttle;
+  throttle: RequestThrottle;
   csrf: Csrf;
   browserCookie: BrowserIdCookie;
   /** SIGNUP_MODE (SEC-9): when closed, both methods answer a page saying so, and nothing is counted. */

@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type Logger = pino.Logger;
 
@@ -20,6 +22,21 @@ const REDACT = [
   'req.headers.cookie',
 ];
 
+/**
+ * Without a destination, log lines go to stdout: JSON for machines (a pipe, a file, a log
+ * collector, the test runner), coloured lines when a person watches a terminal. Pretty-printing
+ * reads pino's JSON after redaction, so both show exactly the same fields.
+ */
+function defaultDestination(): pino.DestinationStream | undefined {
+  const atTerminal = process.stdout.isTTY === true && process.env.NODE_TEST_CONTEXT === undefined;
+  if (!atTerminal) return undefined;
+  // Loaded only here: servers and tests writing JSON never pay for it. `require` is named, not
+  // called on createRequire's result, so that dependency-cruiser sees the import (boundaries.test.ts).
+  const require = createRequire(import.meta.url);
+  const pretty = require('pino-pretty') as typeof PinoPretty;
+  return pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'service' });
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -29,6 +46,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: REDACT, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination,
+    destination ?? defaultDestination(),
   );
 }

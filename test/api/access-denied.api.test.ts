@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import request from 'supertest';
 import { REFUSAL_WINDOW_MS } from '../../src/api/refusals.ts';
 import { createApp } from '../../src/app.ts';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
-import { ApiClient, appToken, expectError, userToken } from '../helpers/api.ts';
-import { addBusinessGroup, addUser, addUserWith, signUpTenant, type Tenant } from '../helpers/factories.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { appToken, expectError, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { addBusinessGroup, addUser, addUserWith } from '../helpers/factories.ts';
 
 // SEC-12: a refused administrative action is audited (`access.denied`) in the caller's tenant, with
 // what was missing and where, readable by the tenant's auditors; anonymous 401s are not.
@@ -25,19 +25,10 @@ type Entry = {
   requestId: string | null;
 };
 
-describe('admin API: refused actions are audited (SEC-12)', () => {
-  let env: TestEnv;
-  let api: ApiClient;
-  let t: Tenant;
-  let auditor: string;
-  before(async () => {
-    env = await createTestEnv();
-    api = ApiClient.for(env.container);
-    t = await signUpTenant(env.container);
-    auditor = await userToken(env.container, (await addUserWith(env.container, t, ['audit.view'])).id);
-  });
-  after(() => env.close());
+const { container: c, clock, api, t } = await apiSuite();
+const auditor = await userToken(c, (await addUserWith(c, t, ['audit.view'])).id);
 
+describe('admin API: refused actions are audited (SEC-12)', () => {
   /** The tenant's `access.denied` entries, newest first, as an auditor reads them over the API. */
   async function denials(orgId = t.tenantId, token = auditor): Promise<Entry[]> {
     const res = await api.call('get', `/organizations/${orgId}/audit-log?action=access.denied&limit=200`, {
@@ -46,10 +37,9 @@ describe('admin API: refused actions are audited (SEC-12)', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body.entries;
   }
-  const rowCount = async () => Number((await env.container.database.knex('audit_log').count('* as n'))[0]!.n);
+  const rowCount = async () => Number((await c.database.knex('audit_log').count('* as n'))[0]!.n);
 
   test('SEC-12 a user without the permission is refused (403) and the refusal is audited with what was missing', async () => {
-    const c = env.container;
     const nobody = await addUser(c, t.tenantId);
     const target = await addUser(c, t.tenantId);
     const token = await userToken(c, nobody.id);
@@ -98,7 +88,6 @@ describe('admin API: refused actions are audited (SEC-12)', () => {
   });
 
   test('SEC-12 a refused escalation names the missing permissions; a refusal on a business group shows in its log', async () => {
-    const c = env.container;
     const group = await addBusinessGroup(c, t, t.tenantId);
     const assigner = await addUserWith(c, t, ['roles.assign']);
     const other = await addUser(c, t.tenantId);
@@ -133,7 +122,6 @@ describe('admin API: refused actions are audited (SEC-12)', () => {
   });
 
   test('SEC-12 a service app refused for want of a permission is audited as the app', async () => {
-    const c = env.container;
     const { app } = await c.apps.create(t.owner, t.tenantId, {
       name: `Provisioner ${randomUUID()}`,
       kind: 'service',
@@ -169,7 +157,6 @@ describe('admin API: refused actions are audited (SEC-12)', () => {
   });
 
   test('SEC-12 when the audit log cannot take the entry, the answer is still the 403, never a 500', async () => {
-    const c = env.container;
     const knex = c.database.knex;
     const token = await userToken(c, (await addUser(c, t.tenantId)).id);
     await knex.raw(`create function refuse_access_denied() returns trigger language plpgsql as $$
@@ -187,7 +174,6 @@ describe('admin API: refused actions are audited (SEC-12)', () => {
   });
 
   test('SEC-12 a refusal on a URL written in other letter cases is audited under the route as declared', async () => {
-    const c = env.container;
     const nobody = await addUser(c, t.tenantId);
     const target = await addUser(c, t.tenantId);
     const token = await userToken(c, nobody.id);
@@ -204,7 +190,6 @@ describe('admin API: refused actions are audited (SEC-12)', () => {
   });
 
   test('SEC-12 refusals are coalesced: a burst is one entry, the next one a minute later counts those left out', async () => {
-    const c = env.container;
     const flooder = await addUser(c, t.tenantId);
     const other = await addUser(c, t.tenantId);
     const token = await userToken(c, flooder.id);
@@ -220,7 +205,7 @@ describe('admin API: refused actions are audited (SEC-12)', () => {
     assert.equal(await rowCount(), before + 3);
 
     // A minute later (by the service's clock) the next refusal is recorded, with the count.
-    env.clock.advance(REFUSAL_WINDOW_MS);
+    clock.advance(REFUSAL_WINDOW_MS);
     await refused();
     await refused(); // a new window starts with the entry just written
     assert.equal(await rowCount(), before + 4);

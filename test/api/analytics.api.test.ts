@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/index.ts';
-import { ApiClient, userToken } from '../helpers/api.ts';
+import { userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
 import { TestBrowser } from '../helpers/browser.ts';
-import { addBusinessGroup, addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
-import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
+import { addBusinessGroup, addUser, signUpTenant } from '../helpers/factories.ts';
+import { startOidcServer } from '../helpers/oidc-server.ts';
 import { authorizationRequest, codeFlow, registerApp, submitLogin, visit } from '../helpers/sso-flow.ts';
 import { introspect, registerServiceApp, relyingParty } from '../helpers/sso-session.ts';
 
@@ -36,71 +37,68 @@ const counts = (s: number, f: number, tk: number, i: number) => ({
 const key = (r: Pick<Row, 'day' | 'organizationId' | 'environmentId' | 'clientId'>) =>
   `${r.day} ${r.organizationId} ${r.environmentId ?? '-'} ${r.clientId ?? '-'}`;
 
-describe('admin API: analytics (ANL-1)', () => {
-  let s: OidcTestServer;
-  let api: ApiClient;
-  let t: Tenant;
-  let owner: string;
+const s = await apiSuite({ start: () => startOidcServer() });
+const { api, t } = s;
+const ids = await twoDaysOfTraffic();
+const owner = await userToken(s.container, t.user.id); // after the clock moved: a token of today
+
+/** The traffic counted: sign-ins, tokens and introspections over two days; the ids of what it involved. */
+async function twoDaysOfTraffic(): Promise<Record<string, string>> {
+  const c = s.container;
   const ids: Record<string, string> = {};
-  before(async () => {
-    s = await startOidcServer();
-    const c = s.container;
-    api = ApiClient.for(c);
-    t = await signUpTenant(c);
-    const group = await addBusinessGroup(c, t, t.tenantId);
-    const child = await addBusinessGroup(c, t, group.id);
-    const sibling = await addBusinessGroup(c, t, t.tenantId);
-    const env = await c.environments.create(t.owner, t.tenantId, group.id, {
-      name: 'Prod',
-      type: 'production',
-    });
-    Object.assign(ids, { group: group.id, child: child.id, sibling: sibling.id, env: env.id });
-    const credentials = async (orgId: string, environmentId: string | null) => {
-      const creds = await c.credentials.read(t.owner, t.tenantId, { orgId, environmentId });
-      return relyingParty(s.issuer, creds.clientId, creds.clientSecret);
-    };
-    const token = async (rp: client.Configuration) => (await client.clientCredentialsGrant(rp)).access_token;
-
-    // Day 1 (2026-01-01). A web app: two sign-ins through the pages (each redeems a code) and one refused.
-    const web = await registerApp(s, t);
-    ids.web = web.app.clientId;
-    await codeFlow(s, web);
-    await codeFlow(s, web);
-    const browser = new TestBrowser();
-    const page = await visit(browser, s, (await authorizationRequest(web)).url);
-    assert.equal((await submitLogin(browser, s, page, { password: 'not the password' })).status, 401);
-    // Environment credentials of the group: three tokens, each introspected by the credentials themselves once.
-    const envCreds = await credentials(group.id, env.id);
-    const envTokens = [await token(envCreds), await token(envCreds), await token(envCreds)];
-    for (const issued of envTokens.slice(0, 2))
-      assert.equal((await introspect(envCreds, issued)).active, true);
-    // Org-level credentials of the child and of the sibling: one token each.
-    await token(await credentials(child.id, null));
-    await token(await credentials(sibling.id, null));
-    // A service app of the master: one token, and it introspects a token of the group's environment.
-    const service = await registerServiceApp(c, t.owner, t.tenantId, s.issuer, [
-      { organizationId: t.tenantId, permissions: ['analytics.view'] },
-    ]);
-    ids.service = service.app.clientId;
-    await token(service.rp);
-    assert.equal((await introspect(service.rp, envTokens[2]!)).active, true);
-    // Another organization introspecting our token: counted for its own credentials, never for us.
-    const other = await signUpTenant(c);
-    ids.other = other.tenantId;
-    const theirs = await c.credentials.read(other.owner, other.tenantId, {
-      orgId: other.tenantId,
-      environmentId: null,
-    });
-    const outsider = await relyingParty(s.issuer, theirs.clientId, theirs.clientSecret);
-    assert.equal((await introspect(outsider, envTokens[0]!)).active, false);
-    // Day 2: one more environment token.
-    s.clock.advance(DAY);
-    await token(envCreds);
-    await c.usage.flush();
-    owner = await userToken(c, t.user.id); // after the clock moved: a token of today
+  const group = await addBusinessGroup(c, t, t.tenantId);
+  const child = await addBusinessGroup(c, t, group.id);
+  const sibling = await addBusinessGroup(c, t, t.tenantId);
+  const env = await c.environments.create(t.owner, t.tenantId, group.id, {
+    name: 'Prod',
+    type: 'production',
   });
-  after(() => s.close());
+  Object.assign(ids, { group: group.id, child: child.id, sibling: sibling.id, env: env.id });
+  const credentials = async (orgId: string, environmentId: string | null) => {
+    const creds = await c.credentials.read(t.owner, t.tenantId, { orgId, environmentId });
+    return relyingParty(s.issuer, creds.clientId, creds.clientSecret);
+  };
+  const token = async (rp: client.Configuration) => (await client.clientCredentialsGrant(rp)).access_token;
 
+  // Day 1 (2026-01-01). A web app: two sign-ins through the pages (each redeems a code) and one refused.
+  const web = await registerApp(s, t);
+  ids.web = web.app.clientId;
+  await codeFlow(s, web);
+  await codeFlow(s, web);
+  const browser = new TestBrowser();
+  const page = await visit(browser, s, (await authorizationRequest(web)).url);
+  assert.equal((await submitLogin(browser, s, page, { password: 'not the password' })).status, 401);
+  // Environment credentials of the group: three tokens, each introspected by the credentials themselves once.
+  const envCreds = await credentials(group.id, env.id);
+  const envTokens = [await token(envCreds), await token(envCreds), await token(envCreds)];
+  for (const issued of envTokens.slice(0, 2)) assert.equal((await introspect(envCreds, issued)).active, true);
+  // Org-level credentials of the child and of the sibling: one token each.
+  await token(await credentials(child.id, null));
+  await token(await credentials(sibling.id, null));
+  // A service app of the master: one token, and it introspects a token of the group's environment.
+  const service = await registerServiceApp(c, t.owner, t.tenantId, s.issuer, [
+    { organizationId: t.tenantId, permissions: ['analytics.view'] },
+  ]);
+  ids.service = service.app.clientId;
+  await token(service.rp);
+  assert.equal((await introspect(service.rp, envTokens[2]!)).active, true);
+  // Another organization introspecting our token: counted for its own credentials, never for us.
+  const other = await signUpTenant(c);
+  ids.other = other.tenantId;
+  const theirs = await c.credentials.read(other.owner, other.tenantId, {
+    orgId: other.tenantId,
+    environmentId: null,
+  });
+  const outsider = await relyingParty(s.issuer, theirs.clientId, theirs.clientSecret);
+  assert.equal((await introspect(outsider, envTokens[0]!)).active, false);
+  // Day 2: one more environment token.
+  s.clock.advance(DAY);
+  await token(envCreds);
+  await c.usage.flush();
+  return ids;
+}
+
+describe('admin API: analytics (ANL-1)', () => {
   const usage = (token: string, orgId: string, query = '?from=2026-01-01&to=2026-01-02') =>
     api.call('get', `/organizations/${orgId}/analytics${query}`, { token });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/index.ts';
-import { ApiClient, appToken, userToken } from '../helpers/api.ts';
-import { addUser, addUserWith, operator, signUpTenant, type Tenant } from '../helpers/factories.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { type ApiClient, appToken, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { addUser, addUserWith, operator, signUpTenant } from '../helpers/factories.ts';
 
 const HOUR = 3_600_000;
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!;
@@ -14,19 +14,11 @@ const web = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('admin API: connected apps', () => {
-  let env: TestEnv;
-  let api: ApiClient;
-  let t: Tenant;
-  let token: string;
-  before(async () => {
-    env = await createTestEnv();
-    api = ApiClient.for(env.container);
-    t = await signUpTenant(env.container);
-    token = await userToken(env.container, t.user.id);
-  });
-  after(() => env.close());
+const { container: c, clock, api, t, token: foundersToken } = await apiSuite();
+/** The founder's token, renewed where a test moves the clock past its life. */
+let token = foundersToken;
 
+describe('admin API: connected apps', () => {
   const fieldsOf = (body: { details?: { fields?: Array<{ field: string }> } }) =>
     (body.details?.fields ?? []).map((f) => f.field);
 
@@ -37,7 +29,6 @@ describe('admin API: connected apps', () => {
   }
 
   test('APP-1 an app is registered, listed, read, changed and removed; its secret is shown once', async () => {
-    const c = env.container;
     const { app, clientSecret } = await register(
       web('Portal', { redirectUris: ['https://portal.example.com/cb', 'http://localhost:3000/cb'] }),
     );
@@ -101,7 +92,6 @@ describe('admin API: connected apps', () => {
   });
 
   test('APP-1 a secret rotation shows the new secret once; the old one works only for the grace asked for', async () => {
-    const c = env.container;
     const { app, clientSecret: first } = await register(web('Rotating'));
     const path = `/apps/${app.id}/secret`;
 
@@ -113,7 +103,7 @@ describe('admin API: connected apps', () => {
     assert.equal(Date.parse(graced.body.app.previousSecretExpiresAt), c.clock.now().getTime() + HOUR);
     assert.equal(await c.apps.verifySecret(app.clientId, second), true);
     assert.equal(await c.apps.verifySecret(app.clientId, first!), true, 'inside the grace');
-    env.clock.advance(HOUR + 1000);
+    clock.advance(HOUR + 1000);
     assert.equal(await c.apps.verifySecret(app.clientId, first!), false, 'not after it');
     token = await userToken(c, t.user.id); // the earlier one has expired meanwhile
 
@@ -151,7 +141,6 @@ describe('admin API: connected apps', () => {
   });
 
   test('SEC-1 first-party is the operator’s: the API refuses firstParty: true from a narrow administrator and from the owner, and writes nothing', async () => {
-    const c = env.container;
     // The finding: a holder of apps.manage alone registers an app that would skip consent.
     const narrow = await addUserWith(c, t, ['apps.manage']);
     const narrowToken = await userToken(c, narrow.id);
@@ -210,7 +199,6 @@ describe('admin API: connected apps', () => {
   });
 
   test('SEC-1 SEC-3 nobody but the operator points a first-party app somewhere new: adding or replacing a redirect URI is refused, removing one is not', async () => {
-    const c = env.container;
     const narrow = await addUserWith(c, t, ['apps.manage']);
     const narrowToken = await userToken(c, narrow.id);
     const own = 'https://intranet.example.com/cb';
@@ -244,7 +232,6 @@ describe('admin API: connected apps', () => {
   });
 
   test('APP-1 a user without apps.manage gets a 403 naming it; nothing changes', async () => {
-    const c = env.container;
     const { app } = await register(web('Guarded'));
     const viewer = await addUser(c, t.tenantId);
     await c.assignments.assign(t.owner, t.tenantId, {
@@ -272,7 +259,6 @@ describe('admin API: connected apps', () => {
   });
 
   test('APP-1 APP-2 apps of another tenant, and ids that are not UUIDs, are not found; nothing changes', async () => {
-    const c = env.container;
     const other = await signUpTenant(c);
     const { app: theirs } = await c.apps.create(other.owner, other.tenantId, web('Theirs'));
     const calls: Array<[Parameters<ApiClient['call']>[0], string, unknown]> = [
@@ -298,7 +284,6 @@ describe('admin API: connected apps', () => {
   });
 
   test('APP-1 ENV-1 a service app token creates an environment where granted, and cannot manage apps', async () => {
-    const c = env.container;
     const { app } = await c.apps.create(t.owner, t.tenantId, {
       name: 'Provisioner',
       kind: 'service',

@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
-import { ApiClient, appToken, userToken } from '../helpers/api.ts';
-import {
-  addBusinessGroup,
-  addUser,
-  operator,
-  signUpTenant,
-  type Tenant,
-  userCtx,
-} from '../helpers/factories.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { appToken, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { addBusinessGroup, addUser, operator, signUpTenant, userCtx } from '../helpers/factories.ts';
 
 // AUD-2 over the admin API: holders of audit.view on a node read the entries of that node and its
 // descendants, filtered by time, action and actor, page by page; nobody else reads anything.
@@ -20,57 +13,39 @@ const MINUTE = 60_000;
 
 type Entry = { id: string; organizationId: string | null; action: string; actor: { id: string | null } };
 
-describe('admin API: audit log (AUD-2)', () => {
-  let env: TestEnv;
-  let api: ApiClient;
-  let t: Tenant;
-  let owner: string;
-  let group: { id: string };
-  let child: { id: string };
-  let sibling: { id: string };
-  let auditor: string;
-  let deputyId: string;
-  let secret: string;
-  let middle: Date;
-  before(async () => {
-    env = await createTestEnv();
-    const c = env.container;
-    api = ApiClient.for(c);
-    t = await signUpTenant(c);
-    owner = await userToken(c, t.user.id);
-    group = await addBusinessGroup(c, t, t.tenantId);
-    child = await addBusinessGroup(c, t, group.id);
-    sibling = await addBusinessGroup(c, t, t.tenantId);
-    for (const orgId of [group.id, child.id, sibling.id]) {
-      env.clock.advance(MINUTE);
-      await c.environments.create(t.owner, t.tenantId, orgId, { name: 'Prod', type: 'production' });
-    }
-    middle = new Date(env.clock.now().getTime() + MINUTE / 2);
-    env.clock.advance(MINUTE);
-    // A deputy administering the group acts in the child; an auditor of the group reads.
-    const deputy = await addUser(c, t.tenantId);
-    deputyId = deputy.id;
-    await c.assignments.assign(t.owner, t.tenantId, {
-      userId: deputy.id,
-      roleId: ORGANIZATION_ADMINISTRATORS.id,
-      organizationId: group.id,
-    });
-    const asDeputy = userCtx(t.tenantId, deputy.id);
-    await c.organizations.setProperties(asDeputy, t.tenantId, child.id, { region: 'eu' });
-    secret = (await c.credentials.read(asDeputy, t.tenantId, { orgId: child.id, environmentId: null }))
-      .clientSecret;
-    const reader = await addUser(c, t.tenantId);
-    await c.assignments.assign(t.owner, t.tenantId, {
-      userId: reader.id,
-      roleId: auditViewer,
-      organizationId: group.id,
-    });
-    auditor = await userToken(c, reader.id);
-    // An installation-level entry (no tenant) naming the group's id must never show.
-    await c.audit.recordNow(operator(), { tenantId: null, orgId: group.id, action: 'signing_keys.rotate' });
-  });
-  after(() => env.close());
+const { container: c, clock, api, t, token: owner } = await apiSuite();
+const group = await addBusinessGroup(c, t, t.tenantId);
+const child = await addBusinessGroup(c, t, group.id);
+const sibling = await addBusinessGroup(c, t, t.tenantId);
+for (const orgId of [group.id, child.id, sibling.id]) {
+  clock.advance(MINUTE);
+  await c.environments.create(t.owner, t.tenantId, orgId, { name: 'Prod', type: 'production' });
+}
+const middle = new Date(clock.now().getTime() + MINUTE / 2);
+clock.advance(MINUTE);
+// A deputy administering the group acts in the child; an auditor of the group reads.
+const deputy = await addUser(c, t.tenantId);
+const deputyId = deputy.id;
+await c.assignments.assign(t.owner, t.tenantId, {
+  userId: deputy.id,
+  roleId: ORGANIZATION_ADMINISTRATORS.id,
+  organizationId: group.id,
+});
+const asDeputy = userCtx(t.tenantId, deputy.id);
+await c.organizations.setProperties(asDeputy, t.tenantId, child.id, { region: 'eu' });
+const secret = (await c.credentials.read(asDeputy, t.tenantId, { orgId: child.id, environmentId: null }))
+  .clientSecret;
+const reader = await addUser(c, t.tenantId);
+await c.assignments.assign(t.owner, t.tenantId, {
+  userId: reader.id,
+  roleId: auditViewer,
+  organizationId: group.id,
+});
+const auditor = await userToken(c, reader.id);
+// An installation-level entry (no tenant) naming the group's id must never show.
+await c.audit.recordNow(operator(), { tenantId: null, orgId: group.id, action: 'signing_keys.rotate' });
 
+describe('admin API: audit log (AUD-2)', () => {
   const log = async (token: string, orgId: string, query = '') => {
     const res = await api.call('get', `/organizations/${orgId}/audit-log${query}`, { token });
     return res;
@@ -82,7 +57,7 @@ describe('admin API: audit log (AUD-2)', () => {
     return res.body.entries as Entry[];
   };
   const stored = (orgIds?: string[]) => {
-    const q = env.container.database.knex('audit_log').where({ tenant_id: t.tenantId });
+    const q = c.database.knex('audit_log').where({ tenant_id: t.tenantId });
     if (orgIds) q.whereIn('org_id', orgIds);
     return q.orderBy('id', 'desc').pluck('id');
   };
@@ -179,10 +154,10 @@ describe('admin API: audit log (AUD-2)', () => {
 
   test('AUD-2 refused: no token (401), no audit.view (403), another organization (404, and nothing leaks)', async () => {
     assert.equal((await api.call('get', `/organizations/${t.tenantId}/audit-log`)).status, 401);
-    const nobody = await userToken(env.container, (await addUser(env.container, t.tenantId)).id);
+    const nobody = await userToken(c, (await addUser(c, t.tenantId)).id);
     assert.equal((await log(nobody, group.id)).status, 403);
-    const other = await signUpTenant(env.container);
-    const outsider = await userToken(env.container, other.user.id);
+    const other = await signUpTenant(c);
+    const outsider = await userToken(c, other.user.id);
     for (const orgId of [t.tenantId, group.id]) {
       const res = await log(outsider, orgId);
       assert.equal(res.status, 404);
@@ -194,12 +169,12 @@ describe('admin API: audit log (AUD-2)', () => {
   });
 
   test('AUD-2 a service app granted audit.view on the group reads the group’s log only', async () => {
-    const { app } = await env.container.apps.create(t.owner, t.tenantId, {
+    const { app } = await c.apps.create(t.owner, t.tenantId, {
       name: 'Log shipper',
       kind: 'service',
       grants: [{ organizationId: group.id, permissions: ['audit.view'] }],
     });
-    const token = await appToken(env.container, app.clientId, 'audit.view');
+    const token = await appToken(c, app.clientId, 'audit.view');
     assert.deepEqual(
       (await all(token, group.id)).map((e) => e.id),
       (await stored([group.id, child.id])).map(String),

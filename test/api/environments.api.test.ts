@@ -1,29 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
-import { ApiClient, appToken, userToken } from '../helpers/api.ts';
-import { addBusinessGroup, addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { type ApiClient, appToken, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { addBusinessGroup, addUser, signUpTenant } from '../helpers/factories.ts';
 
 const HOUR = 3_600_000;
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!;
 
-describe('admin API: environments and environment credentials', () => {
-  let env: TestEnv;
-  let api: ApiClient;
-  let t: Tenant;
-  let token: string;
-  before(async () => {
-    env = await createTestEnv();
-    api = ApiClient.for(env.container);
-    t = await signUpTenant(env.container);
-    token = await userToken(env.container, t.user.id);
-  });
-  after(() => env.close());
+const { container: c, clock, api, t, token: foundersToken } = await apiSuite();
+/** The founder's token, renewed where a test moves the clock past its life. */
+let token = foundersToken;
 
+describe('admin API: environments and environment credentials', () => {
   /** A new user of tenant `t` holding `roleId` on `orgId`, and their token. */
   async function tokenOfUserWith(roleId: string, orgId: string) {
-    const c = env.container;
     const user = await addUser(c, t.tenantId);
     await c.assignments.assign(t.owner, t.tenantId, { userId: user.id, roleId, organizationId: orgId });
     return { user, token: await userToken(c, user.id) };
@@ -142,7 +133,7 @@ describe('admin API: environments and environment credentials', () => {
   });
 
   test('ENV-1 a business group without the createEnvironments entitlement cannot have environments', async () => {
-    const bg = await env.container.businessGroups.create(t.owner, t.tenantId, t.tenantId, {
+    const bg = await c.businessGroups.create(t.owner, t.tenantId, t.tenantId, {
       name: 'No envs',
     });
     const res = await api.call('post', `/organizations/${bg.id}/environments`, {
@@ -154,7 +145,7 @@ describe('admin API: environments and environment credentials', () => {
   });
 
   test('ENV-1 CRED-2 ids of another tenant, and ids that are not UUIDs, are not found; nothing changes', async () => {
-    const other = await signUpTenant(env.container);
+    const other = await signUpTenant(c);
     const theirs = other.environments[0]!;
     const calls: Array<[Parameters<ApiClient['call']>[0], string, unknown]> = [
       ['get', `/organizations/${other.tenantId}/environments`, undefined],
@@ -170,7 +161,7 @@ describe('admin API: environments and environment credentials', () => {
       ['delete', '/environments/not-a-uuid', undefined],
       ['get', '/organizations/not-a-uuid/environments', undefined],
     ];
-    const before = await env.container.credentials.read(other.owner, other.tenantId, {
+    const before = await c.credentials.read(other.owner, other.tenantId, {
       orgId: other.tenantId,
       environmentId: theirs.id,
     });
@@ -178,9 +169,9 @@ describe('admin API: environments and environment credentials', () => {
       const res = await api.call(method, path, { token, body });
       assert.equal(res.status, 404, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    const still = await env.container.environments.list(other.owner, other.tenantId, other.tenantId);
+    const still = await c.environments.list(other.owner, other.tenantId, other.tenantId);
     assert.deepEqual(still.map((e) => e.name).sort(), ['Design', 'Sandbox']);
-    const creds = await env.container.credentials.read(other.owner, other.tenantId, {
+    const creds = await c.credentials.read(other.owner, other.tenantId, {
       orgId: other.tenantId,
       environmentId: theirs.id,
     });
@@ -188,7 +179,6 @@ describe('admin API: environments and environment credentials', () => {
   });
 
   test('CRED-2 CRED-4 a business-group admin reads their group environment secret, never the master one; every read is audited', async () => {
-    const c = env.container;
     const bg = await addBusinessGroup(c, t, t.tenantId);
     const bgEnv = await newEnvironment('BG Production', bg.id);
     const masterEnv = t.environments[0]!;
@@ -225,7 +215,6 @@ describe('admin API: environments and environment credentials', () => {
   });
 
   test('CRED-5 rotation keeps the previous secret for the grace period, then stops it', async () => {
-    const c = env.container;
     const qa = await newEnvironment('Rotation QA', t.tenantId, 'sandbox');
     const path = `/environments/${qa.id}/credentials`;
     const old = (await api.call('get', path, { token })).body.clientSecret as string;
@@ -237,9 +226,9 @@ describe('admin API: environments and environment credentials', () => {
     assert.equal(Date.parse(rotated.body.previousSecretExpiresAt), c.clock.now().getTime() + 2 * HOUR);
     assert.ok(await c.credentials.verifySecret(qa.clientId, rotated.body.clientSecret));
     assert.ok(await c.credentials.verifySecret(qa.clientId, old), 'the old secret works inside the grace');
-    env.clock.advance(2 * HOUR - 1000);
+    clock.advance(2 * HOUR - 1000);
     assert.ok(await c.credentials.verifySecret(qa.clientId, old));
-    env.clock.advance(2000);
+    clock.advance(2000);
     assert.equal(await c.credentials.verifySecret(qa.clientId, old), null, 'not after it');
     assert.ok(await c.credentials.verifySecret(qa.clientId, rotated.body.clientSecret));
     token = await userToken(c, t.user.id); // the earlier one has expired meanwhile
@@ -267,7 +256,6 @@ describe('admin API: environments and environment credentials', () => {
   });
 
   test('CRED-2 APP-1 a service app reads environment credentials on the nodes it was granted credentials.view', async () => {
-    const c = env.container;
     const { app } = await c.apps.create(t.owner, t.tenantId, {
       name: 'Deployer',
       kind: 'service',

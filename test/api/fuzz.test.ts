@@ -8,7 +8,8 @@ import type { AnyRoute } from '../../src/platform/http/route.ts';
 import { ApiClient } from '../helpers/api.ts';
 import { requestsFor, routeKey } from '../helpers/api-requests.ts';
 import { buildWorld, createApiTestEnv, targetsOf } from '../helpers/api-world.ts';
-import { refusalLedger, watchWrites } from '../helpers/db-snapshot.ts';
+import { writeWatcher } from '../helpers/api-writes.ts';
+import { refusalLedger } from '../helpers/db-snapshot.ts';
 import { type FuzzRequest, idPools, requestArb, sweepRequests } from '../helpers/fuzz-arbitraries.ts';
 
 // Issue 4 "Tests": a property-based fuzz of every route of `apiRoutes(c)` — random path parameters,
@@ -32,6 +33,8 @@ const pools = idPools(a, b, { a: world.targets, b: targetsOf(b) }, [a.users.owne
 // A fixed budget over however many routes there are; FUZZ_RUNS overrides the runs per route.
 const RUNS = Number(process.env.FUZZ_RUNS) || Math.max(10, Math.min(40, Math.floor(900 / routes.length)));
 const refusalEntry = refusalLedger(knex);
+// Requests only, one after another: each snapshot serves as the after of one and the before of the next.
+const writes = writeWatcher(knex);
 
 after(() => env.close());
 
@@ -46,7 +49,7 @@ describe('admin API fuzz (every route of apiRoutes, as the owner)', () => {
       const statuses = new Map<number, number>();
       await fc.assert(
         fc.asyncProperty(requestArb(route, world.targets, pools), async (req) => {
-          const { result: res, changed } = await watchWrites(knex, () =>
+          const { result: res, changed } = await writes.watch(() =>
             api.call(route.method, req.path, { token: world.ownerToken, body: req.body }),
           );
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -86,7 +89,7 @@ describe('admin API: bodies that are not JSON objects, or too large', () => {
     const [req] = requestsFor(route, world.targets);
     const doc = await docPromise;
     const documented = doc.paths[route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[route.method]?.responses;
-    const { result: res, changed } = await watchWrites(knex, () =>
+    const { result: res, changed } = await writes.watch(() =>
       request(app)
         [route.method](`/api/v1${req!.path}`)
         .set('authorization', `Bearer ${world.ownerToken}`)

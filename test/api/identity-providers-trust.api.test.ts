@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ALL_PERMISSIONS, type Permission } from '../../src/modules/roles/index.ts';
 import type { RequestContext } from '../../src/platform/context.ts';
-import { ApiClient, appToken, expectError, userToken } from '../helpers/api.ts';
-import { builtInRoleId, createApiTestEnv } from '../helpers/api-world.ts';
+import { appToken, expectError, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { builtInRoleId } from '../helpers/api-world.ts';
 import { addBusinessGroup, addUser, signUpTenant } from '../helpers/factories.ts';
 import { CERT_B, OIDC_SECRET, oidcProvider, samlProvider } from '../helpers/idp-fixtures.ts';
 import { oktaMetadata } from '../helpers/idp-metadata-fixtures.ts';
@@ -14,12 +15,8 @@ import { oktaMetadata } from '../helpers/idp-metadata-fixtures.ts';
 // Finding 2 of issue 10: an idp.manage holder re-pointed a provider mapped to Organization
 // Administrators at an upstream they controlled.
 
-const env = await createApiTestEnv();
-const c = env.container;
+const { container: c, api, t, token: owner } = await apiSuite({ unthrottled: true });
 const knex = c.database.knex;
-const api = ApiClient.for(c);
-const t = await signUpTenant(c);
-const owner = await userToken(c, t.user.id);
 const other = await signUpTenant(c);
 const otherOwner = await userToken(c, other.user.id);
 
@@ -107,8 +104,6 @@ async function assertRefused(
 }
 
 describe('identity providers: changing what a provider trusts (SEC-4)', () => {
-  after(() => env.close());
-
   test('SEC-4 the original attack: an idp.manage holder cannot re-point an OIDC provider mapped to Organization Administrators', async () => {
     const id = await createProvider(oidcProvider('Corporate SSO'));
     await mapAdmins(id);

@@ -1,21 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import request from 'supertest';
-import { createApp } from '../../src/app.ts';
-import { ApiClient, expectError, userToken } from '../helpers/api.ts';
-import { builtInRoleId, createApiTestEnv } from '../helpers/api-world.ts';
+import { expectError, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { builtInRoleId } from '../helpers/api-world.ts';
 import { addUser, signUpTenant } from '../helpers/factories.ts';
 import { OIDC_SECRET, oidcProvider, samlProvider } from '../helpers/idp-fixtures.ts';
 
 // FED-1, FED-4, FED-5, FED-6 through /api/v1 (every answer checked against the OpenAPI document),
 // and the public SP metadata page.
 
-const env = await createApiTestEnv();
-const c = env.container;
-const api = ApiClient.for(c);
-const app = createApp(c);
-const t = await signUpTenant(c);
-const owner = await userToken(c, t.user.id);
+const { container: c, app, api, t, token: owner } = await apiSuite({ unthrottled: true });
 const other = await signUpTenant(c);
 const otherOwner = await userToken(c, other.user.id);
 
@@ -40,8 +35,6 @@ function assertWellFormed(xml: string): void {
 }
 
 describe('identity providers API (FED-1, FED-4, FED-5, FED-6)', () => {
-  after(() => env.close());
-
   test('FED-1 CRED-6 create, read, list, patch: the client secret is write-only', async () => {
     const created = await api.call('post', '/identity-providers', {
       token: owner,

@@ -12,7 +12,8 @@ import {
   staleExamples,
 } from '../helpers/api-requests.ts';
 import { buildWorld, CALLERS, type Caller, createApiTestEnv } from '../helpers/api-world.ts';
-import { changes, refusalLedger, snapshot, watchWrites } from '../helpers/db-snapshot.ts';
+import { writeWatcher } from '../helpers/api-writes.ts';
+import { changes, refusalLedger, snapshot } from '../helpers/db-snapshot.ts';
 
 // ARCHITECTURE §7, issue 4 "Tests": every admin endpoint — every route `apiRoutes(c)` lists, now and
 // later — is called by (a) an administrator of another tenant, (b) an administrator of a sibling
@@ -69,6 +70,10 @@ const world = await buildWorld(c);
 const { a, b } = world;
 const routes = apiRoutes(c).filter((r) => !r.public);
 const refusalEntry = refusalLedger(c.database.knex);
+// Requests only, one after another: each snapshot serves as the after of one and the before of the next.
+const writes = writeWatcher(c.database.knex);
+/** The tokens used so far: minting one writes, so the next request takes a snapshot of its own. */
+const minted = new Set<string>();
 /** Who each caller is in the audit log (both app callers are one app, with different tokens). */
 const ACTOR_IDS: Record<Caller, string> = {
   'admin of another tenant': b.users.owner.id,
@@ -99,11 +104,14 @@ const describeRequest = (r: ResolvedRequest, caller: string) =>
 async function check(request: ResolvedRequest, caller: Caller): Promise<void> {
   const { route, key } = request;
   const token = await world.tokenOf(caller, unrelatedScope(route));
+  if (!minted.has(token)) {
+    minted.add(token); // a token minted just now was written to the database: not the request's doing
+    writes.forget();
+  }
   const sentIds = idsIn([request.path, request.body], a.ids);
   // Caller (a) on a route naming no object of tenant A acts in its own tenant, which it may change.
   const ownTenant = caller === 'admin of another tenant' && sentIds.length === 0;
-  const { result: res, changed } = await watchWrites(
-    c.database.knex,
+  const { result: res, changed } = await writes.watch(
     () => api.call(route.method, request.path, { token, body: request.body }),
     ownTenant ? [b.tenantId] : [],
   );
@@ -212,7 +220,7 @@ describe('admin API tenant-isolation matrix (every route of apiRoutes)', () => {
       }
       test('no token: 401, nothing written', async () => {
         for (const request of requestsFor(route, world.targets)) {
-          const { result: res, changed } = await watchWrites(c.database.knex, () =>
+          const { result: res, changed } = await writes.watch(() =>
             api.call(route.method, request.path, { body: request.body }),
           );
           const where = `${describeRequest(request, 'nobody')} -> ${res.status} ${JSON.stringify(res.body)}`;

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ApiClient, userToken } from '../helpers/api.ts';
-import { addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { describe, test } from 'node:test';
+import { userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { addUser } from '../helpers/factories.ts';
+
+const { container: c, api, t, token } = await apiSuite();
 
 describe('admin API: organizations', () => {
-  let env: TestEnv;
-  let api: ApiClient;
-  let t: Tenant;
-  let token: string;
-  before(async () => {
-    env = await createTestEnv();
-    api = ApiClient.for(env.container);
-    t = await signUpTenant(env.container);
-    token = await userToken(env.container, t.user.id);
-  });
-  after(() => env.close());
-
   test('ORG-2 ORG-11 the owner reads and changes the master org; bad input is a 400 naming the field', async () => {
     const read = await api.call('get', `/organizations/${t.tenantId}`, { token });
     assert.equal(read.status, 200);
@@ -66,13 +56,13 @@ describe('admin API: organizations', () => {
     assert.equal(me.body.user.id, t.user.id);
     assert.equal(me.body.organization.domain, t.organization.domain);
     assert.ok(me.body.hierarchy.length >= 1);
-    const nobody = await addUser(env.container, t.tenantId);
-    const theirs = await api.call('get', '/me', { token: await userToken(env.container, nobody.id) });
+    const nobody = await addUser(c, t.tenantId);
+    const theirs = await api.call('get', '/me', { token: await userToken(c, nobody.id) });
     assert.deepEqual(theirs.body.hierarchy, []);
     assert.equal(
       (
         await api.call('get', `/organizations/${t.tenantId}`, {
-          token: await userToken(env.container, nobody.id),
+          token: await userToken(c, nobody.id),
         })
       ).status,
       403,

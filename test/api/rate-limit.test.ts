@@ -1,36 +1,32 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Express } from 'express';
+import { after, describe, test } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../../src/app.ts';
-import { ApiClient, userToken } from '../helpers/api.ts';
+import { userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
 import { createApiTestEnv } from '../helpers/api-world.ts';
 import { watchWrites } from '../helpers/db-snapshot.ts';
-import { addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
+import { addUser, signUpTenant } from '../helpers/factories.ts';
 import type { TestEnv } from '../helpers/test-container.ts';
 
 // Issue 4 §8: rate limits on the admin API, per caller and per address (api.rateLimitPerMinute).
 
 const LIMIT = 5;
 
-describe('admin API rate limits', () => {
-  let env: TestEnv;
-  let app: Express;
-  let api: ApiClient;
-  let t: Tenant;
-  let owner: string;
-  let colleague: string;
-  before(async () => {
-    // Behind a proxy the address is the client's (X-Forwarded-For): distinct addresses in one test.
-    env = await createApiTestEnv({ api: { rateLimitPerMinute: LIMIT }, server: { trustProxy: true } });
-    app = createApp(env.container);
-    api = new ApiClient(app);
-    t = await signUpTenant(env.container);
-    owner = await userToken(env.container, t.user.id);
-    colleague = await userToken(env.container, (await addUser(env.container, t.tenantId)).id);
-  });
-  after(() => env.close());
+// Behind a proxy the address is the client's (X-Forwarded-For): distinct addresses in one test.
+const {
+  container: c,
+  app,
+  api,
+  t,
+  token: owner,
+} = await apiSuite({
+  unthrottled: true,
+  config: { api: { rateLimitPerMinute: LIMIT }, server: { trustProxy: true } },
+});
+const colleague = await userToken(c, (await addUser(c, t.tenantId)).id);
 
+describe('admin API rate limits', () => {
   const from = (address: string, token: string) =>
     request(app).get('/api/v1/me').set('x-forwarded-for', address).set('authorization', `Bearer ${token}`);
 
@@ -51,7 +47,7 @@ describe('admin API rate limits', () => {
     );
 
     // A refused change is not made.
-    const { result: patch, changed } = await watchWrites(env.container.database.knex, () =>
+    const { result: patch, changed } = await watchWrites(c.database.knex, () =>
       api.call('patch', `/organizations/${t.tenantId}`, { token: owner, body: { name: 'Too fast' } }),
     );
     assert.equal(patch.status, 429);

@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Container } from '../../src/container.ts';
+import { describe, test } from 'node:test';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
-import { ApiClient, type ApiResponse, appToken, expectError, idsOf, userToken } from '../helpers/api.ts';
-import { addBusinessGroup, addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { type ApiResponse, appToken, expectError, idsOf, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { addBusinessGroup, addUser, signUpTenant } from '../helpers/factories.ts';
 
 const ADMINS = ORGANIZATION_ADMINISTRATORS.id;
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!.id;
 const ANALYTICS_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'analytics-viewer')!.id;
 
-describe('admin API: role assignments', () => {
-  let env: TestEnv;
-  let c: Container;
-  let api: ApiClient;
-  let t: Tenant;
-  let owner: string;
-  before(async () => {
-    env = await createTestEnv();
-    c = env.container;
-    api = ApiClient.for(c);
-    t = await signUpTenant(c);
-    owner = await userToken(c, t.user.id);
-  });
-  after(() => env.close());
+const { container: c, api, t, token: owner } = await apiSuite();
 
+describe('admin API: role assignments', () => {
   const assign = (body: Record<string, unknown>, token = owner) =>
     api.call('post', '/role-assignments', { token, body });
   const createRole = (name: string, permissions: string[], token = owner) =>

@@ -1,32 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Container } from '../../src/container.ts';
+import { describe, test } from 'node:test';
 import {
   BUILT_IN_ROLES,
   ORGANIZATION_ADMINISTRATORS,
   PERMISSION_CATALOGUE,
 } from '../../src/modules/roles/index.ts';
-import { ApiClient, expectError, idsOf, userToken } from '../helpers/api.ts';
-import { addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { expectError, idsOf, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { addUser, signUpTenant } from '../helpers/factories.ts';
 
 const ADMINS = ORGANIZATION_ADMINISTRATORS.id;
 
-describe('admin API: permissions and roles', () => {
-  let env: TestEnv;
-  let c: Container;
-  let api: ApiClient;
-  let t: Tenant;
-  let owner: string;
-  before(async () => {
-    env = await createTestEnv();
-    c = env.container;
-    api = ApiClient.for(c);
-    t = await signUpTenant(c);
-    owner = await userToken(c, t.user.id);
-  });
-  after(() => env.close());
+const { container: c, api, t, token: owner } = await apiSuite();
 
+describe('admin API: permissions and roles', () => {
   const assign = (body: Record<string, unknown>, token = owner) =>
     api.call('post', '/role-assignments', { token, body });
   const createRole = (name: string, permissions: string[], token = owner) =>

@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Container } from '../../src/container.ts';
+import { describe, test } from 'node:test';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
-import { ApiClient, appToken, sessionBoundToken, userToken } from '../helpers/api.ts';
-import { addBusinessGroup, addUser, PASSWORD, signUpTenant, type Tenant } from '../helpers/factories.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { appToken, sessionBoundToken, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
+import { addBusinessGroup, addUser, PASSWORD, signUpTenant } from '../helpers/factories.ts';
 
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!;
 const USER_FIELDS = ['createdAt', 'email', 'id', 'local', 'name', 'status', 'updatedAt', 'username'];
 
-describe('admin API: users', () => {
-  let env: TestEnv;
-  let c: Container;
-  let api: ApiClient;
-  let t: Tenant;
-  let owner: string;
-  before(async () => {
-    env = await createTestEnv();
-    c = env.container;
-    api = ApiClient.for(c);
-    t = await signUpTenant(c);
-    owner = await userToken(c, t.user.id);
-  });
-  after(() => env.close());
+const { container: c, api, t, token: owner } = await apiSuite();
 
+describe('admin API: users', () => {
   const fieldOf = (res: { body: { details?: { fields?: Array<{ field: string }> } } }) =>
     res.body.details?.fields?.map((f) => f.field);
 

@@ -13,19 +13,19 @@ import { fillSealedColumns, openAllSealed } from '../helpers/sealed-values.ts';
 import { createTestEnv, TEST_SECRETS_KEY, type TestEnv, testConfig } from '../helpers/test-container.ts';
 import { runAgainst } from './run-cli.ts';
 
-// SEC-11: README "Keys" followed step by step — the embedded runbook's own lines, run as an
+// SEC-11: docs/operating.md "Keys" followed step by step — the embedded runbook's own lines, run as an
 // operator runs them, and the SECRETS_KEY runbook's six steps, node restarts included.
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
-const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const GUIDE = readFileSync(path.join(ROOT, 'docs', 'operating.md'), 'utf8');
 
-/** The lines of the README's fenced block after `<!-- runbook: name … -->`. */
+/** The lines of the operating guide's fenced block after `<!-- runbook: name … -->`. */
 function runbook(name: string): string[] {
-  const start = README.indexOf(`<!-- runbook: ${name} `);
-  assert.ok(start >= 0, `README has no runbook ${name}`);
-  const block = /```sh\n([\s\S]*?)```/.exec(README.slice(start));
+  const start = GUIDE.indexOf(`<!-- runbook: ${name} `);
+  assert.ok(start >= 0, `docs/operating.md has no runbook ${name}`);
+  const block = /```sh\n([\s\S]*?)```/.exec(GUIDE.slice(start));
   assert.ok(block, `runbook ${name} has no sh block`);
   return block[1]!
     .split('\n')
@@ -36,7 +36,7 @@ function runbook(name: string): string[] {
 // Embedded by definition: the PostgreSQL pass of the suite leaves it to the embedded pass.
 const embeddedPass = !process.env.DATABASE_URL;
 
-describe('SEC-11 README runbook: rotating the secrets key, embedded', {
+describe('SEC-11 operating guide runbook: rotating the secrets key, embedded', {
   timeout: 180_000,
   skip: embeddedPass ? false : 'runs in the embedded pass',
 }, () => {
@@ -118,7 +118,7 @@ describe('SEC-11 README runbook: rotating the secrets key, embedded', {
   });
 });
 
-describe('SEC-11 README runbook: rotating SECRETS_KEY across nodes', () => {
+describe('SEC-11 operating guide runbook: rotating SECRETS_KEY across nodes', () => {
   let env: TestEnv;
   before(async () => {
     env = await createTestEnv();

@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { ENV_VARS } from '../../src/config/schema.ts';
 import {
+  type Child,
   type Exit,
   exitWithin,
   GiveUp,
-  type OutputLog,
-  type Spawned,
-  spawnLogged,
+  spawnCanopy,
   waitUntil,
-} from './processes.ts';
+} from '../helpers/child-processes.ts';
+import type { OutputLog } from './processes.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
-const MAIN = path.join(ROOT, 'src', 'main.ts');
 /** A liveness bound for a start (load, connect, serve), generous for a busy 2-core machine. */
 const START_TIMEOUT_MS = 90_000;
-
-/** The parent's environment without any Canopy setting (nor node:test's marker), plus `env`. */
-function nodeEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const clean: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [...Object.keys(ENV_VARS), 'CANOPY_CONFIG', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS'])
-    delete clean[name];
-  return { ...clean, ...env };
-}
 
 /**
  * One Canopy node as an operator runs it: `node src/main.ts` configured only by its environment,
@@ -35,7 +22,7 @@ export class CanopyNode {
   readonly port: number;
   readonly #env: Record<string, string>;
   readonly #log: OutputLog;
-  #child: Spawned | undefined;
+  #child: Child | undefined;
   /** How long a SIGTERM may take: the drain delay, in-flight requests, closing storage. */
   readonly #stopMs: number;
 
@@ -64,11 +51,8 @@ export class CanopyNode {
   /** Starts the process and waits until its /readyz answers 200 (or it exits, or the bound passes). */
   async start(): Promise<void> {
     assert.equal(this.pid, undefined, `${this.name} is already running`);
-    const child = spawnLogged(this.name, NODE, [MAIN], {
-      cwd: ROOT,
-      env: nodeEnv(this.#env),
-      log: this.#log,
-    });
+    const child = spawnCanopy(this.#env, { onOutput: this.#log.writer(this.name) });
+    this.#log.recordExit(this.name, child);
     this.#child = child;
     await waitUntil(
       `${this.name} answers /readyz with 200`,

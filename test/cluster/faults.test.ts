@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Exit } from '../helpers/child-processes.ts';
 import { authorize, refresh, signIn, type Tokens, userinfo } from '../helpers/sso-session.ts';
 import { type ClusterClients, clusterClients, isActive } from './clients.ts';
 import { type Cluster, clusterSkipReason, startCluster, withClusterLog } from './harness.ts';
-import type { Exit } from './processes.ts';
 import { type Exchange, failuresIn, nodesIn, summarize } from './recorder.ts';
 import { startTraffic } from './traffic.ts';
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { exitWithin, freePort, GiveUp, type OutputLog, spawnLogged, waitUntil } from './processes.ts';
+import { exitWithin, freePort, GiveUp, waitUntil } from '../helpers/child-processes.ts';
+import { type OutputLog, spawnLogged } from './processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The README's example, started as documented: the tested configuration is the published one. */

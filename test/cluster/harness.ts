@@ -4,12 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { freePort, killChildren } from '../helpers/child-processes.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { CanopyNode } from './canopy-node.ts';
 import { type ClusterDatabase, createClusterDatabase } from './cluster-database.ts';
 import { HAPROXY_BINARY, type Haproxy, startHaproxy } from './haproxy.ts';
 import { type PrivateRedis, REDIS_SERVER, startPrivateRedis } from './private-redis.ts';
-import { freePort, killEverything, OutputLog } from './processes.ts';
+import { OutputLog } from './processes.ts';
 import { seedWorld, type World } from './world.ts';
 
 // REL-5's cluster: three real Canopy processes behind HAProxy (docs/haproxy/canopy.cfg), on a
@@ -55,8 +56,19 @@ export function clusterSkipReason(): string | false {
 export async function startCluster(options: { usernames: readonly string[] }): Promise<Cluster> {
   const log = new OutputLog();
   const cleanups: (() => Promise<void> | void)[] = [];
+  const starting: Promise<unknown>[] = [];
+  /** Starts something the cluster owns; once it is up, `close` stops it. */
+  const owned = <T>(start: Promise<T>, stop: (started: T) => Promise<void> | void): Promise<T> => {
+    const up = start.then((started) => {
+      cleanups.push(() => stop(started));
+      return started;
+    });
+    starting.push(up);
+    return up;
+  };
   const close = async () => {
-    killEverything(); // nodes first: nothing should write while the rest goes away
+    await Promise.allSettled(starting); // what is still starting is stopped too
+    killChildren(); // nodes first: nothing should write while the rest goes away
     for (const cleanup of cleanups.reverse()) {
       await Promise.resolve()
         .then(cleanup)
@@ -64,22 +76,22 @@ export async function startCluster(options: { usernames: readonly string[] }): P
     }
   };
   try {
-    const database: ClusterDatabase = await createClusterDatabase(process.env.DATABASE_URL!);
-    cleanups.push(() => database.drop());
-    const redis = await startPrivateRedis(log);
-    cleanups.push(() => redis.stop());
-    const pgLinks: TcpProxy[] = [];
-    for (let i = 0; i < 3; i++) {
-      const link = await startTcpProxy(database.server);
-      cleanups.push(() => link.close());
-      pgLinks.push(link);
-    }
     const ports = [await freePort(), await freePort(), await freePort()];
-    const haproxy = await startHaproxy(
-      ports.map((p) => `127.0.0.1:${p}`),
-      { log, checkInterval: CHECK_INTERVAL },
+    // Independent of each other: started together.
+    const [database, redis, haproxy] = await Promise.all([
+      owned(createClusterDatabase(process.env.DATABASE_URL!), (db: ClusterDatabase) => db.drop()),
+      owned(startPrivateRedis(log), (r) => r.stop()),
+      owned(
+        startHaproxy(
+          ports.map((p) => `127.0.0.1:${p}`),
+          { log, checkInterval: CHECK_INTERVAL },
+        ),
+        (h) => h.stop(),
+      ),
+    ]);
+    const pgLinks = await Promise.all(
+      [0, 1, 2].map(() => owned(startTcpProxy(database.server), (link) => link.close())),
     );
-    cleanups.push(() => haproxy.stop());
 
     const secretsKey = randomBytes(32).toString('hex');
     const world = await seedWorld({

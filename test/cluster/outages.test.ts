@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { TestBrowser } from '../helpers/browser.ts';
+import { waitUntil } from '../helpers/child-processes.ts';
 import {
   authorize,
   oauthErrorCode,
@@ -12,7 +13,6 @@ import {
 } from '../helpers/sso-session.ts';
 import { type ClusterClients, clusterClients, isActive, logout } from './clients.ts';
 import { type Cluster, clusterSkipReason, startCluster, withClusterLog } from './harness.ts';
-import { waitUntil } from './processes.ts';
 import { type Exchange, failuresIn, summarize } from './recorder.ts';
 import { startTraffic } from './traffic.ts';
 

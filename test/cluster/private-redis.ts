@@ -2,15 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import {
-  exitWithin,
-  freePort,
-  GiveUp,
-  type OutputLog,
-  type Spawned,
-  spawnLogged,
-  waitUntil,
-} from './processes.ts';
+import { type Child, exitWithin, freePort, GiveUp, waitUntil } from '../helpers/child-processes.ts';
+import { type OutputLog, spawnLogged } from './processes.ts';
 
 /**
  * A redis-server of the test's own, without persistence (as Redis is often run): restarting or
@@ -34,7 +27,7 @@ export async function startPrivateRedis(log: OutputLog): Promise<PrivateRedis> {
   const dir = mkdtempSync(path.join(tmpdir(), 'canopy-cluster-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  let server: Spawned;
+  let server: Child;
 
   async function start(): Promise<void> {
     server = spawnLogged('redis', REDIS_SERVER, [...args, '--dir', dir, '--loglevel', 'warning'], {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestBrowser } from '../helpers/browser.ts';
+import { waitUntil } from '../helpers/child-processes.ts';
 import {
   assertSessionOver,
   authorize,
@@ -12,7 +13,6 @@ import {
 } from '../helpers/sso-session.ts';
 import { type ClusterClients, clusterClients, isActive, logout } from './clients.ts';
 import { type Cluster, clusterSkipReason, startCluster, withClusterLog } from './harness.ts';
-import { waitUntil } from './processes.ts';
 import { nodesIn, summarize } from './recorder.ts';
 import { AUDIT_VIEWER } from './world.ts';
 

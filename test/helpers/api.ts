@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/app.ts';
@@ -115,6 +115,8 @@ export class ApiClient {
   }>;
   // Formats (uuid, date-time…) are checked by the server against the same schemas; here, the shapes.
   readonly #ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  /** Compiled once per operation and status: compiling costs far more than validating. */
+  readonly #validators = new Map<string, ValidateFunction>();
 
   constructor(app: Express) {
     this.#app = app;
@@ -150,7 +152,12 @@ export class ApiClient {
     assert.ok(response, `${method} ${path} answered ${status}, which the OpenAPI document does not list`);
     const schema = response.content?.['application/json']?.schema;
     if (!schema) return;
-    const validate = this.#ajv.compile({ ...schema, components: document.components });
+    const key = `${method} ${template} ${status}`;
+    let validate = this.#validators.get(key);
+    if (!validate) {
+      validate = this.#ajv.compile({ ...schema, components: document.components });
+      this.#validators.set(key, validate);
+    }
     assert.ok(
       validate(body),
       `${method} ${path} ${status} does not match the document: ${this.#ajv.errorsText(validate.errors)}`,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Container } from '../../src/container.ts';
 import type { SignupResult } from '../../src/modules/organizations/index.ts';
-import type { User } from '../../src/modules/users/index.ts';
+import { newLocalUserSchema, type User } from '../../src/modules/users/index.ts';
 import { operatorContext, type RequestContext } from '../../src/platform/context.ts';
+import { parseInput } from '../../src/platform/errors/parse-input.ts';
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${process.pid}x${++counter}`;
@@ -40,14 +41,19 @@ export async function signUpTenant(
   return { ...result, tenantId, owner: userCtx(tenantId, result.user.id) };
 }
 
+/**
+ * PASSWORD hashed once per process: argon2 is most of what a user costs to make, every user of the
+ * tests has that password, and a hash (its own salt and parameters inside) is good in any container.
+ */
+let passwordHash: Promise<string> | undefined;
+
 /** A local user of the tenant with no role (as an invitation acceptance would create). */
 export async function addUser(c: Container, tenantId: string, username = unique('user')): Promise<User> {
-  const prepared = await c.users.prepareLocalUser({
-    username,
-    email: `${username}@acme.test`,
-    name: `Person ${username}`,
-    password: PASSWORD,
-  });
+  const input = { username, email: `${username}@acme.test`, name: `Person ${username}`, password: PASSWORD };
+  passwordHash ??= c.users
+    .prepareLocalUser({ username: 'hashed-once', email: 'once@acme.test', name: 'Once', password: PASSWORD })
+    .then((prepared) => prepared.passwordHash);
+  const prepared = { ...parseInput(newLocalUserSchema, input), passwordHash: await passwordHash };
   return c.database.knex.transaction((tx) => c.users.insertLocalUser(tx, tenantId, prepared));
 }
 
@@ -75,6 +81,15 @@ export async function addBusinessGroup(
     entitlements: { createSubOrgs: true, createEnvironments: true },
     ...extra,
   });
+}
+
+/**
+ * The id of the newest audit entry (0 for none). The log is append-only, so a test sharing its
+ * container with others reads "the entries written since it began" as those with a higher id.
+ */
+export async function lastAuditId(c: Container): Promise<number> {
+  const newest = await c.database.knex('audit_log').max('id as id').first();
+  return Number(newest?.id ?? 0);
 }
 
 export { operatorContext };

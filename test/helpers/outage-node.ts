@@ -6,6 +6,8 @@ import { type Container, createContainer } from '../../src/container.ts';
 import { createTestClock, type TestClock } from '../../src/platform/clock.ts';
 import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
+import { userToken } from './api.ts';
+import { signUpTenant, type Tenant } from './factories.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 import { testConfig } from './test-container.ts';
 import { openTestDatabase } from './test-database.ts';
@@ -49,12 +51,7 @@ const targetOf = (url: string, defaultPort: number) => {
   return { host: u.hostname, port: Number(u.port || defaultPort) };
 };
 
-/**
- * One Canopy node listening on a loopback port whose PostgreSQL and/or Redis connections can go
- * through TCP proxies a test cuts, hangs and restores (REL-2), without touching the shared servers.
- * `shared`: the database (and its schema) of the installation; a proxied database needs PostgreSQL.
- */
-export async function startOutageNode(options: {
+export interface OutageNodeOptions {
   shared: SharedDatabase;
   proxyDatabase?: boolean;
   /** The proxied database's query timeout (a serving node's is 15 s; a test waits less). */
@@ -65,7 +62,14 @@ export async function startOutageNode(options: {
   clock?: TestClock;
   /** Where the node logs (a test that reads its log lines); the test configuration's level otherwise. */
   logger?: Logger;
-}): Promise<OutageNode> {
+}
+
+/**
+ * One Canopy node listening on a loopback port whose PostgreSQL and/or Redis connections can go
+ * through TCP proxies a test cuts, hangs and restores (REL-2), without touching the shared servers.
+ * `shared`: the database (and its schema) of the installation; a proxied database needs PostgreSQL.
+ */
+export async function startOutageNode(options: OutageNodeOptions): Promise<OutageNode> {
   const links: OutageNode['links'] = {};
   const { shared } = options;
   let database: Database = { ...shared.database, close: async () => {} };
@@ -125,4 +129,40 @@ export async function startOutageNode(options: {
       await dropLinks();
     },
   };
+}
+
+/** A node over a test database of its own, closed with it: the start of most outage tests. */
+export async function startLoneOutageNode(options: Omit<OutageNodeOptions, 'shared'>): Promise<OutageNode> {
+  const shared = await openSharedDatabase();
+  let node: OutageNode;
+  try {
+    node = await startOutageNode({ ...options, shared });
+  } catch (err) {
+    await shared.close();
+    throw err;
+  }
+  return {
+    ...node,
+    async close() {
+      await node.close();
+      await shared.close();
+    },
+  };
+}
+
+/** A tenant signed up on `node`, the credentials of its first environment, and its owner's API token. */
+export interface OutageTenant {
+  t: Tenant;
+  client: { clientId: string; clientSecret: string };
+  bearer: string;
+}
+
+export async function signUpOutageTenant(node: OutageNode): Promise<OutageTenant> {
+  const c = node.container;
+  const t = await signUpTenant(c);
+  const client = await c.credentials.read(t.owner, t.tenantId, {
+    orgId: t.tenantId,
+    environmentId: t.environments[0]!.id,
+  });
+  return { t, client, bearer: await userToken(c, t.user.id) };
 }

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import {
-  createUsageRecorder,
-  createUsageRepository,
-  type UsageRecorder,
-} from '../../src/modules/analytics/index.ts';
+import { createUsageRecorder, type UsageRecorder } from '../../src/modules/analytics/index.ts';
+import { createUsageRepository } from '../../src/modules/analytics/usage.repository.ts';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/index.ts';
 import { usageOwner } from '../../src/oidc/introspection.ts';
 import { createLogger } from '../../src/platform/logger.ts';

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { migrationSource } from '../../migrations/index.ts';
 import { type Container, createContainer } from '../../src/container.ts';
 import { mappingSource } from '../../src/modules/identity-providers/index.ts';
+import { createAssignmentRepository } from '../../src/modules/roles/assignment.repository.ts';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -171,13 +172,15 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
     );
     const sam = await addUser(c(), t.tenantId);
     const admin = await c().directory.change(t.tenantId, { users: [sam.id] }, (tx) =>
-      c().assignments.grantInTx(tx, t.tenantId, {
+      createAssignmentRepository(tx).insert(t.tenantId, {
+        id: randomUUID(),
         userId: sam.id,
         roleId: ORGANIZATION_ADMINISTRATORS.id,
         organizationId: group.id,
         environmentId: null,
         inherit: true,
         source: mappingSource(provider.id),
+        at: c().clock.now(),
       }),
     );
     await c().organizations.transferOwnership(t.owner, t.tenantId, group.id, { ownerUserId: sam.id });
@@ -255,13 +258,15 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
     const owner = await addUser(c(), t.tenantId);
     const grant = (userId: string, roleId: string, source: string) =>
       c().directory.change(t.tenantId, { users: [userId] }, (tx) =>
-        c().assignments.grantInTx(tx, t.tenantId, {
+        createAssignmentRepository(tx).insert(t.tenantId, {
+          id: randomUUID(),
           userId,
           roleId,
           organizationId: group.id,
           environmentId: null,
           inherit: true,
           source,
+          at: c().clock.now(),
         }),
       );
     const dangling = await grant(viewer.id, builtInRoleId('audit-viewer'), ghost);

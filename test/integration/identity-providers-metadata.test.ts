@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { after, describe, test } from 'node:test';
-import { ApiClient, type ApiResponse, expectError, userToken } from '../helpers/api.ts';
-import { createApiTestEnv } from '../helpers/api-world.ts';
-import { signUpTenant } from '../helpers/factories.ts';
+import { describe, test } from 'node:test';
+import { type ApiResponse, expectError } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
 import { CERT_A, CERT_B, oidcProvider } from '../helpers/idp-fixtures.ts';
 import {
   aggregateMetadata,
@@ -18,11 +17,7 @@ import {
 // FED-1: a SAML provider created or updated from its IdP's metadata document, through /api/v1
 // (answers checked against the OpenAPI document). FED-6: no DOCTYPE reaches the parser.
 
-const env = await createApiTestEnv();
-const c = env.container;
-const api = ApiClient.for(c);
-const t = await signUpTenant(c);
-const owner = await userToken(c, t.user.id);
+const { container: c, api, token: owner } = await apiSuite({ unthrottled: true });
 
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
 const create = (body: Record<string, unknown>) =>
@@ -39,8 +34,6 @@ function refused(res: ApiResponse, fields: string[]): string {
 }
 
 describe('identity providers: SAML metadata import (FED-1, FED-6)', () => {
-  after(() => env.close());
-
   test('FED-1 an Entra-like document gives entity id, redirect SSO URL and the IdP signing certificate only', async () => {
     const res = await create({ name: 'Entra ID', metadataXml: entraMetadata() });
     assert.equal(res.status, 201, JSON.stringify(res.body));

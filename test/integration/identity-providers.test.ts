@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import {
-  createFederatedIdentityRepository,
-  mappingSource,
-} from '../../src/modules/identity-providers/index.ts';
+import { createFederatedIdentityRepository } from '../../src/modules/identity-providers/identity.repository.ts';
+import { mappingSource } from '../../src/modules/identity-providers/index.ts';
+import { createAssignmentRepository } from '../../src/modules/roles/assignment.repository.ts';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { builtInRoleId } from '../helpers/api-world.ts';
 import { invalidFields, rejectsWith } from '../helpers/assertions.ts';
@@ -349,13 +349,15 @@ describe('identity providers: configuration (FED-1, FED-4, FED-5, FED-6)', () =>
     const kim = await addUser(c, t.tenantId);
     const grant = (userId: string, roleId: string, source: string) =>
       c.directory.change(t.tenantId, { users: [userId] }, (tx) =>
-        c.assignments.grantInTx(tx, t.tenantId, {
+        createAssignmentRepository(tx).insert(t.tenantId, {
+          id: randomUUID(),
           userId,
           roleId,
           organizationId: group.id,
           environmentId: null,
           inherit: true,
           source,
+          at: c.clock.now(),
         }),
       );
     // What sign-ins through the provider would have granted, and one assignment made by hand.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { migrationSource } from '../../migrations/index.ts';
 import {
   createSigningKeyService,
@@ -8,21 +8,34 @@ import {
 } from '../../src/modules/signing-keys/index.ts';
 import { createSecretBox, parseSecretsKey } from '../../src/platform/crypto/secret-box.ts';
 import { AppError } from '../../src/platform/errors/index.ts';
-import { operator, userCtx } from '../helpers/factories.ts';
+import { lastAuditId, operator, userCtx } from '../helpers/factories.ts';
+import { providerCaughtUp } from '../helpers/provider-caught-up.ts';
 import { createTestEnv, TEST_SECRETS_KEY, type TestEnv } from '../helpers/test-container.ts';
 import { backend } from '../helpers/test-database.ts';
 
 const HOUR = 3_600_000;
 
 describe(`SEC-11 keys revoke: a signing key withdrawn at once (${backend})`, () => {
+  // One container for the file. Keys are installation-wide, so each test begins with the two keys
+  // a fresh installation has, hears only its own signals and reads only the audit entries written
+  // since it began (the audit log is append-only).
   let env: TestEnv;
-  let heard: string[];
-  beforeEach(async () => {
+  let heard: string[] = [];
+  let auditBefore: number;
+  before(async () => {
     env = await createTestEnv();
-    heard = [];
     await env.container.signals.subscribe(KEYS_CHANGED, (message) => heard.push(message));
   });
-  afterEach(() => env.close());
+  after(async () => {
+    await providerCaughtUp(env.container);
+    await env.close();
+  });
+  beforeEach(async () => {
+    await knex()('signing_keys').delete();
+    await env.container.signingKeys.ensureKeys();
+    auditBefore = await lastAuditId(env.container);
+    heard = [];
+  });
 
   const knex = () => env.container.database.knex;
   const row = (kid: string) => knex()('signing_keys').where({ kid }).first();
@@ -30,7 +43,8 @@ describe(`SEC-11 keys revoke: a signing key withdrawn at once (${backend})`, () 
     (await keys.providerJwks()).keys.map((k) => k.kid);
   const activeOf = async (alg: string) =>
     (await env.container.signingKeys.list()).find((k) => k.alg === alg && k.status === 'active')!;
-  const revocations = () => knex()('audit_log').where({ action: 'signing_keys.revoke' }).select('*');
+  const revocations = () =>
+    knex()('audit_log').where({ action: 'signing_keys.revoke' }).where('id', '>', auditBefore).select('*');
 
   /** A node started later over the same database: its own service, from the same SECRETS_KEY. */
   function restartedNode(): SigningKeyService {

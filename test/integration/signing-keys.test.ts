@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { Provider } from 'oidc-provider';
 import request from 'supertest';
 import {
@@ -14,7 +14,8 @@ import {
 import { createSecretBox, parseSecretsKey } from '../../src/platform/crypto/secret-box.ts';
 import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { AppError } from '../../src/platform/errors/index.ts';
-import { operator, userCtx } from '../helpers/factories.ts';
+import { lastAuditId, operator, userCtx } from '../helpers/factories.ts';
+import { providerCaughtUp } from '../helpers/provider-caught-up.ts';
 import { createTestEnv, TEST_SECRETS_KEY, type TestEnv } from '../helpers/test-container.ts';
 import { backend } from '../helpers/test-database.ts';
 
@@ -62,17 +63,26 @@ async function publishedByProvider(jwks: { keys: PrivateJwk[] }): Promise<string
 }
 
 describe(`signing keys (${backend})`, () => {
+  // One container for the file. Keys are installation-wide, so each test begins from an
+  // installation without any (the container created some as it started) and reads only the audit
+  // entries written since it began: the audit log is append-only.
   let env: TestEnv;
   let extra: Database | undefined;
-  beforeEach(async () => {
+  let auditBefore: number;
+  before(async () => {
     env = await createTestEnv();
-    // The container created keys as it started; these tests begin from an installation without any.
+  });
+  after(async () => {
+    await providerCaughtUp(env.container);
+    await env.close();
+  });
+  beforeEach(async () => {
     await env.container.database.knex('signing_keys').delete();
+    auditBefore = await lastAuditId(env.container);
   });
   afterEach(async () => {
     await extra?.close();
     extra = undefined;
-    await env.close();
   });
 
   /** Another node's service over the same database: its own SecretBox from the same SECRETS_KEY. */
@@ -253,7 +263,11 @@ describe(`signing keys (${backend})`, () => {
     assert.deepEqual(await signingKeys.list(), unchanged);
     const ctx = operator();
     const { added, retiring } = await signingKeys.rotate(ctx);
-    const audit = await database.knex('audit_log').where({ action: 'signing_keys.rotate' }).select('*');
+    const audit = await database
+      .knex('audit_log')
+      .where({ action: 'signing_keys.rotate' })
+      .where('id', '>', auditBefore)
+      .select('*');
     assert.equal(audit.length, 1);
     const entry = audit[0];
     assert.equal(entry.actor_type, 'operator');

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { AdapterPayload } from 'oidc-provider';
+import { freePort } from '../helpers/child-processes.ts';
 import {
   keysUnder,
   openWriteThrough,
@@ -28,14 +28,6 @@ const payload = (kind: string, extra: Partial<AdapterPayload> = {}): AdapterPayl
   clientId: 'client-a',
   ...extra,
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A Redis server on `port` keeping its snapshot in `dir` (written by SAVE only). */
 async function startRedis(port: number, dir: string): Promise<ChildProcess> {

@@ -78,15 +78,28 @@ function authorizePath(domain: string, extra: Record<string, string> = {}, publi
   })}`;
 }
 
+/**
+ * One server per TRUST_PROXY setting behind PUBLIC_URL, started when first asked for and shared by
+ * the SEC-7 and SEC-8 tests of this file (each test works in a tenant of its own).
+ */
+const behindProxy = new Map<boolean, Promise<OidcTestServer>>();
+function serverBehindProxy(trustProxy: boolean): Promise<OidcTestServer> {
+  if (!behindProxy.has(trustProxy))
+    behindProxy.set(trustProxy, startOidcServer({ config: { server: { publicUrl: PUBLIC, trustProxy } } }));
+  return behindProxy.get(trustProxy)!;
+}
+after(async () => {
+  for (const server of behindProxy.values()) await (await server).close();
+});
+
 for (const trustProxy of [false, true]) {
   describe(`SEC-7 PUBLIC_URL ${PUBLIC}, TRUST_PROXY=${trustProxy}`, () => {
     let s: OidcTestServer;
     let t: Tenant;
     before(async () => {
-      s = await startOidcServer({ config: { server: { publicUrl: PUBLIC, trustProxy } } });
+      s = await serverBehindProxy(trustProxy);
       t = await signUpTenant(s.container, { companyName: 'Host Header Co' });
     });
-    after(() => s.close());
 
     const send = (
       hostile: (typeof HOSTILE)[number],
@@ -256,66 +269,58 @@ async function signInCollectingCookies(
 describe('SEC-8 cookies when PUBLIC_URL is https', () => {
   for (const trustProxy of [false, true]) {
     test(`SEC-8 TRUST_PROXY=${trustProxy}, plain-http hop: session cookie __Host- Secure HttpOnly Path=/, interaction cookies Secure HttpOnly`, async () => {
-      const s = await startOidcServer({ config: { server: { publicUrl: PUBLIC, trustProxy } } });
-      try {
-        const t = await signUpTenant(s.container);
-        // What a proxy that is trusted might say about the hop: it changes nothing.
-        const headers: Record<string, string> = trustProxy ? { 'x-forwarded-proto': 'http' } : {};
-        const { lines } = await signInCollectingCookies(s, t.organization.domain!, headers);
-        for (const name of ['__Host-canopy_session', '__Host-canopy_session.sig']) {
-          const session = cookieAttributes(lines, name);
-          assert.ok(session, `${name} is set: ${lines.join('\n')}`);
-          assert.equal(session.secure, true, name);
-          assert.equal(session.httponly, true, name);
-          assert.equal(session.path, '/', name);
-          assert.equal(session.domain, undefined, name);
-          assert.equal(session.samesite, 'lax', name);
-        }
-        for (const name of ['__Secure-canopy_interaction', '__Secure-canopy_resume']) {
-          const cookie = cookieAttributes(lines, name);
-          assert.ok(cookie, `${name} is set: ${lines.join('\n')}`);
-          assert.equal(cookie.secure, true, name);
-          assert.equal(cookie.httponly, true, name);
-        }
-        // No cookie of any name without Secure, and none with the provider's default names.
-        for (const line of lines) assert.match(line, /;\s*secure\b/i, line);
-        assert.ok(!lines.some((l) => /^_(session|interaction)/.test(l)), lines.join('\n'));
-
-        // Canopy's own cookies follow the same rule (the sign-up page's browser id).
-        const signup = await rawRequest(s.issuer, '/signup', { headers });
-        assert.equal(signup.status, 200);
-        const browser = cookieAttributes(signup.setCookies, '__Host-canopy_browser');
-        assert.ok(browser, signup.setCookies.join('\n'));
-        assert.equal(browser.secure, true);
-        assert.equal(browser.httponly, true);
-        assert.equal(browser.path, '/');
-      } finally {
-        await s.close();
+      const s = await serverBehindProxy(trustProxy);
+      const t = await signUpTenant(s.container);
+      // What a proxy that is trusted might say about the hop: it changes nothing.
+      const headers: Record<string, string> = trustProxy ? { 'x-forwarded-proto': 'http' } : {};
+      const { lines } = await signInCollectingCookies(s, t.organization.domain!, headers);
+      for (const name of ['__Host-canopy_session', '__Host-canopy_session.sig']) {
+        const session = cookieAttributes(lines, name);
+        assert.ok(session, `${name} is set: ${lines.join('\n')}`);
+        assert.equal(session.secure, true, name);
+        assert.equal(session.httponly, true, name);
+        assert.equal(session.path, '/', name);
+        assert.equal(session.domain, undefined, name);
+        assert.equal(session.samesite, 'lax', name);
       }
+      for (const name of ['__Secure-canopy_interaction', '__Secure-canopy_resume']) {
+        const cookie = cookieAttributes(lines, name);
+        assert.ok(cookie, `${name} is set: ${lines.join('\n')}`);
+        assert.equal(cookie.secure, true, name);
+        assert.equal(cookie.httponly, true, name);
+      }
+      // No cookie of any name without Secure, and none with the provider's default names.
+      for (const line of lines) assert.match(line, /;\s*secure\b/i, line);
+      assert.ok(!lines.some((l) => /^_(session|interaction)/.test(l)), lines.join('\n'));
+
+      // Canopy's own cookies follow the same rule (the sign-up page's browser id).
+      const signup = await rawRequest(s.issuer, '/signup', { headers });
+      assert.equal(signup.status, 200);
+      const browser = cookieAttributes(signup.setCookies, '__Host-canopy_browser');
+      assert.ok(browser, signup.setCookies.join('\n'));
+      assert.equal(browser.secure, true);
+      assert.equal(browser.httponly, true);
+      assert.equal(browser.path, '/');
     });
   }
 
   test('SEC-8 a session cookie planted without the __Host- prefix (as a sibling subdomain could) is not read', async () => {
-    const s = await startOidcServer({ config: { server: { publicUrl: PUBLIC } } });
-    try {
-      const t = await signUpTenant(s.container);
-      const { jar } = await signInCollectingCookies(s, t.organization.domain!);
-      const silent = authorizePath(t.organization.domain!, { prompt: 'none' });
+    const s = await serverBehindProxy(false); // TRUST_PROXY's default
+    const t = await signUpTenant(s.container);
+    const { jar } = await signInCollectingCookies(s, t.organization.domain!);
+    const silent = authorizePath(t.organization.domain!, { prompt: 'none' });
 
-      const own = await rawRequest(s.issuer, silent, { jar });
-      assert.equal(own.status, 303, own.body);
-      assert.match(own.headers.location!, /[?&]code=/, 'the real session cookie signs in silently');
+    const own = await rawRequest(s.issuer, silent, { jar });
+    assert.equal(own.status, 303, own.body);
+    assert.match(own.headers.location!, /[?&]code=/, 'the real session cookie signs in silently');
 
-      const planted = new CookieJar();
-      planted.set('canopy_session', jar.get('__Host-canopy_session')!);
-      planted.set('canopy_session.sig', jar.get('__Host-canopy_session.sig')!);
-      planted.set('_session', jar.get('__Host-canopy_session')!);
-      const res = await rawRequest(s.issuer, silent, { jar: planted });
-      assert.equal(res.status, 303, res.body);
-      assert.match(res.headers.location!, /[?&]error=login_required/, res.headers.location);
-    } finally {
-      await s.close();
-    }
+    const planted = new CookieJar();
+    planted.set('canopy_session', jar.get('__Host-canopy_session')!);
+    planted.set('canopy_session.sig', jar.get('__Host-canopy_session.sig')!);
+    planted.set('_session', jar.get('__Host-canopy_session')!);
+    const res = await rawRequest(s.issuer, silent, { jar: planted });
+    assert.equal(res.status, 303, res.body);
+    assert.match(res.headers.location!, /[?&]error=login_required/, res.headers.location);
   });
 });
 

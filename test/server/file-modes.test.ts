@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ENV_VARS } from '../../src/config/schema.ts';
+import { spawnCanopy } from '../helpers/child-processes.ts';
 import { PASSWORD } from '../helpers/factories.ts';
 import {
   killAll,
@@ -19,10 +18,6 @@ import {
 
 // SEC-10 as an operator meets it: the real server (and CLI) on a DATA_DIR of its own. Two full
 // starts on the embedded database; every refusal exits before anything is opened, so costs little.
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
-const CLI = path.join(ROOT, 'src', 'cli', 'main.ts');
 
 const modeOf = (file: string) => lstatSync(file).mode & 0o777;
 
@@ -53,25 +48,13 @@ async function signUp(server: Server): Promise<void> {
   assert.equal(res.status, 201, await res.text());
 }
 
-function runCli(env: Record<string, string>, args: string[]): Promise<{ code: number | null; err: string }> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of [...Object.keys(ENV_VARS), 'CANOPY_CONFIG', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']) {
-    delete childEnv[name];
-  }
-  Object.assign(childEnv, { LOG_LEVEL: 'silent', ...env });
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CLI, ...args], {
-      cwd: ROOT,
-      env: childEnv,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, err }));
-  });
+async function runCli(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number | null; err: string }> {
+  const child = spawnCanopy({ LOG_LEVEL: 'silent', ...env }, { cli: args });
+  const { code } = await child.exited;
+  return { code, err: child.stderr() };
 }
 
 after(killAll);

@@ -1,21 +1,20 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import * as oidcClient from 'openid-client';
 import { embeddedDatabase } from '../../src/platform/db/database.ts';
-import { userToken } from '../helpers/api.ts';
 import { inputValue, TestBrowser } from '../helpers/browser.ts';
-import { PASSWORD, signUpTenant, type Tenant } from '../helpers/factories.ts';
+import { PASSWORD, type Tenant } from '../helpers/factories.ts';
 import {
   type OutageNode,
-  openSharedDatabase,
   type SharedDatabase,
+  signUpOutageTenant,
+  startLoneOutageNode,
   startOutageNode,
 } from '../helpers/outage-node.ts';
 import { assertUnavailable, eventually, outageRequests } from '../helpers/outage-requests.ts';
 import { authorize, REDIRECT_URI, registerWebApp, relyingParty } from '../helpers/sso-session.ts';
-import { migratedImagePath } from '../helpers/test-database.ts';
+import { openTestPglite } from '../helpers/test-database.ts';
 
 // REL-2: PostgreSQL taken away from one node by cutting a TCP proxy between them (the shared
 // server is never touched): what needs it answers 503 with Retry-After, /readyz names it, no token
@@ -33,7 +32,6 @@ for (const redis of ['none', 'direct'] as const) {
   describe(`REL-2 PostgreSQL unreachable (${title})`, {
     skip: needsPostgres || (redis === 'direct' && needsRedis),
   }, () => {
-    let shared: SharedDatabase;
     let node: OutageNode;
     let t: Tenant;
     let client: { clientId: string; clientSecret: string };
@@ -42,26 +40,16 @@ for (const redis of ['none', 'direct'] as const) {
     let http: ReturnType<typeof outageRequests>;
 
     before(async () => {
-      shared = await openSharedDatabase();
-      node = await startOutageNode({ shared, proxyDatabase: true, redis });
+      node = await startLoneOutageNode({ proxyDatabase: true, redis });
       http = outageRequests(node.origin);
-      const c = node.container;
-      t = await signUpTenant(c);
-      client = await c.credentials.read(t.owner, t.tenantId, {
-        orgId: t.tenantId,
-        environmentId: t.environments[0]!.id,
-      });
-      bearer = await userToken(c, t.user.id);
+      ({ t, client, bearer } = await signUpOutageTenant(node));
       // Warm every cache first: what the node remembers must not stand in for the database.
       const token = await http.token(client.clientId, client.clientSecret);
       assert.equal(token.status, 200, token.text);
       issued = token.body.access_token as string;
       assert.equal((await http.me(bearer)).status, 200);
     });
-    after(async () => {
-      await node?.close();
-      await shared?.close();
-    });
+    after(() => node?.close());
 
     test('REL-2 with the link cut: tokens, introspection, the admin API, sign-in and /readyz answer 503 with Retry-After', async () => {
       const { app, secret } = await registerWebApp(node.container, t.owner, t.tenantId, node.origin);
@@ -120,29 +108,19 @@ for (const redis of ['none', 'direct'] as const) {
 }
 
 describe('REL-2 PostgreSQL hung (connections open, nothing answers)', { skip: needsPostgres }, () => {
-  let shared: SharedDatabase;
   let node: OutageNode;
 
   before(async () => {
-    shared = await openSharedDatabase();
     // A serving node waits 15 s for a query's answer; this one 1 s, so that the test is quick.
-    node = await startOutageNode({ shared, proxyDatabase: true, queryTimeoutMs: 1_000, redis: 'none' });
+    node = await startLoneOutageNode({ proxyDatabase: true, queryTimeoutMs: 1_000, redis: 'none' });
   });
-  after(async () => {
-    await node?.close();
-    await shared?.close();
-  });
+  after(() => node?.close());
 
   test('REL-2 hung: requests on open connections end with the query timeout, 503 with Retry-After; then service resumes', async () => {
     // 20 s is a hang detector (without a query timeout these requests would wait for ever), not a
     // performance bound.
     const http = outageRequests(node.origin, 20_000);
-    const t = await signUpTenant(node.container);
-    const client = await node.container.credentials.read(t.owner, t.tenantId, {
-      orgId: t.tenantId,
-      environmentId: t.environments[0]!.id,
-    });
-    const bearer = await userToken(node.container, t.user.id);
+    const { client, bearer } = await signUpOutageTenant(node);
     // Open connections in the pool, as a running node has: the hang catches them mid-use.
     for (let i = 0; i < 3; i++) {
       assert.equal((await http.token(client.clientId, client.clientSecret)).status, 200);
@@ -173,7 +151,7 @@ describe('REL-2 the embedded database closed under a running node', () => {
   let node: OutageNode;
 
   before(async () => {
-    pglite = await PGlite.create({ loadDataDir: new Blob([readFileSync(await migratedImagePath())]) });
+    pglite = await openTestPglite();
     const database = embeddedDatabase(pglite);
     shared = { database, schema: undefined, close: () => database.close() };
     node = await startOutageNode({ shared, redis: 'none' });
@@ -185,12 +163,7 @@ describe('REL-2 the embedded database closed under a running node', () => {
 
   test('REL-2 tokens and the admin API answer 503 with Retry-After, not 500; /readyz names the database', async () => {
     const http = outageRequests(node.origin);
-    const t = await signUpTenant(node.container);
-    const client = await node.container.credentials.read(t.owner, t.tenantId, {
-      orgId: t.tenantId,
-      environmentId: t.environments[0]!.id,
-    });
-    const bearer = await userToken(node.container, t.user.id);
+    const { client, bearer } = await signUpOutageTenant(node);
     assert.equal((await http.token(client.clientId, client.clientSecret)).status, 200);
 
     await pglite.close();

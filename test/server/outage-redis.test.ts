@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../src/platform/logger.ts';
-import { userToken } from '../helpers/api.ts';
-import { signUpTenant, type Tenant } from '../helpers/factories.ts';
-import {
-  type OutageNode,
-  openSharedDatabase,
-  type SharedDatabase,
-  startOutageNode,
-} from '../helpers/outage-node.ts';
+import type { Tenant } from '../helpers/factories.ts';
+import { type OutageNode, signUpOutageTenant, startLoneOutageNode } from '../helpers/outage-node.ts';
 import { type Answer, assertUnavailable, eventually, outageRequests } from '../helpers/outage-requests.ts';
 
 // REL-2: Redis taken away from one node through a TCP proxy, cut (connections reset) or hung
@@ -28,7 +22,6 @@ function servedOrUnavailable(answer: Answer, what: string): void {
 }
 
 describe('REL-2 Redis unreachable', { skip: needsRedis }, () => {
-  let shared: SharedDatabase;
   let node: OutageNode;
   let t: Tenant;
   let client: { clientId: string; clientSecret: string };
@@ -38,22 +31,14 @@ describe('REL-2 Redis unreachable', { skip: needsRedis }, () => {
   const errorLines: Array<Record<string, unknown>> = [];
 
   before(async () => {
-    shared = await openSharedDatabase();
     const logger = createLogger('error', { write: (line: string) => void errorLines.push(JSON.parse(line)) });
-    node = await startOutageNode({ shared, redis: 'proxied', logger });
+    node = await startLoneOutageNode({ redis: 'proxied', logger });
     http = outageRequests(node.origin);
-    const c = node.container;
-    t = await signUpTenant(c);
-    const environmentId = t.environments[0]!.id;
-    client = await c.credentials.read(t.owner, t.tenantId, { orgId: t.tenantId, environmentId });
-    rotatePath = `/api/v1/environments/${environmentId}/credentials/rotate`;
-    bearer = await userToken(c, t.user.id);
+    ({ t, client, bearer } = await signUpOutageTenant(node));
+    rotatePath = `/api/v1/environments/${t.environments[0]!.id}/credentials/rotate`;
     assert.equal((await http.token(client.clientId, client.clientSecret)).status, 200);
   });
-  after(async () => {
-    await node?.close();
-    await shared?.close();
-  });
+  after(() => node?.close());
 
   const rotate = () => http.post(rotatePath, { authorization: `Bearer ${bearer}` }, { graceHours: 0 });
 

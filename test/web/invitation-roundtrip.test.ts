@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/index.ts';
-import { ApiClient, userToken } from '../helpers/api.ts';
+import { apiSuite } from '../helpers/api-suite.ts';
 import { inputValue, TestBrowser } from '../helpers/browser.ts';
-import { addBusinessGroup, PASSWORD, signUpTenant, type Tenant } from '../helpers/factories.ts';
+import { addBusinessGroup, PASSWORD } from '../helpers/factories.ts';
 import { invitationLinkIn, tokenOf } from '../helpers/invitation-mail.ts';
-import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
+import { startOidcServer } from '../helpers/oidc-server.ts';
 import { startInbox } from '../helpers/smtp-inbox.ts';
 import { introspect, registerWebApp, signIn } from '../helpers/sso-session.ts';
 import { assertCleanPage, EXPECTED_CSP } from './web-app.ts';
@@ -18,26 +18,15 @@ import { assertCleanPage, EXPECTED_CSP } from './web-app.ts';
 
 const roleId = (name: string) => BUILT_IN_ROLES.find((r) => r.name === name)!.id;
 
-let inbox: Awaited<ReturnType<typeof startInbox>>;
-let s: OidcTestServer;
-let t: Tenant;
-let group: { id: string; name: string };
-let api: ApiClient;
-let ownerToken: string;
+const inbox = await startInbox();
+const s = await apiSuite({
+  start: () => startOidcServer({ config: { mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}` } } }),
+  tenant: { companyName: 'Roundtrip Ltd' },
+});
+after(() => inbox.close()); // hooks run in order: after the suite's server has closed
+const { api, t, token: ownerToken } = s;
+const group = await addBusinessGroup(s.container, t, t.tenantId, `Rangers ${process.pid}`);
 let n = 0;
-
-before(async () => {
-  inbox = await startInbox();
-  s = await startOidcServer({ config: { mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}` } } });
-  t = await signUpTenant(s.container, { companyName: 'Roundtrip Ltd' });
-  group = await addBusinessGroup(s.container, t, t.tenantId, `Rangers ${process.pid}`);
-  api = ApiClient.for(s.container);
-  ownerToken = await userToken(s.container, t.user.id);
-});
-after(async () => {
-  await s?.close();
-  await inbox?.close();
-});
 
 /** Invites one new address over the admin API and reads the link from the mail that arrives. */
 async function inviteOverApi(orgId: string, roles: unknown[] = []) {

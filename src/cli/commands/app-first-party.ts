@@ -1,7 +1,7 @@
 import { Argument, type Command } from 'commander';
 import type { App } from '../../modules/apps/index.ts';
 import type { Organization } from '../../modules/organizations/index.ts';
-import type { CommandDeps } from '../program.ts';
+import type { CommandDeps } from '../command-deps.ts';
 import { printable } from '../tree.ts';
 
 /**

@@ -1,13 +1,13 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { APP_KINDS, type App } from '../../modules/apps/index.ts';
-import { domainSchema, type Organization } from '../../modules/organizations/index.ts';
+import type { Organization } from '../../modules/organizations/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
+import { collect, parseDomain, UUID } from '../arguments.ts';
+import type { CliServices, CommandDeps } from '../command-deps.ts';
 import { relabelFields, UsageError } from '../errors.ts';
-import type { CliServices, CommandDeps } from '../program.ts';
+import { findMaster } from '../master-org.ts';
 import { printable } from '../tree.ts';
 import { listFirstPartyApps, registerAppFirstParty } from './app-first-party.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface GrantArg {
   /** As typed, so errors can quote it. */
@@ -32,14 +32,6 @@ interface CreateOptions {
 type CreateFlags = Omit<CreateOptions, 'redirectUri' | 'postLogoutRedirectUri' | 'grant'> &
   Partial<Pick<CreateOptions, 'redirectUri' | 'postLogoutRedirectUri' | 'grant'>>;
 
-export function parseDomain(value: string): string {
-  const parsed = domainSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError(`The domain ${parsed.error.issues[0]!.message}.`);
-  return parsed.data;
-}
-
-export const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
-
 /** `<org-id>:<permission>[,<permission>...]`; whether the permissions exist is the service's call. */
 function collectGrant(value: string, previous: GrantArg[] | undefined): GrantArg[] {
   const colon = value.indexOf(':');
@@ -59,16 +51,6 @@ function collectGrant(value: string, previous: GrantArg[] | undefined): GrantArg
 function parseSeconds(value: string): number {
   if (!/^\d{1,6}$/.test(value.trim())) throw new InvalidArgumentError('A whole number of seconds, like 5.');
   return Number(value.trim());
-}
-
-export async function findMaster(services: CliServices, domain: string): Promise<Organization> {
-  const master = await services.organizations.findByDomain(domain);
-  if (!master) {
-    throw new AppError('organization.not_found', undefined, {
-      message: `no master organization has the domain "${domain}"`,
-    });
-  }
-  return master;
 }
 
 /** Service field paths → the flag (and value) the operator typed, so errors name what to fix. */

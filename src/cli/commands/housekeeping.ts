@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { HousekeepingReport, HousekeepingTask } from '../../platform/housekeeping.ts';
 import { formatColumns } from '../columns.ts';
-import type { CommandDeps } from '../program.ts';
+import type { CommandDeps } from '../command-deps.ts';
 
 function table(tasks: readonly HousekeepingTask[], report: HousekeepingReport): string {
   const rows = [

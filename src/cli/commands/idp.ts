@@ -3,16 +3,16 @@ import { Argument, type Command, InvalidArgumentError } from 'commander';
 import type { IdentityProvider } from '../../modules/identity-providers/index.ts';
 import type { Organization } from '../../modules/organizations/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
+import { collect, parseDomain, UUID } from '../arguments.ts';
+import type { CommandDeps } from '../command-deps.ts';
 import { relabelFields, UsageError } from '../errors.ts';
-import type { CommandDeps } from '../program.ts';
+import { findMaster } from '../master-org.ts';
 import { printable } from '../tree.ts';
-import { collect, findMaster, parseDomain } from './app.ts';
 import { asJson, createdText, listText } from './idp-output.ts';
 
 // FED-1 for operators: the identity providers of a master org, as the admin API manages them
 // (same service, same checks, audited with the operator as the actor).
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Far above the 256 KiB the service accepts: only guards against reading a wrong, huge file. */
 const MAX_FILE_BYTES = 1024 * 1024;
 

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { RevocationResult, SigningKeyInfo } from '../../modules/signing-keys/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import { formatColumns } from '../columns.ts';
+import type { CommandDeps } from '../command-deps.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandDeps } from '../program.ts';
 
 /** 2026-01-01T02:00:00Z: to the second, in UTC, the same on every operator's terminal. */
 const when = (at: Date | null) => (at ? at.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandDeps } from '../program.ts';
+import type { CommandDeps } from '../command-deps.ts';
 
 export function registerMigrate(program: Command, deps: CommandDeps): void {
   program

@@ -1,17 +1,10 @@
 import { Argument, type Command, InvalidArgumentError } from 'commander';
-import { domainSchema } from '../../modules/organizations/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
-import type { CommandDeps } from '../program.ts';
+import { parseDomain, UUID } from '../arguments.ts';
+import type { CommandDeps } from '../command-deps.ts';
+import { findMaster } from '../master-org.ts';
 import { printable, renderTree } from '../tree.ts';
 import { defineSignup } from './signup.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function parseDomain(value: string): string {
-  const parsed = domainSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError(`The domain ${parsed.error.issues[0]!.message}.`);
-  return parsed.data;
-}
 
 function parseOrgId(value: string): string {
   if (!UUID.test(value)) throw new InvalidArgumentError('An org id is a UUID.');
@@ -33,12 +26,7 @@ export function registerOrg(program: Command, deps: CommandDeps): void {
     .option('--json', 'print the tree as JSON (nodes parents first, each with its depth)')
     .action(async (domain: string, options: { json?: boolean }) => {
       const { organizations } = await deps.services();
-      const master = await organizations.findByDomain(domain);
-      if (!master) {
-        throw new AppError('organization.not_found', undefined, {
-          message: `no master organization has the domain "${domain}"`,
-        });
-      }
+      const master = await findMaster({ organizations }, domain);
       const nodes = await organizations.tree(deps.ctx, master.id);
       if (options.json) {
         deps.stdout(`${JSON.stringify({ tenantId: master.id, domain: master.domain, nodes }, null, 2)}\n`);

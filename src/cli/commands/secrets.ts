@@ -7,8 +7,8 @@ import {
   writeSecretsKeyFile,
 } from '../../platform/crypto/secrets-key.ts';
 import { formatColumns } from '../columns.ts';
+import type { CommandDeps } from '../command-deps.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandDeps } from '../program.ts';
 
 function usageTable(keys: readonly KeyUsage[]): string {
   const rows = [
@@ -33,7 +33,7 @@ function usageTable(keys: readonly KeyUsage[]): string {
 export function registerSecrets(program: Command, deps: CommandDeps): void {
   const secrets = program
     .command('secrets')
-    .description('rotate the SECRETS_KEY ring that seals secrets at rest (README, "Keys")');
+    .description('rotate the SECRETS_KEY ring that seals secrets at rest (docs/operating.md, "Keys")');
 
   secrets
     .command('status')

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { SignupResult } from '../../modules/organizations/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
+import type { CommandDeps } from '../command-deps.ts';
 import { relabelFields, UsageError } from '../errors.ts';
-import type { CommandDeps } from '../program.ts';
 import { printable } from '../tree.ts';
 
 export const PASSWORD_ENV = 'CANOPY_SIGNUP_PASSWORD';

@@ -1,9 +1,10 @@
 import { Argument, type Command, InvalidArgumentError } from 'commander';
 import { usernameSchema } from '../../modules/users/index.ts';
 import { AppError } from '../../platform/errors/index.ts';
-import type { CommandDeps } from '../program.ts';
+import { parseDomain } from '../arguments.ts';
+import type { CommandDeps } from '../command-deps.ts';
+import { findMaster } from '../master-org.ts';
 import { printable } from '../tree.ts';
-import { findMaster, parseDomain } from './app.ts';
 
 function parseUsername(value: string): string {
   const parsed = usernameSchema.safeParse(value);

@@ -12,5 +12,4 @@ export {
   type SamlProvider,
   type SamlStart,
 } from './saml-protocol.ts';
-export { type MasterOfSamlProvider, samlProviderMasters } from './saml-unsolicited.ts';
 export { MAX_RESPONSE_BYTES } from './saml-xml.ts';

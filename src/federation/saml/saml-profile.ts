@@ -1,7 +1,7 @@
 // The signed Response as its signature covers it, and the ExternalProfile built from a signed assertion.
 import type { Profile } from '@node-saml/node-saml';
-import { getVerifiedXml } from '@node-saml/node-saml/lib/xml.js';
-import type { SamlAttributes, SamlConfig } from '../../modules/identity-providers/idp.schema.ts';
+import type { SamlAttributes, SamlConfig } from '../../modules/identity-providers/index.ts';
+import { SignatureRefused, verifiedSignedXml, type XmlElement } from '../../platform/xml/verified-xml.ts';
 import { type ExternalProfile, groupsFrom } from '../external-profile.ts';
 import { rejectionFromLibrary, SamlRejected } from './saml-errors.ts';
 import { parseXml, responseFacts } from './saml-xml.ts';
@@ -12,9 +12,10 @@ const UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 export async function verifiedResponse(xml: string, root: unknown, config: SamlConfig) {
   let verified: string | null;
   try {
-    verified = getVerifiedXml(xml, root as Parameters<typeof getVerifiedXml>[1], config.signingCertificates);
+    verified = verifiedSignedXml(xml, root as XmlElement, config.signingCertificates);
   } catch (err) {
-    throw rejectionFromLibrary(err);
+    if (err instanceof SignatureRefused) throw new SamlRejected('signature', err.reason);
+    throw rejectionFromLibrary(err); // xml-crypto's own errors, sorted as node-saml's are
   }
   if (!verified) throw new SamlRejected('signature', 'Response signature required');
   return responseFacts(await parseXml(verified));

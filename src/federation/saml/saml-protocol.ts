@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { type CacheProvider, type Profile, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
-import { federationUrls, SP_NAME_ID_FORMAT } from '../../modules/identity-providers/idp.metadata.ts';
-import type { SamlConfig } from '../../modules/identity-providers/idp.schema.ts';
+import {
+  federationUrls,
+  type SamlConfig,
+  SP_NAME_ID_FORMAT,
+} from '../../modules/identity-providers/index.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { ExternalProfile } from '../external-profile.ts';
 import type { SamlCache } from './saml-cache.ts';

@@ -1,7 +1,5 @@
 import type { Request, Response } from 'express';
 import type { IdpService } from '../../modules/identity-providers/index.ts';
-import type { Db } from '../../platform/db/database.ts';
-import { isUuid } from '../../platform/errors/index.ts';
 import { type HandoffCookie, setHandoff } from '../../web/index.ts';
 import { SignInRefused } from '../federated-sign-in.ts';
 import { type FederationFinish, sendRefusal } from '../finish.ts';
@@ -13,31 +11,11 @@ import type { createSamlProtocol } from './saml-protocol.ts';
 // by the URL, the outcome is parked under a random id carried by a cookie, and the browser goes to
 // the org's console sign-in, whose login interaction takes it (federation.routes.ts).
 
-/** Where an unsolicited answer may land: the master owning a SAML provider, and its sign-in domain. */
-export type MasterOfSamlProvider = (
-  providerId: string,
-) => Promise<{ tenantId: string; domain: string | null } | undefined>;
-
-/**
- * Resolves a provider by id alone (the ACS URL is all an unsolicited answer names). Enabled-ness
- * and the configuration are then read through `providerForSignIn`, as for every other sign-in.
- */
-export function samlProviderMasters(db: Db): MasterOfSamlProvider {
-  return async (providerId) => {
-    if (!isUuid(providerId)) return undefined;
-    const row = await db('identity_providers as p')
-      .join('organizations as o', 'o.id', 'p.tenant_id')
-      .where({ 'p.id': providerId, 'p.kind': 'saml' })
-      .first('p.tenant_id as tenantId', 'o.domain as domain');
-    return row ? { tenantId: String(row.tenantId), domain: row.domain ?? null } : undefined;
-  };
-}
-
 export interface UnsolicitedDeps {
   saml: Pick<ReturnType<typeof createSamlProtocol>, 'consume'>;
   finish: FederationFinish;
-  identityProviders: Pick<IdpService, 'providerForSignIn'>;
-  masterOf: MasterOfSamlProvider;
+  /** The provider's master and its sign-in domain, by id alone (the ACS URL is all the answer names). */
+  identityProviders: Pick<IdpService, 'providerForSignIn' | 'samlProviderMaster'>;
   handoff: HandoffCookie;
 }
 
@@ -53,7 +31,7 @@ export async function acceptUnsolicited(
   res: Response,
   providerId: string,
 ) {
-  const master = await deps.masterOf(providerId);
+  const master = await deps.identityProviders.samlProviderMaster(providerId);
   if (!master) return sendRefusal(req, res, 'expired');
   const attempt = { tenantId: master.tenantId, providerId };
   try {

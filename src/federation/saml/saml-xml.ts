@@ -1,4 +1,4 @@
-import { parseDomFromString } from '@node-saml/node-saml/lib/xml.js';
+import { parseDomFromString } from '../../platform/xml/parse-dom.ts';
 import { SamlRejected } from './saml-errors.ts';
 
 // Reading SAML XML for Canopy's own checks. Nothing here decides trust: the caller hands in either

@@ -7,7 +7,7 @@ import type { FederationFinish, FederationStarter } from '../finish.ts';
 import type { FlowStore } from '../flow-store.ts';
 import { refusalOf } from './saml-errors.ts';
 import type { createSamlProtocol } from './saml-protocol.ts';
-import { acceptUnsolicited, type MasterOfSamlProvider } from './saml-unsolicited.ts';
+import { acceptUnsolicited } from './saml-unsolicited.ts';
 
 type SamlProtocol = ReturnType<typeof createSamlProtocol>;
 
@@ -15,9 +15,9 @@ export interface SamlRouteDeps {
   saml: SamlProtocol;
   flows: FlowStore;
   finish: FederationFinish;
-  identityProviders: Pick<IdpService, 'providerForSignIn'>;
-  /** IdP-initiated sign-in: the provider's master, by id alone, and the cookie the outcome rides in. */
-  masterOf: MasterOfSamlProvider;
+  /** `samlProviderMaster`: IdP-initiated sign-in finds the provider's master by its id alone. */
+  identityProviders: Pick<IdpService, 'providerForSignIn' | 'samlProviderMaster'>;
+  /** IdP-initiated sign-in: the cookie the outcome rides in. */
   handoff: HandoffCookie;
 }
 

@@ -7,6 +7,5 @@ export {
   type UsageReport,
 } from './analytics.service.ts';
 export { createUsageRecorder, type UsageRecorder, type UsageRecorderOptions } from './usage.recorder.ts';
-export { createUsageRepository, type DailyUsageRow, type UsageRepository } from './usage.repository.ts';
 export { sweepUsageBefore, usageCutoffDay } from './usage.retention.ts';
 export { USAGE_METRICS, type UsageEvent, type UsageMetric } from './usage.schema.ts';

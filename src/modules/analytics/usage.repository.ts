@@ -94,6 +94,19 @@ export function createUsageRepository(db: Db) {
 
     /** The statement `daily` runs (tests read its plan). */
     dailySql: (tenantId: string, query: DailyQuery) => dailyQuery(tenantId, query).toSQL(),
+
+    /**
+     * Housekeeping, across every tenant: deletes up to `limit` rows of days before `cutoffDay`.
+     * The table has no key of its own to batch by, so rows are picked by `ctid`.
+     */
+    async deleteDaysBefore(cutoffDay: string, limit: number): Promise<number> {
+      return db('usage_daily')
+        .whereRaw('ctid = any(array(select ctid from usage_daily where day < cast(? as date) limit ?))', [
+          cutoffDay,
+          limit,
+        ])
+        .del();
+    },
   };
 }
 

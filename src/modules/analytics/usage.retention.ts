@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
+import { createUsageRepository } from './usage.repository.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -13,15 +14,7 @@ export function usageCutoffDay(clock: Clock, days: number): string {
   return new Date(clock.now().getTime() - days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/**
- * Deletes up to `limit` daily rows of days before `cutoffDay` (YYYY-MM-DD), across every tenant;
- * how many went. The table has no key of its own to batch by, so rows are picked by `ctid`.
- */
-export async function sweepUsageBefore(db: Db, cutoffDay: string, limit: number): Promise<number> {
-  return db('usage_daily')
-    .whereRaw('ctid = any(array(select ctid from usage_daily where day < cast(? as date) limit ?))', [
-      cutoffDay,
-      limit,
-    ])
-    .del();
+/** Deletes up to `limit` rows of days before `cutoffDay` (YYYY-MM-DD), every tenant's; how many went. */
+export function sweepUsageBefore(db: Db, cutoffDay: string, limit: number): Promise<number> {
+  return createUsageRepository(db).deleteDaysBefore(cutoffDay, limit);
 }

@@ -56,7 +56,8 @@ export function createFirstPartyOperations(deps: {
   present(row: AppRow): App;
   changed(clientId: string): Promise<void>;
 }) {
-  const { db, clock, audit, present } = deps;
+  const { db, clock, present } = deps;
+  const { audited } = deps.audit;
 
   /** An app named by its id or its client ID, whatever its tenant (both are unique installation-wide). */
   async function find(ref: string): Promise<AppRow | undefined> {
@@ -90,14 +91,10 @@ export function createFirstPartyOperations(deps: {
       assertThat(current, 'app.not_found');
       if (current.firstParty === firstParty) return { app: present(current), changed: false };
       await repo.setFirstParty(tenantId, id, firstParty, clock.now());
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'app.first_party.set',
-        target: { type: 'app', id },
-        before: { clientId: current.clientId, firstParty: current.firstParty },
-        after: { clientId: current.clientId, firstParty },
-      });
+      const { clientId } = current;
+      const before = { clientId, firstParty: current.firstParty };
+      const target = { tenantId, type: 'app', id };
+      await audited(tx, ctx, 'app.first_party.set', target, before, { clientId, firstParty });
       return { app: present((await repo.findById(tenantId, id))!), changed: true };
     });
     if (result.changed) await deps.changed(result.app.clientId);

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../platform/context.ts';
 import type { Tx } from '../../platform/db/database.ts';
 import type { AuditService } from '../audit/index.ts';
-import type { AppGrant } from './app.schema.ts';
+import { createAppRepository } from './app.repository.ts';
 
 /**
  * REL-6: inside the transaction that deletes business groups, takes them out of every service
@@ -12,7 +12,7 @@ import type { AppGrant } from './app.schema.ts';
  */
 export async function dropGrantsOnNodesInTx(
   tx: Tx,
-  audit: Pick<AuditService, 'record'>,
+  audit: Pick<AuditService, 'audited'>,
   ctx: RequestContext,
   tenantId: string,
   orgIds: readonly string[],
@@ -20,34 +20,14 @@ export async function dropGrantsOnNodesInTx(
 ): Promise<string[]> {
   if (orgIds.length === 0) return [];
   const gone = [...new Set(orgIds.map((id) => id.toLowerCase()))];
-  const rows = (await tx('apps')
-    .where({ tenant_id: tenantId, kind: 'service' })
-    .whereRaw(
-      `exists (select 1 from jsonb_array_elements(grants) as g
-                where lower(g->>'organizationId') = any(cast(? as text[])))`,
-      [gone],
-    )
-    .orderBy('id')
-    .forUpdate()
-    .select('id', 'client_id', 'name', 'grants')) as Array<{
-    id: string;
-    client_id: string;
-    name: string;
-    grants: AppGrant[];
-  }>;
+  const apps = createAppRepository(tx);
+  const rows = await apps.lockServiceAppsGrantingOn(tenantId, gone);
   for (const row of rows) {
     const grants = row.grants.filter((g) => !gone.includes(g.organizationId.toLowerCase()));
-    await tx('apps')
-      .where({ tenant_id: tenantId, id: row.id })
-      .update({ grants: JSON.stringify(grants), updated_at: at });
-    await audit.record(tx, ctx, {
-      tenantId,
-      orgId: tenantId,
-      action: 'app.update',
-      target: { type: 'app', id: row.id },
-      before: { name: row.name, grants: row.grants },
-      after: { name: row.name, grants, cause: { deletedOrganizations: gone } },
-    });
+    await apps.setGrants(tenantId, row.id, grants, at);
+    const before = { name: row.name, grants: row.grants };
+    const after = { name: row.name, grants, cause: { deletedOrganizations: gone } };
+    await audit.audited(tx, ctx, 'app.update', { tenantId, type: 'app', id: row.id }, before, after);
   }
-  return rows.map((r) => r.client_id);
+  return rows.map((r) => r.clientId);
 }

@@ -145,5 +145,34 @@ export function createAppRepository(db: Db | Tx) {
     async delete(tenantId: string, id: string): Promise<void> {
       await db('apps').where({ tenant_id: tenantId, id }).delete();
     },
+
+    /** Service apps whose grants name any of `orgIds` (lower-case), locked for the transaction. */
+    async lockServiceAppsGrantingOn(
+      tenantId: string,
+      orgIds: readonly string[],
+    ): Promise<Array<{ id: string; clientId: string; name: string; grants: AppGrant[] }>> {
+      const rows = await db('apps')
+        .where({ tenant_id: tenantId, kind: 'service' })
+        .whereRaw(
+          `exists (select 1 from jsonb_array_elements(grants) as g
+                    where lower(g->>'organizationId') = any(cast(? as text[])))`,
+          [orgIds as string[]],
+        )
+        .orderBy('id')
+        .forUpdate()
+        .select('id', 'client_id', 'name', 'grants');
+      return rows.map((r: Record<string, unknown>) => ({
+        id: r.id as string,
+        clientId: r.client_id as string,
+        name: r.name as string,
+        grants: r.grants as AppGrant[],
+      }));
+    },
+
+    async setGrants(tenantId: string, id: string, grants: AppGrant[], at: Date): Promise<void> {
+      await db('apps')
+        .where({ tenant_id: tenantId, id })
+        .update({ grants: JSON.stringify(grants), updated_at: at });
+    },
   };
 }

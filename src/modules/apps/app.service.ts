@@ -60,6 +60,7 @@ const auditImage = (a: AppFieldsRow & { kind?: string; clientId?: string }) => (
  */
 export function createAppService(deps: AppServiceDeps) {
   const { db, clock, box, access, audit, signals } = deps;
+  const { audited } = audit;
   const apps = createAppRepository(db);
   const clients = createClientLookup({ db, clock, box, signals });
   const sealFor = (clientId: string, secret: string) => box.seal(secret, secretContext(clientId));
@@ -116,13 +117,7 @@ export function createAppService(deps: AppServiceDeps) {
           throw nameTaken(err);
         });
       const created = present((await repo.findById(tenantId, id))!);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'app.create',
-        target: { type: 'app', id },
-        after: auditImage(created),
-      });
+      await audited(tx, ctx, 'app.create', { tenantId, type: 'app', id }, null, auditImage(created));
       return created;
     });
     await changed(clientId);
@@ -168,14 +163,8 @@ export function createAppService(deps: AppServiceDeps) {
         throw nameTaken(err);
       });
       const updated = present((await repo.findById(tenantId, appId))!, index);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'app.update',
-        target: { type: 'app', id: appId },
-        before: auditImage({ ...current, grants: kept }),
-        after: auditImage(updated),
-      });
+      const before = auditImage({ ...current, grants: kept });
+      await audited(tx, ctx, 'app.update', { tenantId, type: 'app', id: appId }, before, auditImage(updated));
       return updated;
     });
     await changed(app.clientId);
@@ -189,13 +178,7 @@ export function createAppService(deps: AppServiceDeps) {
     const clientId = await db.transaction(async (tx) => {
       const current = await lockedApp(tx, tenantId, appId);
       await createAppRepository(tx).delete(tenantId, appId);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'app.delete',
-        target: { type: 'app', id: appId },
-        before: auditImage(current),
-      });
+      await audited(tx, ctx, 'app.delete', { tenantId, type: 'app', id: appId }, auditImage(current));
       return current.clientId;
     });
     await changed(clientId);
@@ -231,13 +214,8 @@ export function createAppService(deps: AppServiceDeps) {
         previousSecretExpiresAt: graceHours > 0 ? new Date(now.getTime() + graceHours * HOUR_MS) : null,
         at: now,
       });
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'app.secret.rotate',
-        target: { type: 'app', id: appId },
-        after: { clientId: current.clientId, graceHours },
-      });
+      const after = { clientId: current.clientId, graceHours };
+      await audited(tx, ctx, 'app.secret.rotate', { tenantId, type: 'app', id: appId }, null, after);
       return present((await repo.findById(tenantId, appId))!, index);
     });
     await changed(app.clientId);

@@ -2,7 +2,7 @@ import type { RequestContext } from '../../platform/context.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type AuditRow, createAuditRepository } from './audit.repository.ts';
 
-// What the reader needs of the authorizer, structurally: the roles module writes audit entries, so
+// What the reader needs of the tenant directory, structurally: the roles module writes audit entries, so
 // the audit module does not import it back.
 interface TreeNode {
   readonly id: string;

@@ -15,6 +15,25 @@ export interface AuditEntry {
 }
 
 /**
+ * What a change was made to, and where: the tenant (null: installation-level), the node it was made
+ * on (the tenant's master unless named), and the object changed (none for a change of the whole).
+ */
+export interface AuditTarget {
+  tenantId: string | null;
+  orgId?: string;
+  type?: string;
+  id?: string;
+}
+
+/** A change to an organization node itself (a master or a business group): made on that node. */
+export const nodeTarget = (tenantId: string, orgId: string): AuditTarget => ({
+  tenantId,
+  orgId,
+  type: 'organization',
+  id: orgId,
+});
+
+/**
  * Writes audit entries (AUD-1). Changes are recorded inside the transaction that makes them, so
  * an entry exists exactly when its change does.
  */
@@ -50,8 +69,31 @@ export function createAuditService(deps: { db: RootDb; clock: Clock }) {
     });
   }
 
+  /**
+   * The one way a change is audited: in the transaction `tx` that makes it, as `action` on `target`,
+   * with its images before and after (null: none; a creation has no before, a deletion no after).
+   */
+  function audited(
+    tx: Tx,
+    ctx: RequestContext,
+    action: string,
+    target: AuditTarget,
+    before: unknown = null,
+    after: unknown = null,
+  ): Promise<void> {
+    const { tenantId, orgId = tenantId, type, id } = target;
+    return record(tx, ctx, {
+      tenantId,
+      orgId,
+      action,
+      ...(type && id ? { target: { type, id } } : {}),
+      ...(before === null ? {} : { before }),
+      ...(after === null ? {} : { after }),
+    });
+  }
+
   return {
-    record,
+    audited,
     /** For events that are not changes (credential reads, sign-ins): written on their own. */
     recordNow: (ctx: RequestContext, entry: AuditEntry) => record(db, ctx, entry),
     list: createAuditRepository(db).list,

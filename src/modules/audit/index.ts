@@ -6,7 +6,12 @@ export {
   type AuditLogReader,
   createAuditLogReader,
 } from './audit.reader.ts';
-export type { AuditQuery, AuditRow } from './audit.repository.ts';
 export { auditRoutes } from './audit.routes.ts';
-export { type AuditEntry, type AuditService, createAuditService } from './audit.service.ts';
+export {
+  type AuditEntry,
+  type AuditService,
+  type AuditTarget,
+  createAuditService,
+  nodeTarget,
+} from './audit.service.ts';
 export { redact } from './redact.ts';

@@ -40,6 +40,7 @@ export function createCredentialService(deps: {
   rotationGraceHours: number;
 }) {
   const { db, clock, box, access, audit, signals } = deps;
+  const { audited } = audit;
   const credentials = createCredentialRepository(db);
   const sealFor = (clientId: string, secret: string) => box.seal(secret, `client_credentials:${clientId}`);
   const openFor = (clientId: string, sealed: string) => box.open(sealed, `client_credentials:${clientId}`);
@@ -145,13 +146,9 @@ export function createCredentialService(deps: {
         previousSecretExpiresAt: keepPrevious ? new Date(now.getTime() + graceHours * HOUR_MS) : null,
         at: now,
       });
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: target.orgId,
-        action: target.environmentId ? 'credentials.rotate' : 'credentials.reset',
-        target: { type: 'client_credentials', id: current.clientId },
-        after: { graceHours },
-      });
+      const action = target.environmentId ? 'credentials.rotate' : 'credentials.reset';
+      const replacedOn = { tenantId, orgId: target.orgId, type: 'client_credentials', id: current.clientId };
+      await audited(tx, ctx, action, replacedOn, null, { graceHours });
       const updated = await repo.findFor(tenantId, target);
       return present(updated!);
     });

@@ -4,7 +4,7 @@ import { newId } from '../../platform/crypto/random.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
-import type { AuditService } from '../audit/index.ts';
+import type { AuditService, AuditTarget } from '../audit/index.ts';
 import type { Access, TenantDirectory } from '../roles/index.ts';
 import type { CredentialService } from './credential.service.ts';
 import { createEnvironmentRepository } from './environment.repository.ts';
@@ -21,6 +21,14 @@ export const DEFAULT_ENVIRONMENTS: ReadonlyArray<{ name: string; type: Environme
   { name: 'Design', type: 'design' },
 ];
 
+/** An environment as the audit log names it: on its node. */
+const environmentTarget = (tenantId: string, env: Environment): AuditTarget => ({
+  tenantId,
+  orgId: env.organizationId,
+  type: 'environment',
+  id: env.id,
+});
+
 /** Environments of org nodes (ENV-1), each with its own client credentials (CRED-1). */
 export function createEnvironmentService(deps: {
   db: Db;
@@ -30,7 +38,8 @@ export function createEnvironmentService(deps: {
   audit: AuditService;
   credentials: CredentialService;
 }) {
-  const { db, clock, directory, access, audit, credentials } = deps;
+  const { db, clock, directory, access, credentials } = deps;
+  const { audited } = deps.audit;
   const environments = createEnvironmentRepository(db);
 
   async function insertInTx(tx: Tx, tenantId: string, orgId: string, name: string, type: EnvironmentType) {
@@ -90,13 +99,7 @@ export function createEnvironmentService(deps: {
     await requireManager(ctx, tenantId, orgId);
     return directory.change(tenantId, { tree: true }, async (tx) => {
       const env = await insertInTx(tx, tenantId, orgId, valid.name, valid.type);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId,
-        action: 'environment.create',
-        target: { type: 'environment', id: env.id },
-        after: env,
-      });
+      await audited(tx, ctx, 'environment.create', environmentTarget(tenantId, env), null, env);
       return env;
     });
   }
@@ -114,14 +117,8 @@ export function createEnvironmentService(deps: {
         throw err;
       }
       const after = (await createEnvironmentRepository(tx).findById(tenantId, environmentId))!;
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: before.organizationId,
-        action: 'environment.update',
-        target: { type: 'environment', id: environmentId },
-        before: { name: before.name },
-        after: { name: after.name },
-      });
+      const target = environmentTarget(tenantId, before);
+      await audited(tx, ctx, 'environment.update', target, { name: before.name }, { name: after.name });
       return after;
     });
   }
@@ -134,13 +131,7 @@ export function createEnvironmentService(deps: {
     credentials.assertCanAnnounce(); // REL-2: other nodes must hear that its credentials are gone
     await directory.change(tenantId, 'everything', async (tx) => {
       await createEnvironmentRepository(tx).delete(tenantId, environmentId);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: before.organizationId,
-        action: 'environment.delete',
-        target: { type: 'environment', id: environmentId },
-        before,
-      });
+      await audited(tx, ctx, 'environment.delete', environmentTarget(tenantId, before), before);
     });
     await credentials.announceRemoved();
   }

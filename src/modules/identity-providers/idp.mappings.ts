@@ -25,7 +25,8 @@ export interface MappingServiceDeps {
  * each affected user reconciles their mapping-granted assignments.
  */
 export function createMappingService(deps: MappingServiceDeps) {
-  const { db, clock, access, audit, assignments } = deps;
+  const { db, clock, access, assignments } = deps;
+  const { audited } = deps.audit;
   const repo = createIdpRepository(db);
 
   async function providerOf(ctx: RequestContext, tenantId: string, providerId: string) {
@@ -63,13 +64,8 @@ export function createMappingService(deps: MappingServiceDeps) {
       await r.insertMapping(tenantId, mapping).catch((err: unknown) => {
         throw isUniqueViolation(err, 'group_mappings_unique') ? new AppError('group_mapping.exists') : err;
       });
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: mapping.organizationId,
-        action: 'group_mapping.create',
-        target: { type: 'group_mapping', id: mapping.id },
-        after: mapping,
-      });
+      const target = { tenantId, orgId: mapping.organizationId, type: 'group_mapping', id: mapping.id };
+      await audited(tx, ctx, 'group_mapping.create', target, null, mapping);
     });
     return mapping;
   }
@@ -82,13 +78,8 @@ export function createMappingService(deps: MappingServiceDeps) {
     await assignments.authorizeGrant(ctx, tenantId, mapping);
     await db.transaction(async (tx) => {
       await createIdpRepository(tx).deleteMapping(tenantId, mappingId);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: mapping.organizationId,
-        action: 'group_mapping.delete',
-        target: { type: 'group_mapping', id: mappingId },
-        before: mapping,
-      });
+      const target = { tenantId, orgId: mapping.organizationId, type: 'group_mapping', id: mappingId };
+      await audited(tx, ctx, 'group_mapping.delete', target, mapping);
     });
   }
 

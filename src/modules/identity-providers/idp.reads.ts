@@ -71,5 +71,14 @@ export function createIdpReads(deps: { db: Db; box: SecretBox; publicUrl: string
     });
   }
 
-  return { providerForSignIn, enabledProviders, signInMethods, spMetadata };
+  /**
+   * FED-6 IdP-initiated sign-in: where an unsolicited answer may land, found by the provider id
+   * alone. Enabled-ness and settings are then read through `providerForSignIn`, as for any sign-in.
+   */
+  async function samlProviderMaster(id: string) {
+    if (!isUuid(id)) return undefined;
+    return repo.samlProviderMaster(id);
+  }
+
+  return { providerForSignIn, enabledProviders, signInMethods, spMetadata, samlProviderMaster };
 }

@@ -139,6 +139,18 @@ export function createIdpRepository(db: Db | Tx) {
       return row ? toRow(row) : undefined;
     },
 
+    /**
+     * FED-6: an unsolicited SAML answer names only its provider (by the ACS URL): the master that
+     * owns it and that master's sign-in domain. Not scoped by a tenant: it is how the tenant is found.
+     */
+    async samlProviderMaster(id: string): Promise<{ tenantId: string; domain: string | null } | undefined> {
+      const row = await db('identity_providers as p')
+        .join('organizations as o', 'o.id', 'p.tenant_id')
+        .where({ 'p.id': id, 'p.kind': 'saml' })
+        .first('p.tenant_id as tenantId', 'o.domain as domain');
+      return row ? { tenantId: String(row.tenantId), domain: row.domain ?? null } : undefined;
+    },
+
     async insertMapping(tenantId: string, m: Omit<GroupMapping, 'tenantId'>): Promise<void> {
       await db('group_mappings').insert({
         id: m.id,

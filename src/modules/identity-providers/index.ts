@@ -1,5 +1,5 @@
-export { createFederatedIdentityRepository } from './identity.repository.ts';
 export { groupMappingDto, identityProviderDto } from './idp.dto.ts';
+export { createFederatedIdentityService, type FederatedIdentityService } from './idp.identities.ts';
 export { createMappingService, type MappingService } from './idp.mappings.ts';
 export {
   type FederationUrls,
@@ -11,6 +11,13 @@ export {
 export { spMetadataRoutes } from './idp.metadata-route.ts';
 export { type ProviderForSignIn, secretContext } from './idp.reads.ts';
 export { identityProviderRoutes } from './idp.routes.ts';
-export type { GroupMapping, IdentityProvider, IdpKind, OidcConfig, SamlConfig } from './idp.schema.ts';
+export type {
+  GroupMapping,
+  IdentityProvider,
+  IdpKind,
+  OidcConfig,
+  SamlAttributes,
+  SamlConfig,
+} from './idp.schema.ts';
 export { IDP_KINDS, mappingSource } from './idp.schema.ts';
 export { createIdpService, type IdpService } from './idp.service.ts';

@@ -2,10 +2,11 @@ import { operatorContext, type RequestContext } from '../../platform/context.ts'
 import { newId } from '../../platform/crypto/random.ts';
 import { AppError, assertThat } from '../../platform/errors/index.ts';
 import type { User } from '../users/index.ts';
+import { invitationTarget } from './invitation.issuing.ts';
 import { createInvitationRepository } from './invitation.repository.ts';
 import type { Invitation, InvitedRole } from './invitation.schema.ts';
-import type { InvitationServiceDeps } from './invitation.service.ts';
 import { hashInvitationToken, isInvitationToken } from './invitation.token.ts';
+import type { InvitationServiceDeps } from './invitation.types.ts';
 
 /** What the acceptance page shows about a live link. */
 export interface InvitationSummary {
@@ -51,7 +52,8 @@ function inviterContext(invitation: Invitation, requestId: string): RequestConte
 
 /** The link's side of invitations: the page's summary, and the acceptance that creates the account. */
 export function createAcceptance(deps: InvitationServiceDeps) {
-  const { db, clock, directory, audit, users, assignments } = deps;
+  const { db, clock, directory, users, assignments } = deps;
+  const { audited } = deps.audit;
   const invitations = createInvitationRepository(db);
 
   async function open(token: unknown) {
@@ -137,31 +139,14 @@ export function createAcceptance(deps: InvitationServiceDeps) {
       const current = await repo.master(tenantId);
       assertThat(current?.localAccountsEnabled, 'invitation.local_accounts_disabled');
       const created = await users.insertLocalUser(tx, tenantId, prepared, userId);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'user.create',
-        target: { type: 'user', id: userId },
-        after: created,
-      });
+      await audited(tx, ctx, 'user.create', { tenantId, type: 'user', id: userId }, null, created);
+      // ROLE-5 was checked above, against what the inviter may grant now (stillGrantable).
       for (const role of roles) {
-        const grant = await assignments.grantInTx(tx, tenantId, { ...role, userId, source: 'invitation' });
-        await audit.record(tx, ctx, {
-          tenantId,
-          orgId: grant.organizationId,
-          action: 'role_assignment.create',
-          target: { type: 'role_assignment', id: grant.id },
-          after: grant,
-        });
+        await assignments.grantAndAuditInTx(tx, ctx, tenantId, { ...role, userId, source: 'invitation' });
       }
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: consumed.organizationId,
-        action: 'invitation.accept',
-        target: { type: 'invitation', id: consumed.id },
-        before: { status: 'pending' },
-        after: { status: 'accepted', userId, roles, droppedRoles },
-      });
+      const target = invitationTarget(tenantId, consumed.organizationId, consumed.id);
+      const after = { status: 'accepted', userId, roles, droppedRoles };
+      await audited(tx, ctx, 'invitation.accept', target, { status: 'pending' }, after);
       return created;
     });
     return { user, organization: { name: master.name, domain: master.domain }, roles, droppedRoles };

@@ -2,7 +2,7 @@ import type { RequestContext } from '../../platform/context.ts';
 import { invitationMessage } from './invitation.mail.ts';
 import { createInvitationRepository } from './invitation.repository.ts';
 import type { Invitation, SentInvitation } from './invitation.schema.ts';
-import type { InvitationServiceDeps } from './invitation.service.ts';
+import type { InvitationServiceDeps } from './invitation.types.ts';
 
 /**
  * Mails an invitation's link, after the commit that stored its hash. The invitation stands either

@@ -3,7 +3,7 @@ import { AppError } from '../../platform/errors/index.ts';
 import { maskOf, type TenantIndex } from '../roles/index.ts';
 import { createInvitationRepository } from './invitation.repository.ts';
 import type { Invitation, InvitationState } from './invitation.schema.ts';
-import type { InvitationServiceDeps } from './invitation.service.ts';
+import type { InvitationServiceDeps } from './invitation.types.ts';
 
 const INVITE_BIT = maskOf(['users.invite']);
 

@@ -1,14 +1,22 @@
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
-import { createDurableLimiters } from '../../platform/db/durable-limiter.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { RedisClients } from '../../platform/redis.ts';
+import { createLimiters, type Limit, retryAfterSeconds } from '../../platform/throttle/index.ts';
 
 const DAY_MS = 86_400_000;
-// A day's counter outlives its day: the date in its key, not its expiry, starts the next one.
-const COUNTER_LIFETIME_SECONDS = 2 * 86_400;
+
+/**
+ * Invitation mails per master org and UTC day, durable (REL-3). The day is in the counter's key, so
+ * the counter outlives its day; both quotas count on the same keys, so a founder verifying mid-day
+ * keeps what was sent.
+ */
+const mailsPerDay = (points: number): Limit => ({
+  name: 'invitations-day',
+  points,
+  windowSeconds: 2 * 86_400,
+  store: 'durable',
+});
 
 /**
  * Whether the founder (the owner of the master org) has verified their email address (ACC-3).
@@ -22,9 +30,6 @@ export async function founderEmailVerified(_db: Db, _tenantId: string): Promise<
 export interface InvitationQuotaOptions {
   db: Db;
   clock: Clock;
-  redis: RedisClients | undefined;
-  /** `REDIS_KEY_PREFIX`. */
-  redisKeyPrefix: string;
   logger: Logger;
   /** INVITATIONS_PER_ORGANIZATION_PER_DAY. */
   perOrganizationPerDay: number;
@@ -40,23 +45,16 @@ export interface QuotaTicket {
 
 /**
  * SEC-9: invitation mails (new and resent, one per address) per master org and UTC day. Counted
- * with the sign-in throttle's mechanism (durable counters in SQL) — shared by every node, kept
- * across restarts of any node or of Redis, and read against the injected clock. A request that does not fit in what is left takes nothing: a batch
- * is refused whole.
+ * with the throttle mechanism (durable counters in SQL, as sign-in's) — shared by every node, kept
+ * across restarts of any node or of Redis, and read against the injected clock. A request that
+ * does not fit in what is left takes nothing: a batch is refused whole.
  */
 export function createInvitationQuota(options: InvitationQuotaOptions) {
-  const { db, clock, redis, logger } = options;
-  const durable = createDurableLimiters({
-    db,
-    clock,
-    redis,
-    redisKeyPrefix: options.redisKeyPrefix,
-  });
-  // Both limits count on the same keys, so a founder verifying mid-day keeps what was sent.
-  const limiter = (points: number) => durable('invitations-day', points, COUNTER_LIFETIME_SECONDS);
-  const verified = limiter(options.perOrganizationPerDay);
-  const unverified = limiter(
-    Math.min(options.perUnverifiedOrganizationPerDay, options.perOrganizationPerDay),
+  const { db, clock, logger } = options;
+  const limiters = createLimiters({ db, clock }); // durable: SQL alone, whatever Redis does
+  const verified = limiters(mailsPerDay(options.perOrganizationPerDay));
+  const unverified = limiters(
+    mailsPerDay(Math.min(options.perUnverifiedOrganizationPerDay, options.perOrganizationPerDay)),
   );
 
   /** Takes `mails` off the tenant's quota for today, or refuses them all with 429. */
@@ -65,23 +63,16 @@ export function createInvitationQuota(options: InvitationQuotaOptions) {
     const key = `${tenantId}:${now.toISOString().slice(0, 10)}`;
     const isVerified = await founderEmailVerified(db, tenantId);
     const on = isVerified ? verified : unverified;
-    try {
-      await on.consume(key, mails);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
+    const quota = on.limit.points;
+    const count = await on.take(key, mails);
+    if (!count.within) {
       // Counting went first so that parallel requests cannot all fit; what was refused goes back.
-      await on.reward(key, mails);
+      await on.giveBack(key, mails);
       // An operator sees who keeps hitting it: a tenant mailing strangers in bulk.
-      logger.warn({ tenantId, quota: on.points, requested: mails }, 'invitations: daily quota reached');
-      throw quotaExceeded({
-        quota: on.points,
-        verified: isVerified,
-        used: err.consumedPoints - mails,
-        mails,
-        now,
-      });
+      logger.warn({ tenantId, quota, requested: mails }, 'invitations: daily quota reached');
+      throw quotaExceeded({ quota, verified: isVerified, used: count.consumed - mails, mails, now });
     }
-    return { refund: (back = mails) => on.reward(key, back).then(() => undefined) };
+    return { refund: (back = mails) => on.giveBack(key, back) };
   }
 
   return { take };
@@ -92,7 +83,7 @@ export type InvitationQuota = ReturnType<typeof createInvitationQuota>;
 /** 429 naming the quota, what is left of it and when it resets; the route turns the wait into Retry-After. */
 function quotaExceeded(q: { quota: number; verified: boolean; used: number; mails: number; now: Date }) {
   const nextDay = Math.floor(q.now.getTime() / DAY_MS) * DAY_MS + DAY_MS;
-  const retryAfterSeconds = Math.max(1, Math.ceil((nextDay - q.now.getTime()) / 1000));
+  const retryAfter = retryAfterSeconds(nextDay - q.now.getTime());
   const remaining = Math.max(0, q.quota - q.used);
   const quota = q.verified
     ? `at most ${q.quota} invitation mails a day`
@@ -105,7 +96,7 @@ function quotaExceeded(q: { quota: number; verified: boolean; used: number; mail
       requested: q.mails,
       founderEmailVerified: q.verified,
       resetsAt: new Date(nextDay).toISOString(),
-      retryAfterSeconds,
+      retryAfterSeconds: retryAfter,
     },
     {
       message:

@@ -218,6 +218,19 @@ export function createInvitationRepository(db: Db | Tx) {
       const row = await db('organizations').where({ tenant_id: tenantId, id: orgId }).first('name');
       return row?.name;
     },
+
+    /**
+     * Housekeeping, across every tenant (no tenant to scope by): deletes up to `limit` invitations
+     * past their expiry and last changed before `before`; how many went.
+     */
+    async deleteFinishedBefore(before: Date, limit: number): Promise<number> {
+      const finished = db('invitations')
+        .select('id')
+        .where('expires_at', '<', before)
+        .andWhere('updated_at', '<', before)
+        .limit(limit);
+      return db('invitations').whereIn('id', finished).del();
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../../platform/db/database.ts';
+import { createInvitationRepository } from './invitation.repository.ts';
 
 /**
  * REL-6: invitations nobody can use any more — accepted, cancelled, or expired and not resent —
@@ -7,11 +8,6 @@ import type { Db } from '../../platform/db/database.ts';
  * become a user. Deletes up to `limit` invitations last changed, and past their expiry, before
  * `before` (a pending one past its expiry is an expired one; resending moves both times); how many.
  */
-export async function sweepFinishedInvitations(db: Db, before: Date, limit: number): Promise<number> {
-  const finished = db('invitations')
-    .select('id')
-    .where('expires_at', '<', before)
-    .andWhere('updated_at', '<', before)
-    .limit(limit);
-  return db('invitations').whereIn('id', finished).del();
+export function sweepFinishedInvitations(db: Db, before: Date, limit: number): Promise<number> {
+  return createInvitationRepository(db).deleteFinishedBefore(before, limit);
 }

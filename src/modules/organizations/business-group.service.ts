@@ -4,7 +4,7 @@ import { newId } from '../../platform/crypto/random.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertThat, invalidInput, parseInput } from '../../platform/errors/index.ts';
 import { dropGrantsOnNodesInTx } from '../apps/index.ts';
-import type { AuditService } from '../audit/index.ts';
+import { type AuditService, nodeTarget } from '../audit/index.ts';
 import type { CredentialService } from '../environments/index.ts';
 import {
   type Access,
@@ -33,6 +33,7 @@ export function createBusinessGroupService(deps: {
   maxBusinessGroups: number;
 }) {
   const { clock, directory, access, audit, users, assignments, credentials } = deps;
+  const { audited } = audit;
 
   async function create(
     ctx: RequestContext,
@@ -96,27 +97,14 @@ export function createBusinessGroupService(deps: {
         });
         await credentials.issueInTx(tx, tenantId, id, null);
         const group = (await repo.findById(tenantId, id))!;
-        await audit.record(tx, ctx, {
-          tenantId,
-          orgId: id,
-          action: 'business_group.create',
-          target: { type: 'organization', id },
-          after: group,
-        });
+        await audited(tx, ctx, 'business_group.create', nodeTarget(tenantId, id), null, group);
         if (!ownerAdministers) {
-          const grant = await assignments.grantInTx(tx, tenantId, {
+          await assignments.grantAndAuditInTx(tx, ctx, tenantId, {
             userId: ownerUserId,
             roleId: ORGANIZATION_ADMINISTRATORS.id,
             organizationId: id,
             environmentId: null,
             inherit: true,
-          });
-          await audit.record(tx, ctx, {
-            tenantId,
-            orgId: id,
-            action: 'role_assignment.create',
-            target: { type: 'role_assignment', id: grant.id },
-            after: grant,
           });
         }
         return group;
@@ -164,17 +152,10 @@ export function createBusinessGroupService(deps: {
         cascaded.push(...(await repo.revokeEntitlementBelow(tenantId, groupId, 'create_environments', at)));
       }
       const after = (await repo.findById(tenantId, groupId))!;
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: groupId,
-        action: 'business_group.entitlements.update',
-        target: { type: 'organization', id: groupId },
-        before: group.entitlements,
-        after: {
-          ...after.entitlements,
-          ...(cascaded.length > 0 ? { alsoRevokedOn: [...new Set(cascaded)] } : {}),
-        },
-      });
+      const alsoRevokedOn = [...new Set(cascaded)];
+      const changed = { ...after.entitlements, ...(alsoRevokedOn.length > 0 ? { alsoRevokedOn } : {}) };
+      const target = nodeTarget(tenantId, groupId);
+      await audited(tx, ctx, 'business_group.entitlements.update', target, group.entitlements, changed);
       return after;
     });
   }
@@ -194,13 +175,7 @@ export function createBusinessGroupService(deps: {
       const children = await repo.countChildren(tenantId, groupId);
       assertThat(children === 0, 'business_group.has_children', { children });
       await repo.delete(tenantId, groupId);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: groupId,
-        action: 'business_group.delete',
-        target: { type: 'organization', id: groupId },
-        before: group,
-      });
+      await audited(tx, ctx, 'business_group.delete', nodeTarget(tenantId, groupId), group);
       // It has no children (checked above): the group is the whole subtree that goes.
       await dropGrantsOnNodesInTx(tx, audit, ctx, tenantId, [groupId], clock.now());
     });

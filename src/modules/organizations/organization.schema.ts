@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDLE_TIMEOUT_MINUTES, SESSION_LIFETIME_MINUTES } from '../sessions/index.ts';
 import { emailSchema, passwordSchema, personNameSchema, usernameSchema } from '../users/index.ts';
 
 export const organizationNameSchema = z
@@ -16,22 +17,20 @@ export const domainSchema = z
   .max(63, 'must be 3 to 63 characters')
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'may hold only a-z, 0-9 and hyphens, not at either end');
 
-/** ORG-11: whole minutes from 15 to 180; anything else is refused, never clamped. */
-export const sessionTimeoutSchema = z
-  .number('must be a whole number of minutes from 15 to 180')
-  .int('must be a whole number of minutes from 15 to 180')
-  .min(15, 'must be a whole number of minutes from 15 to 180')
-  .max(180, 'must be a whole number of minutes from 15 to 180');
+/** Whole minutes within the range; anything else is refused, never clamped. */
+function minutesSchema({ min, max }: { min: number; max: number }) {
+  const problem = `must be a whole number of minutes from ${min} to ${max}`;
+  return z.number(problem).int(problem).min(min, problem).max(max, problem);
+}
 
-/** SESS-3: the absolute session lifetime, from 15 minutes to 30 days. */
-export const sessionMaxSchema = z
-  .number('must be a whole number of minutes from 15 to 43200')
-  .int('must be a whole number of minutes from 15 to 43200')
-  .min(15, 'must be a whole number of minutes from 15 to 43200')
-  .max(43_200, 'must be a whole number of minutes from 15 to 43200');
+/** ORG-11: the idle timeout. */
+export const sessionTimeoutSchema = minutesSchema(IDLE_TIMEOUT_MINUTES);
 
-export const DEFAULT_SESSION_TIMEOUT_MINUTES = 60;
-export const DEFAULT_SESSION_MAX_MINUTES = 12 * 60;
+/** SESS-3: the absolute session lifetime. */
+export const sessionMaxSchema = minutesSchema(SESSION_LIFETIME_MINUTES);
+
+export const DEFAULT_SESSION_TIMEOUT_MINUTES = IDLE_TIMEOUT_MINUTES.default;
+export const DEFAULT_SESSION_MAX_MINUTES = SESSION_LIFETIME_MINUTES.default;
 
 export const signupSchema = z.strictObject({
   companyName: organizationNameSchema,

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, assertId, assertThat, parseInput } from '../../platform/errors/index.ts';
-import type { AuditService } from '../audit/index.ts';
+import { type AuditService, nodeTarget } from '../audit/index.ts';
 import {
   type Access,
   type AssignmentService,
@@ -52,7 +52,8 @@ export function createOrganizationService(deps: {
   /** The cached domain → master org lookup, told of ORG-3 changes (every node drops them). */
   domains: DomainDirectory;
 }) {
-  const { db, clock, directory, access, audit, users, assignments, domains } = deps;
+  const { db, clock, directory, access, users, assignments, domains } = deps;
+  const { audited } = deps.audit;
   const orgs = createOrganizationRepository(db);
 
   async function findOrThrow(tenantId: string, orgId: string): Promise<Organization> {
@@ -111,18 +112,13 @@ export function createOrganizationService(deps: {
       await repo.update(tenantId, orgId, { ...patch, at: clock.now() });
       const after = (await repo.findById(tenantId, orgId))!;
       if (before.domain !== after.domain) movedDomains = [before.domain, after.domain];
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId,
-        action: 'organization.update',
-        target: { type: 'organization', id: orgId },
-        before: pick(before, Object.keys(patch)),
-        after: pick(after, Object.keys(patch)),
-      });
+      const [fields, target] = [Object.keys(patch), nodeTarget(tenantId, orgId)];
+      await audited(tx, ctx, 'organization.update', target, pick(before, fields), pick(after, fields));
       return after;
     };
     try {
-      // Names and the master's settings are part of the authorizer's tree, which every node keeps in memory.
+      // Names and the master's settings are part of the tenant directory's tree, which every node
+      // keeps in memory.
       const after = await directory.change(tenantId, { tree: true }, work);
       // Committed: the old domain stops naming the org, and the new one names it, on every node at once.
       await domains.changed(movedDomains);
@@ -145,14 +141,8 @@ export function createOrganizationService(deps: {
       const before = await repo.findById(tenantId, orgId, { forUpdate: true });
       assertThat(before, 'organization.not_found');
       await repo.update(tenantId, orgId, { properties, at: clock.now() });
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId,
-        action: 'organization.properties.update',
-        target: { type: 'organization', id: orgId },
-        before: before.properties,
-        after: properties,
-      });
+      const target = nodeTarget(tenantId, orgId);
+      await audited(tx, ctx, 'organization.properties.update', target, before.properties, properties);
       return (await repo.findById(tenantId, orgId))!;
     });
   }
@@ -170,14 +160,9 @@ export function createOrganizationService(deps: {
         (await assignments.isAdministratorInTx(tx, tenantId, ownerUserId, orgId));
       assertThat(eligible, 'organization.owner_not_eligible', { ownerUserId });
       await repo.update(tenantId, orgId, { ownerUserId, at: clock.now() });
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId,
-        action: 'organization.owner.transfer',
-        target: { type: 'organization', id: orgId },
-        before: { ownerUserId: before.ownerUserId },
-        after: { ownerUserId },
-      });
+      const target = nodeTarget(tenantId, orgId);
+      const was = { ownerUserId: before.ownerUserId };
+      await audited(tx, ctx, 'organization.owner.transfer', target, was, { ownerUserId });
       return (await repo.findById(tenantId, orgId))!;
     });
   }

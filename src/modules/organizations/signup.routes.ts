@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RequestContext } from '../../platform/context.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import { defineRoute } from '../../platform/http/route.ts';
-import type { Throttle } from '../../platform/http/throttle.ts';
+import type { RequestThrottle } from '../../platform/throttle/index.ts';
 import { environmentDto } from '../environments/index.ts';
 import { userDto } from '../users/index.ts';
 import { signupSchema } from './organization.schema.ts';
@@ -21,7 +21,7 @@ const signupResultDto = z.object({
  */
 export function signupRoutes(deps: {
   signUp(ctx: RequestContext, input: unknown): Promise<SignupResult>;
-  signupThrottle: Throttle;
+  signupThrottle: RequestThrottle;
   publicUrl: string;
   /** SIGNUP_MODE: when closed, refused before the throttle counts anything. */
   signupMode: SignupMode;

@@ -4,7 +4,7 @@ import { newId } from '../../platform/crypto/random.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, parseInput } from '../../platform/errors/index.ts';
-import type { AuditService } from '../audit/index.ts';
+import { type AuditService, nodeTarget } from '../audit/index.ts';
 import type { CredentialService, Environment, EnvironmentService } from '../environments/index.ts';
 import { type AssignmentService, ORGANIZATION_ADMINISTRATORS, type TenantDirectory } from '../roles/index.ts';
 import type { User, UserService } from '../users/index.ts';
@@ -44,7 +44,8 @@ export function createSignupService(deps: {
   /** Told of the new domain, so that a node that found it unknown a moment ago finds it now. */
   domains: Pick<DomainDirectory, 'added'>;
 }) {
-  const { db, clock, directory, audit, users, assignments, environments, credentials } = deps;
+  const { db, clock, directory, users, assignments, environments, credentials } = deps;
+  const { audited } = deps.audit;
 
   return async function signUp(ctx: RequestContext, input: unknown): Promise<SignupResult> {
     // The pages and the API refuse earlier (before their throttle counts); this holds for any other door.
@@ -79,23 +80,22 @@ export function createSignupService(deps: {
         });
         await directory.createTenant(tx, tenantId);
         const user = await users.insertLocalUser(tx, tenantId, prepared, userId);
-        const grant = await assignments.grantInTx(tx, tenantId, {
+        await credentials.issueInTx(tx, tenantId, tenantId, null);
+        const envs = await environments.createDefaultsInTx(tx, tenantId);
+        const organization = (await orgs.findById(tenantId, tenantId))!;
+
+        // Audited in the order a reader expects: the org, its founder, the founder's role, the environments.
+        await audited(tx, actx, 'organization.create', nodeTarget(tenantId, tenantId), null, organization);
+        await audited(tx, actx, 'user.create', { tenantId, type: 'user', id: userId }, null, user);
+        await assignments.grantAndAuditInTx(tx, actx, tenantId, {
           userId,
           roleId: ORGANIZATION_ADMINISTRATORS.id,
           organizationId: tenantId,
           environmentId: null,
           inherit: true,
         });
-        await credentials.issueInTx(tx, tenantId, tenantId, null);
-        const envs = await environments.createDefaultsInTx(tx, tenantId);
-        const organization = (await orgs.findById(tenantId, tenantId))!;
-
-        const record = (action: string, type: string, id: string, after: unknown) =>
-          audit.record(tx, actx, { tenantId, orgId: tenantId, action, target: { type, id }, after });
-        await record('organization.create', 'organization', tenantId, organization);
-        await record('user.create', 'user', userId, user);
-        await record('role_assignment.create', 'role_assignment', grant.id, grant);
-        for (const env of envs) await record('environment.create', 'environment', env.id, env);
+        const environment = (id: string) => ({ tenantId, type: 'environment', id });
+        for (const env of envs) await audited(tx, actx, 'environment.create', environment(env.id), null, env);
         return { organization, user, environments: envs };
       });
       await deps.domains.added(result.organization.domain);

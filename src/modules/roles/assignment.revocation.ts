@@ -1,16 +1,19 @@
 import type { RequestContext } from '../../platform/context.ts';
 import type { Tx } from '../../platform/db/database.ts';
 import type { AuditService } from '../audit/index.ts';
+import { assignmentTarget } from './assignment.grant.ts';
 import { createAssignmentRepository, ownedNodeIds } from './assignment.repository.ts';
 import { ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
 import type { RoleAssignment } from './role.schema.ts';
 
 /**
- * Removing assignments inside a caller's authorizer change, each audited, with the owner's
+ * Removing assignments inside a caller's directory change, each audited, with the owner's
  * protection (ORG-5): an assignment without which an owner would no longer hold Organization
  * Administrators on a node they own is never removed.
  */
-export function createAssignmentRevocation(deps: { audit: AuditService }) {
+export function createAssignmentRevocation(deps: { audit: Pick<AuditService, 'audited'> }) {
+  const { audited } = deps.audit;
+
   /** The nodes whose owner would no longer hold Organization Administrators without `a`. */
   async function ownershipLostWithout(tx: Tx, tenantId: string, a: RoleAssignment): Promise<string[]> {
     if (a.roleId !== ORGANIZATION_ADMINISTRATORS.id) return [];
@@ -26,13 +29,7 @@ export function createAssignmentRevocation(deps: { audit: AuditService }) {
 
   async function deleteInTx(tx: Tx, ctx: RequestContext, tenantId: string, a: RoleAssignment) {
     await createAssignmentRepository(tx).delete(tenantId, a.id);
-    await deps.audit.record(tx, ctx, {
-      tenantId,
-      orgId: a.organizationId,
-      action: 'role_assignment.delete',
-      target: { type: 'role_assignment', id: a.id },
-      before: a,
-    });
+    await audited(tx, ctx, 'role_assignment.delete', assignmentTarget(tenantId, a), a);
   }
 
   /** Removes one assignment, unless an owner needs it: then it stays and the answer is false (FED-4). */
@@ -64,14 +61,8 @@ export function createAssignmentRevocation(deps: { audit: AuditService }) {
       if (await revokeUnlessProtectedInTx(tx, ctx, tenantId, a)) continue;
       kept.push(a);
       await repo.setSource(tenantId, a.id, 'manual');
-      await deps.audit.record(tx, ctx, {
-        tenantId,
-        orgId: a.organizationId,
-        action: 'role_assignment.update',
-        target: { type: 'role_assignment', id: a.id },
-        before: a,
-        after: { ...a, source: 'manual', reason: 'owner_protected', cause: { sourceRemoved: source } },
-      });
+      const after = { ...a, source: 'manual', reason: 'owner_protected', cause: { sourceRemoved: source } };
+      await audited(tx, ctx, 'role_assignment.update', assignmentTarget(tenantId, a), a, after);
     }
     return kept;
   }

@@ -1,8 +1,8 @@
 export { type Access, createAccess, type MissingPermissions } from './access.ts';
+export { assignmentTarget, type Grant } from './assignment.grant.ts';
 export { assignmentRoutes } from './assignment.routes.ts';
 export { type AssignmentService, createAssignmentService } from './assignment.service.ts';
 export { BUILT_IN_ROLES, type BuiltInRole, ORGANIZATION_ADMINISTRATORS } from './built-in-roles.ts';
-export { createSnapshotRepository } from './directory/snapshot.repository.ts';
 export {
   type ChangeScope,
   createTenantDirectory,
@@ -26,7 +26,6 @@ export {
   permissionsOf,
 } from './permissions.ts';
 export { assignmentDto, permissionDto, roleDto } from './role.dto.ts';
-export { syncBuiltInRoles } from './role.repository.ts';
 export { roleRoutes } from './role.routes.ts';
 export type { Role, RoleAssignment } from './role.schema.ts';
-export { createRoleService, type RoleService } from './role.service.ts';
+export { createRoleService, type RoleService, syncBuiltInRoles } from './role.service.ts';

@@ -1,5 +1,5 @@
 // The fixed permission catalogue (ROLE-1). Each permission owns one bit, so a role's permissions
-// are a number and a union is a bitwise OR: the authorizer's hot path never touches a string set.
+// are a number and a union is a bitwise OR: the tenant directory's hot path never touches a string set.
 
 export const PERMISSION_CATALOGUE = [
   { name: 'users.invite', description: 'Invite people to the organization', environmentScopable: false },

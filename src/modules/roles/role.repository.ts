@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../../platform/db/database.ts';
-import { BUILT_IN_ROLES } from './built-in-roles.ts';
+import type { BuiltInRole } from './built-in-roles.ts';
 import type { Permission } from './permissions.ts';
 import type { Role } from './role.schema.ts';
 
@@ -104,24 +104,24 @@ export function createRoleRepository(db: Db | Tx) {
         .count({ n: '*' });
       return Number(row?.n ?? 0);
     },
-  };
-}
 
-/** Installation-wide, at start: the built-in rows follow the catalogue in code. */
-export async function syncBuiltInRoles(db: Db, at: Date): Promise<void> {
-  for (const role of BUILT_IN_ROLES) {
-    await db('roles')
-      .insert({
-        id: role.id,
-        tenant_id: null,
-        built_in_key: role.key,
-        name: role.name,
-        description: role.description,
-        permissions: JSON.stringify(role.permissions),
-        created_at: at,
-        updated_at: at,
-      })
-      .onConflict('id')
-      .merge(['name', 'description', 'permissions', 'updated_at']);
-  }
+    /** Built-in rows belong to no tenant (installation-wide): inserted, or brought in line with `roles`. */
+    async upsertBuiltIn(roles: readonly BuiltInRole[], at: Date): Promise<void> {
+      for (const role of roles) {
+        await db('roles')
+          .insert({
+            id: role.id,
+            tenant_id: null,
+            built_in_key: role.key,
+            name: role.name,
+            description: role.description,
+            permissions: JSON.stringify(role.permissions),
+            created_at: at,
+            updated_at: at,
+          })
+          .onConflict('id')
+          .merge(['name', 'description', 'permissions', 'updated_at']);
+      }
+    },
+  };
 }

@@ -14,6 +14,11 @@ import { customRolePatchSchema, customRoleSchema, type Role } from './role.schem
 
 const BUILT_IN_NAMES = new Set(BUILT_IN_ROLES.map((r) => r.name.toLowerCase()));
 
+/** Installation-wide, at start (before any tenant is served): the built-in rows follow the catalogue. */
+export function syncBuiltInRoles(db: Db, at: Date): Promise<void> {
+  return createRoleRepository(db).upsertBuiltIn(BUILT_IN_ROLES, at);
+}
+
 /** Built-in roles are read-only; custom roles belong to one tenant and need `roles.manage` on its master (ROLE-2). */
 export function createRoleService(deps: {
   db: Db;
@@ -22,7 +27,8 @@ export function createRoleService(deps: {
   access: Access;
   audit: AuditService;
 }) {
-  const { db, clock, directory, access, audit } = deps;
+  const { db, clock, directory, access } = deps;
+  const { audited } = deps.audit;
   const roles = createRoleRepository(db);
 
   /** Defining a role cannot hand out more than its author holds on the master. */
@@ -97,13 +103,7 @@ export function createRoleService(deps: {
           ...valid,
           at: clock.now(),
         });
-        await audit.record(tx, ctx, {
-          tenantId,
-          orgId: tenantId,
-          action: 'role.create',
-          target: { type: 'role', id: role.id },
-          after: role,
-        });
+        await audited(tx, ctx, 'role.create', { tenantId, type: 'role', id: role.id }, null, role);
         return role;
       });
     } catch (err) {
@@ -124,18 +124,11 @@ export function createRoleService(deps: {
     await requireRoleAuthor(ctx, tenantId, patch.permissions ?? []);
     if (patch.name !== undefined) assertNameFree(patch.name);
     try {
-      // Permissions feed the authorizer; a rename alone would not, but one path keeps it simple.
+      // Permissions feed the tenant directory; a rename alone would not, but one path keeps it simple.
       return await directory.change(tenantId, 'everything', async (tx) => {
         const after = await createRoleRepository(tx).update(tenantId, roleId, { ...patch, at: clock.now() });
         assertThat(after, 'role.not_found');
-        await audit.record(tx, ctx, {
-          tenantId,
-          orgId: tenantId,
-          action: 'role.update',
-          target: { type: 'role', id: roleId },
-          before,
-          after,
-        });
+        await audited(tx, ctx, 'role.update', { tenantId, type: 'role', id: roleId }, before, after);
         return after;
       });
     } catch (err) {
@@ -154,13 +147,7 @@ export function createRoleService(deps: {
       const inUse = await repo.assignmentCount(tenantId, roleId);
       assertThat(inUse === 0, 'role.in_use', { assignments: inUse });
       await repo.delete(tenantId, roleId);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'role.delete',
-        target: { type: 'role', id: roleId },
-        before,
-      });
+      await audited(tx, ctx, 'role.delete', { tenantId, type: 'role', id: roleId }, before);
     });
   }
 

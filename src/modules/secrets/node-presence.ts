@@ -52,7 +52,7 @@ export async function assertEveryNodeHolds(db: Db, keyId: string): Promise<void>
     {
       message:
         `${lacking.map(describe).join('; ')} does not hold key ${keyId}, which this command seals with: ` +
-        'give every node a SECRETS_KEY ring holding it first (README, "Keys", step 2)',
+        'give every node a SECRETS_KEY ring holding it first (docs/operating.md, "Keys", step 2)',
     },
   );
 }
@@ -67,7 +67,7 @@ export async function assertNoNodeSealsWith(db: Db, keyId: string): Promise<void
     {
       message:
         `${sealing.map(describe).join('; ')} still seals with key ${keyId}: put the new key first in ` +
-        'SECRETS_KEY on every node and restart them (README, "Keys", step 3)',
+        'SECRETS_KEY on every node and restart them (docs/operating.md, "Keys", step 3)',
     },
   );
 }

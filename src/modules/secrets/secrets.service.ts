@@ -172,7 +172,7 @@ export async function verifySealedSecrets(db: Db, box: SecretBox): Promise<void>
       if (!box.keyIds.includes(id)) {
         throw new Error(
           `SECRETS_KEY does not hold key ${id}, which sealed values in ${columnName(column)}; ` +
-            'start with a ring that includes it (see README, "Keys")',
+            'start with a ring that includes it (see docs/operating.md, "Keys")',
         );
       }
       const sample = await secrets.sample(column, id);

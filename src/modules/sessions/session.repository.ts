@@ -62,7 +62,7 @@ export function createSessionRepository(db: Db | Tx) {
         .update({ ended_at: at });
     },
 
-    /** Rows no session can use any more: ended, or past any tenant's limits (180 min idle, 30 days). */
+    /** Rows no session can use any more: ended, or past any tenant's limits (session-limits.ts). */
     async deleteStale(idleBefore: Date, loginBefore: Date, limit: number): Promise<number> {
       const stale = db('sessions')
         .where('last_seen_at', '<', idleBefore)

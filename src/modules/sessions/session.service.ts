@@ -3,6 +3,7 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUuid } from '../../platform/errors/index.ts';
 import type { TenantDirectory } from '../roles/index.ts';
 import { createSessionRepository } from './session.repository.ts';
+import { IDLE_TIMEOUT_MINUTES, SESSION_LIFETIME_MINUTES } from './session-limits.ts';
 
 const MINUTE = 60_000;
 /** The idle clock is written at most this often per session: a use inside it changes nothing that matters. */
@@ -92,7 +93,11 @@ export function createSessionService(deps: { db: Db; clock: Clock; directory: Te
     /** Removes rows that are over under any tenant's settings; run periodically. */
     sweep: (limit = 1_000) => {
       const now = clock.now().getTime();
-      return sessions.deleteStale(new Date(now - 180 * MINUTE), new Date(now - 43_200 * MINUTE), limit);
+      return sessions.deleteStale(
+        new Date(now - IDLE_TIMEOUT_MINUTES.max * MINUTE),
+        new Date(now - SESSION_LIFETIME_MINUTES.max * MINUTE),
+        limit,
+      );
     },
   };
 }

@@ -1,13 +1,19 @@
 import { createHmac } from 'node:crypto';
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
-import { createDurableLimiters } from '../../platform/db/durable-limiter.ts';
-import { type CounterSelection, clearCounters, countLive } from '../../platform/db/sql-limiter-store.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { throttleUnit } from '../../platform/net/networks.ts';
 import type { RedisClients } from '../../platform/redis.ts';
-import { type Count, createLockableCounter } from './lockable-counter.ts';
+import {
+  type CounterSelection,
+  clearCounters,
+  countLive,
+  createLimiters,
+  type Limiters,
+  retryAfterSeconds,
+} from '../../platform/throttle/index.ts';
+import { ACCOUNT, type LockableLimits, PAIR, signInLimits } from './limits.ts';
+import { type AttemptCount, createLockableCounter } from './lockable-counter.ts';
 import { lockoutSeconds, type SignInPolicy } from './policy.ts';
 
 export interface ThrottleDeps {
@@ -30,9 +36,9 @@ export interface Ticket {
   tenantId: string;
   source: SourceKind;
   /** The (username, address) or (username, device) count: this browser's own. */
-  pair: Count;
+  pair: AttemptCount;
   /** The username's count across every source; absent while it is locked (a device-cookie browser). */
-  account: Count | undefined;
+  account: AttemptCount | undefined;
   /** The address's count, when it was inside its limit. */
   addressKey: string | undefined;
 }
@@ -46,13 +52,6 @@ export interface Lockout {
   /** How many lockouts in a row this one is (it lasts longer each time). */
   inARow: number;
 }
-
-// Counter kinds (key prefixes in the stores: `<kind>:<key>`, in Redis after `<prefix>sign-in:`).
-// Pair keys start with `<username key>.`, account keys with `<username key>`, so that an unlock
-// finds every counter of a username.
-const PAIR = ['pair', 'pairesc', 'pairlock'] as const;
-const ACCOUNT = ['acct', 'acctesc', 'acctlock'] as const;
-const ADDRESS = 'addr';
 
 /**
  * The counters behind SESS-8 and SEC-6, shared by every node: in SQL, so that a Redis restart
@@ -75,44 +74,22 @@ export function createThrottle(deps: ThrottleDeps) {
   // (SEC-12). Counters written before they were keyed (plain SHA-256) are orphaned at the upgrade:
   // nothing finds them again, and they expire with their windows (a day at most by default).
   const digest = (value: string) => createHmac('sha256', deps.key).update(value).digest('base64url');
-  const limiter = createDurableLimiters({
-    db,
-    clock,
-    redis,
-    redisKeyPrefix: `${redisKeyPrefix}sign-in:`,
-  });
-
-  const { username, address } = policy;
-  const lockable = (kinds: readonly [string, string, string], limit: number) =>
-    createLockableCounter({
-      failures: limiter(kinds[0], limit, username.failureWindowSeconds),
-      lockouts: limiter(kinds[1], 1_000_000, username.escalationWindowSeconds),
-      locks: limiter(kinds[2], 1, username.maxLockoutSeconds),
-      limit,
-      lockoutSeconds: (n) => lockoutSeconds(policy, n),
-    });
-  const pairs = lockable(PAIR, username.maxFailures);
-  const accounts = lockable(ACCOUNT, username.accountMaxFailures);
-  const addresses = limiter(ADDRESS, address.maxFailures, address.windowSeconds, address.blockSeconds);
+  // Every sign-in limit is durable (limits.ts): SQL alone, whatever Redis does (REL-3).
+  const limiters = createLimiters({ db, clock });
+  const limits = signInLimits(policy);
+  const { username } = policy;
+  const pairs = lockableCounter(limiters, limits.pairs, policy);
+  const accounts = lockableCounter(limiters, limits.accounts, policy);
+  const addresses = limiters(limits.addresses);
 
   const userKeyOf = (tenantId: string, name: string) => digest(`${tenantId}\n${name.toLowerCase()}`);
   const pairKeyOf = (userKey: string, source: SourceKind, id: string) =>
     `${userKey}.${source === 'device' ? `d${id}` : id}`;
 
-  /** Counts an attempt on the address; over the limit the address is blocked (by the limiter). */
-  async function takeAddress(key: string): Promise<{ within: boolean; msBeforeNext: number }> {
-    try {
-      return { within: true, msBeforeNext: (await addresses.consume(key)).msBeforeNext };
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return { within: false, msBeforeNext: err.msBeforeNext };
-      throw err;
-    }
-  }
-
   /** Locked, or at the limit by attempts still being checked (whose lockout is not decided yet). */
   const refused = (ms: number): Admission => ({
     admitted: false,
-    retryAfterSeconds: seconds(Math.min(ms, username.maxLockoutSeconds * 1000)),
+    retryAfterSeconds: retryAfterSeconds(Math.min(ms, username.maxLockoutSeconds * 1000)),
   });
 
   /** A browser that signed in to the account before: its own failures alone hold it back. */
@@ -122,7 +99,7 @@ export function createThrottle(deps: ThrottleDeps) {
     if (own.lockedMs > 0) return refused(own.lockedMs);
     const pair = await pairs.take(pairKey, own.epoch);
     if (!pair.within) return refused(pair.msBeforeNext);
-    const byAddress = await takeAddress(addressKey);
+    const byAddress = await addresses.take(addressKey);
     // While the account is locked, this browser's attempts neither extend the lock nor count towards the next.
     const counted = account.lockedMs > 0 ? undefined : await accounts.take(userKey, account.epoch);
     const ticket: Ticket = {
@@ -148,10 +125,11 @@ export function createThrottle(deps: ThrottleDeps) {
       const [own, account, byAddress] = await Promise.all([
         pairs.state(pairKey),
         accounts.state(userKey),
-        takeAddress(addressKey),
+        addresses.take(addressKey),
       ]);
-      if (!byAddress.within) return { admitted: false, retryAfterSeconds: seconds(byAddress.msBeforeNext) };
-      const giveBackAddress = () => addresses.reward(addressKey);
+      if (!byAddress.within)
+        return { admitted: false, retryAfterSeconds: retryAfterSeconds(byAddress.msBeforeNext) };
+      const giveBackAddress = () => addresses.giveBack(addressKey);
       const lockedMs = Math.max(own.lockedMs, account.lockedMs);
       if (lockedMs > 0) {
         await giveBackAddress();
@@ -203,14 +181,14 @@ export function createThrottle(deps: ThrottleDeps) {
       await Promise.all([
         pairs.forget(ticket.pair),
         ticket.account ? accounts.refund(ticket.account) : undefined,
-        ticket.addressKey ? addresses.reward(ticket.addressKey) : undefined,
+        ticket.addressKey ? addresses.giveBack(ticket.addressKey) : undefined,
       ]);
     },
 
     /** The username's failures from every source towards its next lockout, and how long it stays locked. */
     async inspect(tenantId: string, name: string): Promise<{ failures: number; lockedForSeconds: number }> {
       const { failures, lockedMs } = await accounts.inspect(userKeyOf(tenantId, name));
-      return { failures, lockedForSeconds: lockedMs > 0 ? seconds(lockedMs) : 0 };
+      return { failures, lockedForSeconds: lockedMs > 0 ? retryAfterSeconds(lockedMs) : 0 };
     },
 
     /**
@@ -260,11 +238,16 @@ export function createThrottle(deps: ThrottleDeps) {
 
 export type Throttle = ReturnType<typeof createThrottle>;
 
+function lockableCounter(limiters: Limiters, limits: LockableLimits, policy: SignInPolicy) {
+  return createLockableCounter({
+    failures: limiters(limits.failures),
+    lockouts: limiters(limits.lockouts),
+    locks: limiters(limits.locks),
+    lockoutSeconds: (n) => lockoutSeconds(policy, n),
+  });
+}
+
 /** A literal for a Redis MATCH pattern (the configured key prefix may hold `*`, `?`, `[` or a backslash). */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-function seconds(ms: number): number {
-  return Math.max(1, Math.ceil(ms / 1000));
 }

@@ -29,7 +29,8 @@ export function createUnlock(deps: {
   audit: AuditService;
   throttle: Pick<Throttle, 'unlock'>;
 }) {
-  const { db, users, access, audit, throttle } = deps;
+  const { db, users, access, throttle } = deps;
+  const { audited } = deps.audit;
   return async (ctx: RequestContext, tenantId: string, target: UnlockTarget): Promise<Unlocked> => {
     await access.require(ctx, tenantId, 'users.manage', tenantId);
     const userId =
@@ -39,13 +40,8 @@ export function createUnlock(deps: {
     assertThat(user && user.status !== 'deleted', 'user.not_found');
     const { lifted: lockoutsLifted, forgetShared } = await db.transaction(async (tx) => {
       const unlocked = await throttle.unlock(tenantId, user.username, tx);
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'user.unlock',
-        target: { type: 'user', id: user.id },
-        after: { username: user.username, lockoutsLifted: unlocked.lifted },
-      });
+      const after = { username: user.username, lockoutsLifted: unlocked.lifted };
+      await audited(tx, ctx, 'user.unlock', { tenantId, type: 'user', id: user.id }, null, after);
       return unlocked;
     });
     // Redis's counters go once the audited unlock has committed: a failed commit lifts nothing.

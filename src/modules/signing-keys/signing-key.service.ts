@@ -91,7 +91,8 @@ const info = (row: SigningKeyRow): SigningKeyInfo => ({
  * Private material leaves this module only through `providerJwks`, for the provider.
  */
 export function createSigningKeyService(deps: SigningKeyServiceDeps) {
-  const { db, clock, box, audit, signals, logger } = deps;
+  const { db, clock, box, signals, logger } = deps;
+  const { audited } = deps.audit;
   const retentionMs = deps.retentionMs ?? DEFAULT_RETENTION_MS;
   if (!Number.isSafeInteger(retentionMs) || retentionMs <= 0) {
     throw new Error('signing key retention must be a positive number of milliseconds');
@@ -193,14 +194,11 @@ export function createSigningKeyService(deps: SigningKeyServiceDeps) {
         }
         added.push(info(await addKey(tx, alg, now)));
       }
-      await audit.record(tx, ctx, {
-        tenantId: null,
-        action: 'signing_keys.rotate',
-        after: {
-          added: added.map(({ kid, alg }) => ({ kid, alg })),
-          retiring: retiring.map(({ kid, alg }) => ({ kid, alg, retireAt })),
-        },
-      });
+      const after = {
+        added: added.map(({ kid, alg }) => ({ kid, alg })),
+        retiring: retiring.map(({ kid, alg }) => ({ kid, alg, retireAt })),
+      };
+      await audited(tx, ctx, 'signing_keys.rotate', { tenantId: null }, null, after);
       return { added, retiring };
     });
     const summary = {
@@ -235,18 +233,11 @@ export function createSigningKeyService(deps: SigningKeyServiceDeps) {
       await repo.markRevoked(kid, now);
       const replacement = found.status === 'active' ? info(await addKey(tx, found.alg, now)) : null;
       const revoked = info((await repo.find(kid))!);
-      await audit.record(tx, ctx, {
-        tenantId: null,
-        action: 'signing_keys.revoke',
-        target: { type: 'signing_key', id: kid },
-        before: { kid, alg: found.alg, status: found.status },
-        after: {
-          kid,
-          alg: found.alg,
-          status: 'revoked',
-          replacement: replacement && { kid: replacement.kid, alg: replacement.alg },
-        },
-      });
+      const { alg } = found;
+      const replacedBy = replacement && { kid: replacement.kid, alg: replacement.alg };
+      const after = { kid, alg, status: 'revoked', replacement: replacedBy };
+      const target = { tenantId: null, type: 'signing_key', id: kid };
+      await audited(tx, ctx, 'signing_keys.revoke', target, { kid, alg, status: found.status }, after);
       return { revoked, was: found.status, replacement };
     });
     const summary = { revoked: kid, was: result.was, replacement: result.replacement?.kid ?? null };

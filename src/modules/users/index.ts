@@ -1,12 +1,5 @@
 export { userDto, userListQuery, userPageDto, userParams } from './user.dto.ts';
-export {
-  emailFrom,
-  insertFederatedUser,
-  lockUser,
-  nameFrom,
-  refreshFederatedProfile,
-  usernameFrom,
-} from './user.federated.ts';
+export { emailFrom, nameFrom, usernameFrom } from './user.federated.ts';
 export { userRoutes } from './user.routes.ts';
 export {
   emailSchema,

@@ -35,7 +35,7 @@ export function nameFrom(value: string | undefined, fallback: string): string {
 
 /**
  * Inserts a federated user inside the caller's transaction (which serialises the tenant's user
- * changes: see the authorizer's `change`), taking the first free of `base`, `base-2`, `base-3`…
+ * changes: see the tenant directory's `change`), taking the first free of `base`, `base-2`, `base-3`…
  */
 export async function insertFederatedUser(
   tx: Tx,
@@ -72,9 +72,4 @@ export async function refreshFederatedProfile(
   if (email === user.email && name === user.name) return undefined;
   await createUserRepository(tx).update(tenantId, user.id, { email, name, at: input.at });
   return { before: { email: user.email, name: user.name }, after: { email, name } };
-}
-
-/** A user as it is now, locked for the rest of the transaction. */
-export function lockUser(tx: Tx, tenantId: string, userId: string): Promise<User | undefined> {
-  return createUserRepository(tx).findById(tenantId, userId, { forUpdate: true });
 }

@@ -97,6 +97,15 @@ export function createUserRepository(db: Db | Tx) {
       return row ? toUser(row as UserRow) : undefined;
     },
 
+    /**
+     * The master org of a user, found by id alone: one of the few lookups not scoped by a tenant,
+     * because it is how the tenant is found (a token names its user, not its tenant).
+     */
+    async tenantIdOf(id: string): Promise<string | undefined> {
+      const row = await db('users').where({ id }).first('tenant_id');
+      return row?.tenant_id as string | undefined;
+    },
+
     /** Nodes this user owns: ORG-5 keeps an owner enabled. */
     async ownedNodeIds(tenantId: string, userId: string): Promise<string[]> {
       return db('organizations').where({ tenant_id: tenantId, owner_user_id: userId }).pluck('id');

@@ -8,6 +8,7 @@ import { AppError, assertId, assertThat, isUuid, parseInput } from '../../platfo
 import type { AuditService } from '../audit/index.ts';
 import type { Access, TenantDirectory } from '../roles/index.ts';
 import type { SessionService } from '../sessions/index.ts';
+import { insertFederatedUser, refreshFederatedProfile } from './user.federated.ts';
 import { createUserRepository } from './user.repository.ts';
 import { type NewLocalUser, newLocalUserSchema, profileUpdateSchema, type User } from './user.schema.ts';
 
@@ -22,7 +23,8 @@ export interface UserServiceDeps {
 
 /** Users of a master org (USR-1…USR-4). Profile and lifecycle changes need `users.manage` on the master. */
 export function createUserService(deps: UserServiceDeps) {
-  const { db, clock, directory, access, audit, sessions } = deps;
+  const { db, clock, directory, access, sessions } = deps;
+  const { audited } = deps.audit;
   const users = createUserRepository(db);
   const tenantOfUser = new Map<string, string>();
 
@@ -96,21 +98,17 @@ export function createUserService(deps: UserServiceDeps) {
       assertThat(before && before.status !== 'deleted', 'user.not_found');
       const after = await repo.update(tenantId, userId, { ...patch, at: clock.now() });
       assertThat(after, 'user.not_found');
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action: 'user.update',
-        target: { type: 'user', id: userId },
-        before: { email: before.email, name: before.name },
-        after: { email: after.email, name: after.name },
-      });
+      const profile = (u: User) => ({ email: u.email, name: u.name });
+      const target = { tenantId, type: 'user', id: userId };
+      await audited(tx, ctx, 'user.update', target, profile(before), profile(after));
       return after;
     });
   }
 
   /**
    * Disable, enable or delete. A user who owns a node cannot be disabled or deleted (ORG-5).
-   * The authorizer's version moves with the status, so the user holds nothing from the moment we return.
+   * The tenant directory's version moves with the status, so the user holds nothing from the moment
+   * we return.
    */
   async function setStatus(
     ctx: RequestContext,
@@ -135,14 +133,8 @@ export function createUserService(deps: UserServiceDeps) {
       if (status !== 'active') await sessions.endAllForUser(tx, tenantId, userId);
       const action =
         status === 'active' ? 'user.enable' : status === 'disabled' ? 'user.disable' : 'user.delete';
-      await audit.record(tx, ctx, {
-        tenantId,
-        orgId: tenantId,
-        action,
-        target: { type: 'user', id: userId },
-        before: { status: before.status },
-        after: { status: after.status },
-      });
+      const target = { tenantId, type: 'user', id: userId };
+      await audited(tx, ctx, action, target, { status: before.status }, { status: after.status });
       return after;
     });
   }
@@ -164,12 +156,12 @@ export function createUserService(deps: UserServiceDeps) {
       const cached = tenantOfUser.get(userId);
       if (cached) return cached;
       if (!isUuid(userId)) return undefined;
-      const row = await db('users').where({ id: userId }).first('tenant_id');
-      if (row) {
+      const tenantId = await users.tenantIdOf(userId);
+      if (tenantId) {
         if (tenantOfUser.size >= 100_000) tenantOfUser.clear();
-        tenantOfUser.set(userId, row.tenant_id);
+        tenantOfUser.set(userId, tenantId);
       }
-      return row?.tenant_id;
+      return tenantId;
     },
     /** For token claims: the profile, without a permission check (the provider has authenticated the user). */
     profileOf: (tenantId: string, userId: string): Promise<User | undefined> =>
@@ -182,6 +174,12 @@ export function createUserService(deps: UserServiceDeps) {
       const user = await users.findByUsername(tenantId, username);
       return user ? { id: user.id, status: user.status, passwordHash: user.passwordHash } : undefined;
     },
+    /** For the federated sign-in, inside its transaction: FED-3 accounts (user.federated.ts). */
+    insertFederated: insertFederatedUser,
+    refreshFederatedProfile,
+    /** For other modules, inside their transaction: the user as it is now, locked until it ends. */
+    lockForUpdate: (tx: Tx, tenantId: string, userId: string): Promise<User | undefined> =>
+      createUserRepository(tx).findById(tenantId, userId, { forUpdate: true }),
     /** For other modules, inside their transaction: the user, if active in this tenant. */
     findActive: async (tx: Tx, tenantId: string, userId: string): Promise<User | undefined> => {
       assertId(userId, 'user.not_found');

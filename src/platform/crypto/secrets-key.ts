@@ -86,7 +86,7 @@ function syncPath(target: string, flags: string): void {
 function ringFileText(keys: readonly Buffer[]): string {
   return [
     '# Canopy secrets key ring: one key per line, the first seals, the others only open.',
-    '# Back this file up with the database; never share it. See README, "Keys".',
+    '# Back this file up with the database; never share it. See docs/operating.md, "Keys".',
     ...keys.map((k) => k.toString('hex')),
     '',
   ].join('\n');

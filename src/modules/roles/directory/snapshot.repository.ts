@@ -3,7 +3,7 @@ import { maskOf } from '../permissions.ts';
 import type { TenantSnapshot, TreeSnapshot, UsersSnapshot } from './tenant-index.ts';
 import type { AssignmentRow } from './user-grants.ts';
 
-// The authorizer's read model. Each load runs in one repeatable-read transaction and returns the
+// The tenant directory's read model. Each load runs in one repeatable-read transaction and returns the
 // version it saw with the data, so an index never claims a version its data does not reflect.
 // Queries run one after another: a transaction is one connection.
 export function createSnapshotRepository(db: Db) {

@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../../../platform/db/database.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { SignalBus } from '../../../platform/signals.ts';
-import type { SnapshotRepository } from './snapshot.repository.ts';
+import { createSnapshotRepository } from './snapshot.repository.ts';
 import { TenantIndex } from './tenant-index.ts';
 
 const CHANNEL = 'authz.changed';
@@ -43,13 +43,9 @@ interface ChangeMessage {
   scope: ChangeScope;
 }
 
-export function createTenantDirectory(deps: {
-  db: Db;
-  snapshots: SnapshotRepository;
-  signals: SignalBus;
-  logger: Logger;
-}) {
-  const { db, snapshots, signals, logger } = deps;
+export function createTenantDirectory(deps: { db: Db; signals: SignalBus; logger: Logger }) {
+  const { db, signals, logger } = deps;
+  const snapshots = createSnapshotRepository(db);
   const entries = new Map<string, Entry>();
 
   function entryOf(tenantId: string): Entry {

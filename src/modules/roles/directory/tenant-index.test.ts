@@ -8,7 +8,8 @@ import {
 import { ALL_PERMISSIONS, type Permission, permissionsOf } from '../permissions.ts';
 import { TenantIndex } from './tenant-index.ts';
 
-// Hand-built cases for the in-memory authorizer; tenant-index.property.test.ts covers random trees.
+// Hand-built cases for the tenant directory's in-memory index; tenant-index.property.test.ts covers
+// random trees.
 //
 //   m ── a ── a1 ── a11
 //   │    └─── a2

@@ -10,7 +10,7 @@ import { type AssignmentRow, addGrants, type GrantsByUser } from './user-grants.
 
 export type { IndexedNode, TenantSettings, TreeSnapshot } from './tenant-tree.ts';
 
-/** Everything the authorizer knows about one tenant, read from SQL in one consistent snapshot. */
+/** Everything the tenant directory knows about one tenant, read from SQL in one consistent snapshot. */
 export interface TenantSnapshot extends TreeSnapshot {
   version: number;
   /** Permission masks of the built-in roles and this tenant's custom roles. */

@@ -5,7 +5,10 @@ export interface TenantSettings {
   sessionMaxMinutes: number;
 }
 
-/** One tenant's org tree, its settings and the node each environment belongs to, as the authorizer reads them. */
+/**
+ * One tenant's org tree, its settings and the node each environment belongs to, as the tenant
+ * directory reads them.
+ */
 export interface TreeSnapshot {
   tenantId: string;
   settings: TenantSettings;

@@ -1,13 +1,14 @@
-import { createRequire } from 'node:module';
-import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.ts';
-import type { Db, Tx } from './database.ts';
+import type { Db, Tx } from '../db/database.ts';
 
-// The package's typings declare this base class as an export of its index, which does not export
-// it (rate-limiter-flexible 11.4.0): load it from its own file.
-const RateLimiterStoreAbstract: typeof StoreAbstract = createRequire(import.meta.url)(
-  'rate-limiter-flexible/lib/RateLimiterStoreAbstract.js',
-);
+// The base class of the library's store limiters is declared by its typings but not exported by its
+// index (rate-limiter-flexible 11.4.0): reach it through a store limiter it does export, never
+// through a path into the package.
+const StoreLimiter = Object.getPrototypeOf(RateLimiterRedis) as typeof RateLimiterStoreAbstract;
+if (StoreLimiter.name !== 'RateLimiterStoreAbstract') {
+  throw new Error('rate-limiter-flexible: RateLimiterRedis no longer extends RateLimiterStoreAbstract');
+}
 
 const TABLE = 'sign_in_attempts';
 
@@ -66,13 +67,13 @@ export interface SqlLimiterOptions {
  * `Date.now()`, while here time comes from the injected clock. Each change is one atomic statement
  * (`insert … on conflict … do update … returning`), so parallel attempts on any node all count.
  */
-export class SqlLimiterStore extends RateLimiterStoreAbstract {
+export class SqlLimiterStore extends StoreLimiter {
   readonly #db: Db;
   readonly #clock: Clock;
 
   constructor(options: SqlLimiterOptions) {
     const { db, clock, ...limits } = options;
-    if (!(limits.duration > 0)) throw new Error('sign-in counters need a positive duration');
+    if (!(limits.duration > 0)) throw new Error('SQL counters need a positive duration');
     super({ ...limits, storeClient: db });
     this.#db = db;
     this.#clock = clock;

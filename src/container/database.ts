@@ -1,6 +1,6 @@
-import type { Config } from './config/schema.ts';
-import { type Database, openDatabase } from './platform/db/database.ts';
-import type { Logger } from './platform/logger.ts';
+import type { Config } from '../config/schema.ts';
+import { type Database, openDatabase } from '../platform/db/database.ts';
+import type { Logger } from '../platform/logger.ts';
 
 /**
  * REL-2: how long a serving node's query may wait for PostgreSQL's answer. Generous for any query a

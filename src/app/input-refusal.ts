@@ -1,9 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
-import { API_PATH } from './api/index.ts';
-import { isProviderPath, refuseProviderInput } from './oidc/routes.ts';
-import { AppError } from './platform/errors/index.ts';
-import { asInputError } from './platform/http/input-guard.ts';
-import { errorPage, sendPage } from './web/index.ts';
+import { API_PATH } from '../api/index.ts';
+import { isProviderPath, refuseProviderInput } from '../oidc/routes.ts';
+import { AppError } from '../platform/errors/index.ts';
+import { asInputError } from '../platform/http/input-guard.ts';
+import { errorPage, sendPage } from '../web/index.ts';
 
 /**
  * REL-1: how a refused input (400 naming the field, or 413) is answered, in the form of the surface

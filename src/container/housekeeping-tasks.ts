@@ -1,16 +1,16 @@
-import type { Config } from './config/schema.ts';
-import { sweepExpiredFlows } from './federation/index.ts';
-import { sweepSamlCache } from './federation/saml/index.ts';
-import { sweepUsageBefore, usageCutoffDay } from './modules/analytics/index.ts';
-import type { AuditService } from './modules/audit/index.ts';
-import { sweepFinishedInvitations } from './modules/invitations/index.ts';
-import { forgetStaleNodes } from './modules/secrets/index.ts';
-import type { SessionService } from './modules/sessions/index.ts';
-import { sweepExpired } from './oidc/adapters/sql-adapter.ts';
-import type { Clock } from './platform/clock.ts';
-import type { Db } from './platform/db/database.ts';
-import { sweepEndedCounters } from './platform/db/sql-limiter-store.ts';
-import { BATCH_SIZE, type HousekeepingTask, inBatches } from './platform/housekeeping.ts';
+import type { Config } from '../config/schema.ts';
+import { sweepExpiredFlows } from '../federation/index.ts';
+import { sweepSamlCache } from '../federation/saml/index.ts';
+import { sweepUsageBefore, usageCutoffDay } from '../modules/analytics/index.ts';
+import type { AuditService } from '../modules/audit/index.ts';
+import { sweepFinishedInvitations } from '../modules/invitations/index.ts';
+import { forgetStaleNodes } from '../modules/secrets/index.ts';
+import type { SessionService } from '../modules/sessions/index.ts';
+import { sweepExpired } from '../oidc/adapters/sql-adapter.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/database.ts';
+import { BATCH_SIZE, type HousekeepingTask, inBatches } from '../platform/housekeeping.ts';
+import { sweepEndedCounters } from '../platform/throttle/index.ts';
 
 const DAY_MS = 86_400_000;
 
