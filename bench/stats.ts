@@ -1,6 +1,8 @@
 // Small helpers shared by the benchmarks: a seeded random source, percentiles, human-readable
 // durations and sizes, markdown tables, and a description of the machine.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 /** A deterministic 32-bit generator (splitmix-style), so two runs build the same data set. */
 export function seededRandom(seed: number) {
@@ -122,4 +124,12 @@ export function machine(): { cpus: number; cpuModel: string; ram: string; node: 
     ram: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     node: process.version,
   };
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** The installed version of a package, for a report's header. */
+export function versionOf(pkg: string): string {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8'));
+  return (manifest as { version: string }).version;
 }

@@ -24,6 +24,7 @@ import * as nodes from './20261207000400_nodes.ts';
 import * as oidcRecord from './20261207000500_oidc_record.ts';
 import * as refreshReuse from './20261207000600_refresh_reuse.ts';
 import * as housekeeping from './20261207000700_housekeeping.ts';
+import * as accounts from './20261208000100_accounts.ts';
 
 // Static imports and extension-less names: the names recorded in knex_migrations never depend on
 // how the files are run. Add each new migration here, in order.
@@ -53,6 +54,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261207000500_oidc_record': oidcRecord,
   '20261207000600_refresh_reuse': refreshReuse,
   '20261207000700_housekeeping': housekeeping,
+  '20261208000100_accounts': accounts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

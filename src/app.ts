@@ -9,7 +9,7 @@ import { deviceCookie } from './oidc/interactions/device-cookie.ts';
 import { createFederatedLogin } from './oidc/interactions/federation.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { providerEndpoints } from './oidc/routes.ts';
-import { createPageRoutes, invitationPageRoutes } from './pages/index.ts';
+import { createPageRoutes, invitationPageRoutes, passwordResetPageRoutes } from './pages/index.ts';
 import { errorHandler, notFoundHandler } from './platform/http/error-handler.ts';
 import { healthRoutes } from './platform/http/health.ts';
 import { inputGuard } from './platform/http/input-guard.ts';
@@ -47,6 +47,7 @@ export function createApp(container: Container, options: { isDraining?: () => bo
       csrf: interactionCsrf,
       federation: federatedLogin(container, interactionCsrf),
       deviceCookie: deviceCookie(container.config.server.publicUrl),
+      passwordReset: container.accounts.reset,
     }),
   );
   // FED-7: the redirect URI of every OIDC provider, `/federation/oidc/:providerId/callback`.
@@ -60,6 +61,7 @@ export function createApp(container: Container, options: { isDraining?: () => bo
       signUp: container.signUp,
       signupThrottle: container.signupThrottle,
       organizations: container.organizations,
+      emailVerification: container.accounts.emailVerification,
       csrfKey: container.webKeys,
       clock: container.clock,
     }),
@@ -71,6 +73,14 @@ export function createApp(container: Container, options: { isDraining?: () => bo
       csrf: createCsrf({ key: container.webKeys, clock: container.clock }),
       browserCookie: browserIdCookie(container.config.server.publicUrl),
       publicUrl: container.config.server.publicUrl,
+    }),
+  );
+  // ACC-1: the page of a mailed password reset link, `/password-reset/:secret`.
+  app.use(
+    passwordResetPageRoutes({
+      reset: container.accounts.reset,
+      csrf: createCsrf({ key: container.webKeys, clock: container.clock }),
+      browserCookie: browserIdCookie(container.config.server.publicUrl),
     }),
   );
   // FED-6: public SAML service-provider metadata per provider, `/saml/:providerId/metadata`.

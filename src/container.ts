@@ -1,22 +1,14 @@
 import type { Config } from './config/schema.ts';
+import { createAccountServices } from './container/accounts.ts';
 import { openConfiguredDatabase } from './container/database.ts';
+import { createFederation } from './container/federation.ts';
 import { housekeepingTasks } from './container/housekeeping-tasks.ts';
-import {
-  createFederatedSignIn,
-  createFederationFinish,
-  createFlowStore,
-  createOidcUpstream,
-} from './federation/index.ts';
-import { createRedisSamlCache, createSamlProtocol, createSqlSamlCache } from './federation/saml/index.ts';
+import { createPasswordPolicy } from './modules/accounts/index.ts';
 import { createAnalyticsService, createUsageRecorder } from './modules/analytics/index.ts';
 import { createAppService } from './modules/apps/index.ts';
 import { createAuditLogReader, createAuditService } from './modules/audit/index.ts';
 import { createCredentialService, createEnvironmentService } from './modules/environments/index.ts';
-import {
-  createFederatedIdentityService,
-  createIdpService,
-  createMappingService,
-} from './modules/identity-providers/index.ts';
+import { createIdpService, createMappingService } from './modules/identity-providers/index.ts';
 import { createInvitationQuota, createInvitationService } from './modules/invitations/index.ts';
 import {
   createBusinessGroupService,
@@ -60,7 +52,6 @@ import { createHousekeeping } from './platform/housekeeping.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer } from './platform/mail.ts';
 import { createMetrics } from './platform/metrics.ts';
-import { createGuardedFetch } from './platform/net/guarded-fetch.ts';
 import { createRedisClients, type RedisClients } from './platform/redis.ts';
 import { createLocalSignalBus, createRedisSignalBus } from './platform/signals.ts';
 import { createLimiters, createRequestThrottle } from './platform/throttle/index.ts';
@@ -121,8 +112,17 @@ export async function createContainer(config: Readonly<Config>, options: Contain
     await directory.start();
     const access = createAccess(directory);
     const audit = createAuditService({ db, clock });
-    const core = { db, clock, directory, access, audit };
-    const sessions = createSessionService({ db, clock, directory });
+    // ACC-4: the one password checker of every place a password is set (sign-up, invitations, accounts).
+    const passwordPolicy = createPasswordPolicy({ directory });
+    const core = { db, clock, directory, access, audit, passwordPolicy };
+    // Mail (invitations, account links) over SMTP_URL, or to DATA_DIR/outbox/ without it.
+    const mailer = createMailer({
+      smtpUrl: config.mail.smtpUrl,
+      from: config.mail.from,
+      dataDir: config.storage.dataDir,
+      logger,
+    });
+    const sessions = createSessionService(core);
     const users = createUserService({ ...core, sessions });
     const roles = createRoleService(core);
     const assignments = createAssignmentService(core);
@@ -185,17 +185,11 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       logger,
       assertSealable: () => assertEveryNodeHolds(db, box.keyId),
     });
-    // ── Invitations (INV-1…INV-4): mail over SMTP_URL, or to DATA_DIR/outbox/ without it. ──
-    const mailer = createMailer({
-      smtpUrl: config.mail.smtpUrl,
-      from: config.mail.from,
-      dataDir: config.storage.dataDir,
-      logger,
-    });
+    // ── Invitations (INV-1…INV-4) ──
     // SEC-9: invitation mails per master org and day, counted where every node sees them.
     const invitationQuota = createInvitationQuota({
-      db,
-      clock,
+      ...core, // ACC-3: the founder's verified status, through the directory and users
+      users,
       logger,
       perOrganizationPerDay: config.invitations.perOrganizationPerDay,
       perUnverifiedOrganizationPerDay: config.invitations.perUnverifiedOrganizationPerDay,
@@ -225,6 +219,10 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       network: config.federation,
     });
     const groupMappings = createMappingService({ db, clock, access, audit, assignments });
+    // ACC-1…ACC-5: password policy, reset and change, email verification (src/container/accounts.ts).
+    const accountDeps = { ...core, config, logger, users, sessions, mailer, limiters, invitationQuota };
+    const { throttleKey } = pseudonymKeys;
+    const accounts = createAccountServices({ ...accountDeps, throttleKey, identityProviders });
 
     // AUD-2, ANL-1: audit log reads; usage counted in memory, written in batches (stopped in close()).
     const auditLog = createAuditLogReader({ db, access });
@@ -247,37 +245,18 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       usage,
     });
 
-    // FED-2…FED-4, FED-7: federated sign-in — flows in flight, the account step, the OIDC relying party.
-    const federationFlows = createFlowStore({
+    // FED-2…FED-7: federated sign-in, its flows in flight, the OIDC relying party, SAML (container/federation.ts).
+    const federation = createFederation({
+      config,
       db,
       clock,
-      redis: redis?.command,
-      redisKeyPrefix: config.storage.redisKeyPrefix,
-    });
-    const federatedSignIn = createFederatedSignIn({
-      clock,
+      redis,
       directory,
       audit,
       assignments,
       mappings: groupMappings,
-      identities: createFederatedIdentityService({ db }),
       users,
       usage,
-    });
-    const federationFinish = createFederationFinish({ flows: federationFlows, signIn: federatedSignIn });
-    // SEC-5: what Canopy fetches on a tenant's behalf never reaches loopback, private or metadata addresses.
-    const { allowPrivateNetworks } = config.federation;
-    const outboundFetch = createGuardedFetch({ allowPrivateNetworks });
-    const oidcUpstream = createOidcUpstream({ fetch: outboundFetch, allowPrivateNetworks });
-    // FED-6: request and assertion ids, single-use across nodes: Redis, else the SQL store (swept).
-    const samlCache = redis
-      ? createRedisSamlCache({ redis: redis.command, prefix: config.storage.redisKeyPrefix })
-      : createSqlSamlCache({ db, clock });
-    const samlProtocol = createSamlProtocol({
-      publicUrl: config.server.publicUrl,
-      clock,
-      requestCache: samlCache,
-      replayCache: samlCache,
     });
 
     // Secrets remembered for client authentication are dropped when any node changes them.
@@ -363,23 +342,25 @@ export async function createContainer(config: Readonly<Config>, options: Contain
       oidc,
       mailer,
       invitations,
+      accounts,
       identityProviders,
       groupMappings,
-      federationFlows,
-      federatedSignIn,
-      federationFinish,
+      federationFlows: federation.federationFlows,
+      federatedSignIn: federation.federatedSignIn,
+      federationFinish: federation.federationFinish,
       anonymousCap,
-      oidcUpstream,
-      samlProtocol,
+      oidcUpstream: federation.oidcUpstream,
+      samlProtocol: federation.samlProtocol,
       auditLog,
       usage,
       analytics,
       housekeeping,
       async close() {
         await housekeeping.stop();
+        await accounts.reset.settled(); // ACC-1: reset mails still on their way after an answer
         await presence?.stop();
         await oidc.close();
-        await outboundFetch.close();
+        await federation.close();
         await usage.close();
         await closeRedis?.close();
         await database.close();

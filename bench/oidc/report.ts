@@ -1,20 +1,10 @@
 // The printed report of `npm run bench -- oidc`: setup, every measured window, Canopy against the
 // bare provider with the verdicts, and Canopy's round trips per request.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { formatCount, type machine, table } from '../stats.ts';
+import { formatCount, type machine, table, versionOf } from '../stats.ts';
 import { pinning } from './ipc.ts';
 import type { Measurement, Operation, Server } from './measure.ts';
 import { LOAD_CPU, type Parameters, SERVER_CPU, TARGET_RATIO } from './parameters.ts';
 import { perRequest, type RoundTrips, totalPerRequest } from './round-trips.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const versionOf = (pkg: string) =>
-  (
-    JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as {
-      version: string;
-    }
-  ).version;
 
 export function printHeader(m: ReturnType<typeof machine>, p: Parameters, canopy: Server): void {
   console.log('# OIDC provider: Canopy against a bare oidc-provider (npm run bench -- oidc)\n');

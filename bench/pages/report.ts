@@ -1,9 +1,7 @@
 // The printed report of `npm run bench -- pages`: the setup, then one row per measured window with
 // its ratio to the baseline (`/healthz` at the same connection count).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { pinning } from '../oidc/ipc.ts';
-import { formatCount, formatRatio, type machine, table } from '../stats.ts';
+import { formatCount, formatRatio, type machine, table, versionOf } from '../stats.ts';
 import type { LoadResult } from './load.ts';
 import { LOAD_CPU, type Parameters, SERVER_CPU } from './parameters.ts';
 import type { PagesServerInfo } from './server.ts';
@@ -26,14 +24,6 @@ export interface Window {
   loadCpu: number;
   profile?: string;
 }
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const versionOf = (pkg: string) =>
-  (
-    JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as {
-      version: string;
-    }
-  ).version;
 
 export function printHeader(m: ReturnType<typeof machine>, p: Parameters, info: PagesServerInfo): void {
   console.log('# Pages: /login/<domain> and the sign-in page against /healthz (npm run bench -- pages)\n');

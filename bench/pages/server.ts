@@ -1,20 +1,10 @@
-// Child process of `npm run bench -- pages`: a real Canopy server, built as `src/main.ts` builds it
-// (configuration, container, app), on a free loopback port that is also its PUBLIC_URL, with one
-// tenant signed up whose domain the login URL names.
-//
-// Storage comes from the environment the benchmark passes: DATA_DIR (embedded PGlite, a temporary
-// directory), or DATABASE_URL (a schema of its own, dropped at the end) and REDIS_URL with a
-// REDIS_KEY_PREFIX of its own (its keys deleted at the end).
+// Child process of `npm run bench -- pages`: a real Canopy server (bench/bench-server.ts) with one
+// tenant signed up whose domain the login URL names, and one console sign-in started.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { createContainer } from '../../src/container.ts';
 import { CONSOLE_CLIENT_ID } from '../../src/oidc/tenancy.ts';
+import { startBenchServer } from '../bench-server.ts';
 import { serveCalls } from '../oidc/ipc.ts';
 import { createProfiler } from '../oidc/profiler.ts';
-import { ownSchema } from '../own-schema.ts';
 
 export interface PagesServerInfo {
   origin: string;
@@ -52,68 +42,20 @@ async function startSignIn(origin: string, domain: string): Promise<PagesServerI
   return { path, cookie };
 }
 
-const server = createServer();
-server.keepAliveTimeout = 30_000;
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const config = loadConfig({ env: { ...process.env, PUBLIC_URL: origin } });
-
-const own = config.storage.databaseUrl
-  ? await ownSchema('pages', config.storage.databaseUrl, config.storage.databasePoolMax)
-  : undefined;
-const container = await createContainer(config, own ? { database: own.database } : {});
-const redis = container.redis?.command;
-
-const domain = `bench-${randomBytes(4).toString('hex')}`;
-await container.signUp(
-  { actor: { kind: 'anonymous' }, requestId: 'bench-signup' },
-  {
-    companyName: 'Bench Corp',
-    domain,
-    username: 'founder',
-    email: 'founder@bench.test',
-    name: 'Bench Founder',
-    password: randomBytes(18).toString('base64url'),
-  },
-);
-server.on('request', createApp(container));
-
+const bench = await startBenchServer('pages');
+bench.listen();
 const profiler = createProfiler();
-const pgVersion =
-  container.database.kind === 'postgres'
-    ? ((await container.database.knex.raw('show server_version')).rows[0].server_version as string)
-    : undefined;
-const redisVersion = redis ? /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] : undefined;
 
 serveCalls(
   {
-    origin,
-    pid: process.pid,
-    backend: container.database.kind === 'postgres' ? 'PostgreSQL + Redis' : 'embedded',
-    storage:
-      container.database.kind === 'postgres'
-        ? `PostgreSQL ${pgVersion} (schema ${own?.schema}), ${redis ? `Redis ${redisVersion} (prefix ${config.storage.redisKeyPrefix})` : 'no Redis'}`
-        : 'embedded PGlite in a temporary DATA_DIR, no Redis',
-    logLevel: config.log.level,
-    domain,
-    signInPage: await startSignIn(origin, domain),
+    origin: bench.origin,
+    ...(await bench.describe()),
+    domain: bench.domain,
+    signInPage: await startSignIn(bench.origin, bench.domain),
   } satisfies PagesServerInfo,
   {
     'profile-start': () => profiler.start(),
     'profile-stop': (file) => profiler.stop(file as string),
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (redis) {
-        for await (const keys of redis.scanStream({
-          match: `${config.storage.redisKeyPrefix}*`,
-          count: 1000,
-        })) {
-          if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
-        }
-      }
-      await container.close();
-      process.exit(0);
-    },
+    stop: bench.stop,
   },
 );

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import type { Container } from '../container.ts';
+import {
+  passwordChangeRoutes,
+  passwordResetRoutes,
+  profileChangeRoutes,
+  verificationRoutes,
+} from '../modules/accounts/index.ts';
 import { analyticsRoutes } from '../modules/analytics/index.ts';
 import { appRoutes } from '../modules/apps/index.ts';
 import { auditRoutes } from '../modules/audit/index.ts';
@@ -9,6 +15,7 @@ import { identityProviderRoutes } from '../modules/identity-providers/index.ts';
 import { invitationRoutes } from '../modules/invitations/index.ts';
 import { organizationRoutes, signupRoutes } from '../modules/organizations/index.ts';
 import { assignmentRoutes, roleRoutes } from '../modules/roles/index.ts';
+import { sessionRoutes } from '../modules/sessions/index.ts';
 import { userRoutes } from '../modules/users/index.ts';
 import { AppError } from '../platform/errors/index.ts';
 import { jsonBody } from '../platform/http/body-parsers.ts';
@@ -30,8 +37,13 @@ export const API_PATH = '/api/v1';
 export function apiRoutes(c: Container): AnyRoute[] {
   return [
     ...meRoutes(c),
+    ...profileChangeRoutes(c),
     ...organizationRoutes(c),
     ...userRoutes(c),
+    ...passwordResetRoutes(c),
+    ...passwordChangeRoutes(c),
+    ...verificationRoutes(c),
+    ...sessionRoutes(c),
     ...roleRoutes(c),
     ...assignmentRoutes(c),
     ...environmentRoutes(c),

@@ -7,9 +7,25 @@ import { defineRoute } from '../platform/http/route.ts';
 const meDto = z.object({
   kind: z.enum(['user', 'app']),
   user: z
-    .object({ id: z.uuid(), username: z.string(), name: z.string(), email: z.string(), status: z.string() })
+    .object({
+      id: z.uuid(),
+      username: z.string(),
+      name: z.string(),
+      email: z.string(),
+      emailVerified: z
+        .boolean()
+        .describe('ACC-3: the address was proven (its link, an invitation or a provider)'),
+      status: z.string(),
+    })
     .optional(),
   app: z.object({ clientId: z.string() }).optional(),
+  passwordRules: z
+    .object({ minLength: z.number().int(), maxLength: z.number().int(), minStrength: z.number().int() })
+    .optional()
+    .describe(
+      'ACC-4, for people: the organization’s password rules (length; the least strength on the 0–4 ' +
+        'scale of the estimator), to show before a password is chosen',
+    ),
   organization: z.object({ id: z.uuid(), name: z.string(), domain: z.string() }),
   hierarchy: z
     .array(hierarchyNodeDto)
@@ -17,7 +33,7 @@ const meDto = z.object({
 });
 
 /** `GET /me`: the caller, their master org and the tree they may see. */
-export function meRoutes(c: Pick<Container, 'users' | 'organizations' | 'directory'>) {
+export function meRoutes(c: Pick<Container, 'users' | 'organizations' | 'directory' | 'accounts'>) {
   return [
     defineRoute({
       method: 'get',
@@ -37,6 +53,7 @@ export function meRoutes(c: Pick<Container, 'users' | 'organizations' | 'directo
         return {
           kind: 'user',
           user: await c.users.get(ctx, tenantId, userId),
+          passwordRules: await c.accounts.policy.rules(tenantId),
           organization,
           hierarchy: await c.organizations.hierarchy(ctx, tenantId),
         };

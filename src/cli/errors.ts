@@ -17,7 +17,8 @@ export class UsageError extends Error {
 export function describeError(err: unknown, debug = false): { message: string; exitCode: number } {
   if (err instanceof UsageError) return { message: `error: ${err.message}`, exitCode: EXIT_USAGE };
   if (err instanceof AppError) {
-    const invalid = err.code === 'request.invalid_input';
+    // A password the policy refuses (ACC-4) is bad input like any other.
+    const invalid = err.code === 'request.invalid_input' || err.code === 'password.policy';
     const problems = fieldProblems(err.details);
     const head = invalid && problems.length > 0 ? 'invalid input' : err.message;
     const message = problems.length > 0 ? `${head} — ${problems.join('; ')}` : head;

@@ -142,7 +142,9 @@ export const configSchema = z.strictObject({
       .int()
       .min(1)
       .max(100_000)
-      .describe('Invitation mails (sent and resent) one master organization may send in a day (SEC-9)'),
+      .describe(
+        'Mails to unverified addresses (invitations sent and resent, email verification links) one master organization may send in a day (SEC-9)',
+      ),
     perUnverifiedOrganizationPerDay: z
       .number()
       .int()

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { sweepExpiredFlows } from '../federation/index.ts';
 import { sweepSamlCache } from '../federation/saml/index.ts';
+import { createAccountTokens } from '../modules/accounts/index.ts';
 import { sweepUsageBefore, usageCutoffDay } from '../modules/analytics/index.ts';
 import type { AuditService } from '../modules/audit/index.ts';
 import { sweepFinishedInvitations } from '../modules/invitations/index.ts';
@@ -52,6 +53,15 @@ export function housekeepingTasks(deps: HousekeepingTaskDeps): HousekeepingTask[
       name: 'saml-replay-cache',
       tables: ['saml_cache'],
       run: () => inBatches((limit) => sweepSamlCache(db, clock, limit)),
+    },
+    {
+      // ACC-1, ACC-3: single-use links past their expiry, used or not (they no longer work).
+      name: 'account-links',
+      tables: ['account_tokens'],
+      run: () => {
+        const links = createAccountTokens({ db, clock });
+        return inBatches((limit) => links.deleteExpired(limit));
+      },
     },
     {
       name: 'sign-in-counters',

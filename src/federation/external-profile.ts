@@ -12,6 +12,11 @@ export interface ExternalProfile {
   /** Preferred username (configured claim or attribute); the account step makes it unique. */
   username?: string;
   email?: string;
+  /**
+   * ACC-3: true only when the provider asserted that `email` is verified (an OIDC provider's
+   * `email_verified: true`). SAML has no standard way to say so: its profiles never set it.
+   */
+  emailVerified?: boolean;
   name?: string;
   /** Group names, exact strings, deduplicated; empty when the provider sent none. */
   groups: string[];

@@ -139,7 +139,8 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
         });
         username = user.username;
         await identities.linkInTx(tx, tenantId, { providerId, subject: profile.subject, userId, at });
-        const after = { username, email: user.email, name: user.name, local: false, cause };
+        const { email, name, emailVerified } = user;
+        const after = { username, email, name, emailVerified, local: false, cause };
         await audited(tx, ctx, 'user.create', target, null, after);
         const link = { identityProvider: providerId, subject: profile.subject };
         await audited(tx, ctx, 'federated_identity.link', target, null, link);

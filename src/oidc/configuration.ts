@@ -76,7 +76,7 @@ export function providerConfiguration(deps: ConfigurationDeps): Configuration {
     claims: {
       openid: ['sub', 'org_id', 'org_domain', 'org_roles', 'roles', 'permissions'],
       profile: ['name', 'preferred_username'],
-      email: ['email'],
+      email: ['email', 'email_verified'],
     },
     scopes: ['openid', 'profile', 'email'],
     conformIdTokenClaims: false,

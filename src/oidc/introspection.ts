@@ -2,7 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { UsageEvent } from '../modules/analytics/index.ts';
 import type { TenantDirectory } from '../modules/roles/index.ts';
 import type { UserService } from '../modules/users/index.ts';
-import { currentOrgClaims } from './account.ts';
+import { chainIssuedAt, currentEmailClaims, currentOrgClaims } from './account.ts';
 
 type Deps = { users: Pick<UserService, 'tenantOf' | 'profileOf'>; directory: TenantDirectory };
 
@@ -10,6 +10,10 @@ interface TokenLike {
   clientId?: string;
   accountId?: string;
   scope?: string;
+  /** Issued at, epoch seconds. */
+  iat?: number;
+  /** A refresh token's chain: when its first token was issued (kept across rotations). */
+  iiat?: number;
 }
 
 /**
@@ -47,8 +51,10 @@ export function introspectionCurrentTruth(deps: Deps) {
     >;
     const userToken = AccessToken ?? RefreshToken;
     if (userToken?.accountId) {
-      const claims = await currentOrgClaims(deps, userToken.accountId, userToken.scope);
-      ctx.body = claims ? { ...body, ...claims } : { active: false };
+      const issuedAt = chainIssuedAt(userToken);
+      const claims = await currentOrgClaims(deps, userToken.accountId, userToken.scope, issuedAt);
+      const email = claims && (await currentEmailClaims(deps, userToken.accountId, userToken.scope));
+      ctx.body = claims ? { ...body, ...claims, ...email } : { active: false };
       return;
     }
     if (ClientCredentials?.clientId) {

@@ -31,7 +31,9 @@ import { introspectionCurrentTruth, introspectionUsage, usageOwner } from './int
 import { providerPageSecurity } from './page-security.ts';
 import { pinPublicOrigin } from './public-origin.ts';
 import { createRefreshReuse } from './refresh-reuse.ts';
+import { createSessionGrants } from './session-grants.ts';
 import { guardSessions, type SessionDeadlines, sessionTtl } from './session-guard.ts';
+import { createSessionOrigins } from './session-origin.ts';
 import { createTenantResolver } from './tenancy.ts';
 import { unauthorizedClientForGrantType } from './unauthorized-client.ts';
 import { answerUnavailable } from './unavailable.ts';
@@ -106,11 +108,13 @@ export async function createOidc(deps: OidcDeps) {
   });
   // Concurrent refresh: a second use of a refresh token within its app's reuse interval.
   const refreshReuse = createRefreshReuse({ clock: deps.clock });
+  // ACC-5: the browser and network a session was signed in from.
+  const origins = createSessionOrigins();
   const adapter = (name: string): Adapter => {
     if (name === 'Client') return clients.adapter;
     const store = new Storage(name);
     if (name === 'RefreshToken') return refreshReuse.wrap(store);
-    return name === 'Session' ? guardSessions(store, deps.sessions, deadlines) : store;
+    return name === 'Session' ? guardSessions(store, deps.sessions, deadlines, origins.current) : store;
   };
 
   async function build(): Promise<{
@@ -148,6 +152,7 @@ export async function createOidc(deps: OidcDeps) {
     provider.use(deps.anonymousCap.provider);
     deps.anonymousCap.watch(provider);
     provider.use(refreshReuse.requestScope);
+    provider.use(origins.requestScope);
     provider.use(unauthorizedClientForGrantType);
     provider.use(throttleCodeEntry);
     provider.use(pollAtInterval);
@@ -218,7 +223,13 @@ export async function createOidc(deps: OidcDeps) {
     },
     tenantFor,
     /** The admin API's bearer tokens: who a token speaks for. */
-    resolveBearer: createBearerResolver({ provider: () => current.provider, users: deps.users }),
+    resolveBearer: createBearerResolver({
+      provider: () => current.provider,
+      users: deps.users,
+      directory: deps.directory,
+    }),
+    // ACC-2, ACC-5: `revokeSessionGrants` (the grants on a session's row) before the registry ends it; `appNames`.
+    ...createSessionGrants({ sessionStore: new Storage('Session'), provider: () => current.provider }),
     /** The request handler of the current build. */
     handle(req: IncomingMessage, res: ServerResponse): void {
       current.handle(req, res);

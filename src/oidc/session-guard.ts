@@ -1,5 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { SESSION_LIFETIME_MINUTES, type SessionService } from '../modules/sessions/index.ts';
+import type { SessionOrigin } from './session-origin.ts';
 
 /**
  * When each session ends at the latest (its absolute deadline), by session uid: read by the
@@ -15,12 +16,14 @@ const DEADLINES_KEPT = 50_000;
  * still exists (SESS-2…SESS-4, SESS-7, USR-3). Every load of such a session is a use: an ended one
  * is destroyed and reported missing (the next authorization asks for a sign-in, and every token
  * bound to it is inactive); a live one slides its idle clock. Saves of a signed-in session record
- * it.
+ * it, with the browser and network of the request that signed in (`origin`) and the apps it has
+ * authorized with their grant ids (ACC-5; what ending it revokes, ACC-2).
  */
 export function guardSessions(
   inner: Adapter,
   sessions: SessionService,
   deadlines: SessionDeadlines,
+  origin: () => SessionOrigin | undefined = () => undefined,
 ): Adapter {
   async function vet(payload: Awaited<ReturnType<Adapter['find']>>): Promise<AdapterPayload | undefined> {
     if (!payload) return undefined;
@@ -46,7 +49,10 @@ export function guardSessions(
     async upsert(id, payload, expiresIn) {
       const { accountId, uid } = payload;
       if (accountId && uid) {
-        const recorded = await sessions.open({ uid, id, userId: accountId });
+        const authorizations: Record<string, string> = {};
+        for (const [clientId, { grantId }] of Object.entries(payload.authorizations ?? {}))
+          if (typeof grantId === 'string') authorizations[clientId] = grantId;
+        const recorded = await sessions.open({ uid, id, userId: accountId, authorizations, ...origin() });
         // An ended session saved late by a request that loaded it earlier is not brought back.
         if (!recorded) return inner.destroy(id);
       }

@@ -15,6 +15,7 @@ import {
   invitationPage,
 } from '../web/templates/invitation.ts';
 import { messagePage } from '../web/templates/message.ts';
+import { passwordPolicyProblem } from '../web/templates/password-rules.ts';
 
 export interface InvitationPageDeps {
   invitations: Pick<InvitationService, 'describe' | 'accept'>;
@@ -124,8 +125,11 @@ export function invitationPageRoutes(deps: InvitationPageDeps): Router {
         sendPage(res, 201, acceptedPage(deps.publicUrl, done.organization, done.user.username));
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
+        const passwordProblem = passwordPolicyProblem(err);
         if (err.code === 'user.username_taken') {
           await again(409, { errors: { username: 'is already taken here' } });
+        } else if (passwordProblem) {
+          await again(err.status, { errors: { password: passwordProblem } }); // ACC-4: the rule that failed
         } else if (err.code === 'request.invalid_input') {
           await again(400, fieldErrors(err.details));
         } else {

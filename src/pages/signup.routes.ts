@@ -9,6 +9,7 @@ import { CSRF_FIELD, type Csrf } from '../web/csrf.ts';
 import { sendPage } from '../web/page.ts';
 import { errorPage } from '../web/templates/error.ts';
 import { messagePage } from '../web/templates/message.ts';
+import { passwordPolicyProblem } from '../web/templates/password-rules.ts';
 import {
   SIGNUP_LABELS,
   type SignupField,
@@ -77,8 +78,11 @@ export function signupRoutes(deps: SignupRouteDeps): Router {
       sendPage(res, 201, createdPage(deps.publicUrl, result));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
+      const passwordProblem = passwordPolicyProblem(err);
       if (err.code === 'organization.domain_taken') {
         form(req, res, 409, { values, errors: { domain: 'is already in use by another company' } });
+      } else if (passwordProblem) {
+        form(req, res, err.status, { values, errors: { password: passwordProblem } }); // ACC-4: the rule that failed
       } else if (err.code === 'request.invalid_input') {
         form(req, res, 400, { values, ...fieldErrors(err.details) });
       } else {
@@ -124,6 +128,8 @@ function createdPage(publicUrl: string, result: SignupResult) {
     paragraphs: [
       `${result.organization.name} is ready, with you as its administrator.`,
       `Your company's sign-in address is ${publicUrl}${path}. Bookmark it and share it with your colleagues.`,
+      // ACC-3: the founder's verification mail went out with the sign-up.
+      `We sent a link to ${result.user.email}: open it to verify your email address.`,
     ],
     link: { href: path, text: 'Sign in' },
   });

@@ -18,6 +18,11 @@ export type Actor =
 export interface RequestContext {
   readonly actor: Actor;
   readonly requestId: string;
+  /**
+   * The provider session a person's token was issued from, when it was (ACC-2, ACC-5: "this
+   * session"). Internal: never shown, never audited.
+   */
+  readonly sessionUid?: string;
 }
 
 export function operatorContext(requestId: string, name = 'cli'): RequestContext {

@@ -4,11 +4,15 @@ import path from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { Logger } from './logger.ts';
 
-/** One plain-text message. Its content may carry secrets (an invitation link): it is never logged. */
+/**
+ * One message: plain text, and optionally the same content as HTML (sent as multipart/alternative).
+ * Its content may carry secrets (a one-time link): it is never logged.
+ */
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  html?: string;
 }
 
 export interface Mailer {
@@ -50,6 +54,7 @@ export function createMailer(options: MailerOptions): Mailer {
           to: oneLine(message.to),
           subject: oneLine(message.subject),
           text: message.text,
+          ...(message.html === undefined ? {} : { html: message.html }),
         });
         logger.debug({ messageId: info.messageId }, 'mail sent');
       },
@@ -86,9 +91,22 @@ function outboxMessage(from: string, message: MailMessage, at: Date): string {
     `Subject: ${headerText(oneLine(message.subject))}`,
     `Date: ${at.toUTCString().replace('GMT', '+0000')}`,
     'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
   ];
-  const body = message.text.replace(/\r?\n/g, '\r\n');
-  return `${headers.join('\r\n')}\r\n\r\n${body}${body.endsWith('\r\n') ? '' : '\r\n'}`;
+  if (message.html === undefined) {
+    return `${headers.join('\r\n')}\r\n${part('text/plain', message.text)}`;
+  }
+  const boundary = `canopy-${randomBytes(12).toString('hex')}`;
+  return [
+    `${headers.join('\r\n')}\r\nContent-Type: multipart/alternative; boundary="${boundary}"\r\n\r\n`,
+    `--${boundary}\r\n${part('text/plain', message.text)}`,
+    `--${boundary}\r\n${part('text/html', message.html)}`,
+    `--${boundary}--\r\n`,
+  ].join('');
+}
+
+/** One body part's headers and content, with CRLF line ends and a final line break. */
+function part(type: 'text/plain' | 'text/html', content: string): string {
+  const body = content.replace(/\r?\n/g, '\r\n');
+  const headers = `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: 8bit`;
+  return `${headers}\r\n\r\n${body}${body.endsWith('\r\n') ? '' : '\r\n'}`;
 }

@@ -39,4 +39,12 @@ export {
   logoutPage,
 } from './templates/logout.ts';
 export { type MessagePageInput, messagePage } from './templates/message.ts';
+export {
+  type ForgotPageInput,
+  forgotPage,
+  forgotSentPage,
+  type ResetPageInput,
+  resetDonePage,
+  resetPage,
+} from './templates/password-reset.ts';
 export { type SignupPageInput, signupPage } from './templates/signup.ts';

@@ -6,7 +6,17 @@ import { apiSuite } from '../helpers/api-suite.ts';
 import { addBusinessGroup, addUser, PASSWORD, signUpTenant } from '../helpers/factories.ts';
 
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!;
-const USER_FIELDS = ['createdAt', 'email', 'id', 'local', 'name', 'status', 'updatedAt', 'username'];
+const USER_FIELDS = [
+  'createdAt',
+  'email',
+  'emailVerified',
+  'id',
+  'local',
+  'name',
+  'status',
+  'updatedAt',
+  'username',
+];
 
 const { container: c, api, t, token: owner } = await apiSuite();
 

@@ -1,7 +1,8 @@
-import assert from 'node:assert/strict';
 import * as client from 'openid-client';
-import { formAction, inputValue, type TestBrowser } from '../helpers/browser.ts';
-import { relyingParty, type Tokens } from '../helpers/sso-session.ts';
+import { relyingParty } from '../helpers/sso-session.ts';
+
+export { logout } from '../helpers/sso-session.ts';
+
 import type { CanopyNode } from './canopy-node.ts';
 import type { Cluster } from './harness.ts';
 import { Recorder } from './recorder.ts';
@@ -49,19 +50,6 @@ export async function clusterClients(cluster: Cluster): Promise<ClusterClients> 
       });
     },
   };
-}
-
-/** RP-initiated logout (SESS-7) through the pages `rp` reaches, confirmed as the person would. */
-export async function logout(rp: client.Configuration, browser: TestBrowser, tokens: Tokens): Promise<void> {
-  const url = client.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token! });
-  const confirm = await browser.request(url);
-  const page = await confirm.text();
-  assert.equal(confirm.status, 200, page);
-  const action = formAction(page, /\/oidc\/session\/end\/confirm$/);
-  const xsrf = inputValue(page, 'xsrf');
-  assert.ok(action && xsrf, 'the logout confirmation form');
-  const done = await browser.request(new URL(action, url), { form: { xsrf, logout: 'yes' } });
-  assert.ok(done.status < 400, `logout confirmed: ${done.status}`);
 }
 
 /** Whether `token` introspects active at `rp` (the web app, at the balancer or at one node). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { exitWithin, freePort, GiveUp, waitUntil } from '../helpers/child-processes.ts';
+import { exitWithin, GiveUp, reservedPort, waitUntil } from '../helpers/child-processes.ts';
 import { type OutputLog, spawnLogged } from './processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -33,7 +33,7 @@ export async function startHaproxy(
   options: { log: OutputLog; checkInterval: string },
 ): Promise<Haproxy> {
   if (!HAPROXY_BINARY) throw new Error('haproxy is not installed');
-  const [frontPort, statsPort] = [await freePort(), await freePort()];
+  const [frontPort, statsPort] = [await reservedPort(), await reservedPort()];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     CANOPY_BIND: `127.0.0.1:${frontPort}`,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { freePort, killChildren } from '../helpers/child-processes.ts';
+import { killChildren, reservedPort } from '../helpers/child-processes.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { CanopyNode } from './canopy-node.ts';
 import { type ClusterDatabase, createClusterDatabase } from './cluster-database.ts';
@@ -76,7 +76,8 @@ export async function startCluster(options: { usernames: readonly string[] }): P
     }
   };
   try {
-    const ports = [await freePort(), await freePort(), await freePort()];
+    // The nodes listen only once HAProxy, Redis and the database are up: ports nothing else takes meanwhile.
+    const ports = [await reservedPort(), await reservedPort(), await reservedPort()];
     // Independent of each other: started together.
     const [database, redis, haproxy] = await Promise.all([
       owned(createClusterDatabase(process.env.DATABASE_URL!), (db: ClusterDatabase) => db.drop()),

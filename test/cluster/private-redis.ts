@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { type Child, exitWithin, freePort, GiveUp, waitUntil } from '../helpers/child-processes.ts';
+import { type Child, exitWithin, GiveUp, reservedPort, waitUntil } from '../helpers/child-processes.ts';
 import { type OutputLog, spawnLogged } from './processes.ts';
 
 /**
@@ -23,7 +23,7 @@ export interface PrivateRedis {
 export const REDIS_SERVER = 'redis-server';
 
 export async function startPrivateRedis(log: OutputLog): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = await reservedPort();
   const dir = mkdtempSync(path.join(tmpdir(), 'canopy-cluster-redis-'));
   const url = `redis://127.0.0.1:${port}`;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];

@@ -24,6 +24,7 @@ export const PARAM_TARGETS: Record<string, keyof Target> = {
   invitationId: 'invitationId',
   providerId: 'providerId',
   mappingId: 'mappingId',
+  sessionId: 'sessionId',
 };
 
 /**
@@ -58,6 +59,10 @@ export const EXAMPLE_BODIES: Record<string, (t: Target) => unknown> = {
     organizationId: t.orgId,
   }),
   'PUT /organizations/:orgId/local-accounts': () => ({ enabled: true }),
+  // ACC-2: a new password every policy refuses (too short), so that no caller's password changes.
+  'POST /me/password': () => ({ currentPassword: 'not the password', newPassword: 'short' }),
+  // ACC-3: a new address without the current password, so that no caller's address changes.
+  'PATCH /me': () => ({ email: 'moved@example.test' }),
   'POST /organizations/:orgId/invitations': (t) => ({
     emails: ['new.colleague@example.test'],
     roles: [{ roleId: builtInRoleId('api-alerts-viewer'), organizationId: t.orgId }],

@@ -10,7 +10,7 @@ import {
 } from '../../src/modules/roles/index.ts';
 import type { User } from '../../src/modules/users/index.ts';
 import type { RequestContext } from '../../src/platform/context.ts';
-import { appToken, userToken } from './api.ts';
+import { appToken, openConsoleSession, userToken } from './api.ts';
 import { addBusinessGroup, addUser, signUpTenant } from './factories.ts';
 import { samlProvider } from './idp-fixtures.ts';
 import { type ConfigOverrides, createTestEnv, type TestEnv } from './test-container.ts';
@@ -76,6 +76,8 @@ export interface TenantWorld {
   /** An enabled SAML identity provider, and a group mapping of it (on `groupId`). */
   providerId: string;
   mappingId: string;
+  /** ACC-5: the public id of a live session of `member`. */
+  sessionId: string;
   /** Every id and client id of the tenant's objects. */
   ids: string[];
   owner: RequestContext;
@@ -95,6 +97,7 @@ export interface Target {
   invitationId: string;
   providerId: string;
   mappingId: string;
+  sessionId: string;
 }
 
 export async function buildTenant(c: Container, companyName: string): Promise<TenantWorld> {
@@ -150,6 +153,8 @@ export async function buildTenant(c: Container, companyName: string): Promise<Te
     roleId: builtInRoleId('audit-viewer'),
     organizationId: group.id,
   });
+  const signedIn = await openConsoleSession(c, member!.id);
+  const session = await c.database.knex('sessions').where({ session_uid: signedIn.sessionUid }).first();
   const users = {
     owner: t.user,
     coAdmin: coAdmin!,
@@ -174,7 +179,9 @@ export async function buildTenant(c: Container, companyName: string): Promise<Te
     apps: { web: web.app, service: service.app },
     providerId: provider.id,
     mappingId: mapping.id,
+    sessionId: session.public_id,
     ids: [
+      session.public_id,
       provider.id,
       mapping.id,
       ...nodes.flatMap((n) => [n.id, n.clientId]),
@@ -197,6 +204,7 @@ export function targetsOf(w: TenantWorld): Target[] {
     appId: w.apps.web.id,
     providerId: w.providerId,
     mappingId: w.mappingId,
+    sessionId: w.sessionId,
   };
   return [
     {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -125,6 +126,32 @@ export async function waitUntil(
     }
     await sleep(options.every ?? 100);
   }
+}
+
+/**
+ * A loopback port for a server started later (after other things have started): nobody listens on
+ * it now, and it lies below the kernel's ephemeral range, so that no `listen(0)` meanwhile — of this
+ * process or of another test's — can be handed the same port.
+ */
+export async function reservedPort(): Promise<number> {
+  const [ephemeralLow = 32768] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const low = 20_000;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * Math.max(1, ephemeralLow - low));
+    const probe = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    }
+  }
+  return freePort();
 }
 
 /** A loopback port nobody listens on right now. */

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Container } from '../../src/container.ts';
 import type { SignupResult } from '../../src/modules/organizations/index.ts';
-import { newLocalUserSchema, type User } from '../../src/modules/users/index.ts';
+import { createAssignmentRepository } from '../../src/modules/roles/assignment.repository.ts';
+import {
+  type CheckedPassword,
+  newLocalUserSchema,
+  type PasswordHash,
+  type User,
+} from '../../src/modules/users/index.ts';
 import { operatorContext, type RequestContext } from '../../src/platform/context.ts';
 import { parseInput } from '../../src/platform/errors/parse-input.ts';
 
@@ -45,13 +51,19 @@ export async function signUpTenant(
  * PASSWORD hashed once per process: argon2 is most of what a user costs to make, every user of the
  * tests has that password, and a hash (its own salt and parameters inside) is good in any container.
  */
-let passwordHash: Promise<string> | undefined;
+let passwordHash: Promise<PasswordHash> | undefined;
 
 /** A local user of the tenant with no role (as an invitation acceptance would create). */
 export async function addUser(c: Container, tenantId: string, username = unique('user')): Promise<User> {
   const input = { username, email: `${username}@acme.test`, name: `Person ${username}`, password: PASSWORD };
   passwordHash ??= c.users
-    .prepareLocalUser({ username: 'hashed-once', email: 'once@acme.test', name: 'Once', password: PASSWORD })
+    // PASSWORD passes the policy (sign-up checks it); the fixture skips the check, not the hash.
+    .prepareLocalUser({
+      username: 'hashed-once',
+      email: 'once@acme.test',
+      name: 'Once',
+      password: PASSWORD as CheckedPassword,
+    })
     .then((prepared) => prepared.passwordHash);
   const prepared = { ...parseInput(newLocalUserSchema, input), passwordHash: await passwordHash };
   return c.database.knex.transaction((tx) => c.users.insertLocalUser(tx, tenantId, prepared));
@@ -81,6 +93,26 @@ export async function addBusinessGroup(
     entitlements: { createSubOrgs: true, createEnvironments: true },
     ...extra,
   });
+}
+
+/**
+ * An assignment row written straight to the table (inherited, on no environment), as a provider's
+ * group mapping or an earlier release would have left it: no grant check, no audit entry.
+ */
+export function insertAssignmentRow(
+  c: Container,
+  tenantId: string,
+  row: { userId: string; roleId: string; organizationId: string; source: string },
+) {
+  return c.directory.change(tenantId, { users: [row.userId] }, (tx) =>
+    createAssignmentRepository(tx).insert(tenantId, {
+      id: randomUUID(),
+      environmentId: null,
+      inherit: true,
+      at: c.clock.now(),
+      ...row,
+    }),
+  );
 }
 
 /**

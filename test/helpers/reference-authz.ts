@@ -158,7 +158,12 @@ export function snapshotOf(world: ReferenceWorld, version = 1): TenantSnapshot {
   return {
     tenantId: root.id,
     version,
-    settings: { domain: 'reference', sessionTimeoutMinutes: 60, sessionMaxMinutes: 720 },
+    settings: {
+      domain: 'reference',
+      sessionTimeoutMinutes: 60,
+      sessionMaxMinutes: 720,
+      passwordMinLength: null,
+    },
     nodes: world.nodes.map((n) => ({
       ...n,
       ownerUserId: 'owner',

@@ -24,17 +24,17 @@ export async function startInbox() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.server.address() as AddressInfo).port,
-    /** The one message to `address` that arrived, taken out of the inbox. */
-    async take(address: string): Promise<string> {
+    /** The one message to `address` that arrived (of those `match` accepts), taken out of the inbox. */
+    async take(address: string, match: (raw: string) => boolean = () => true): Promise<string> {
       for (let i = 0; i < 100; i++) {
-        const at = received.findIndex((m) => m.to.includes(address.toLowerCase()));
+        const at = received.findIndex((m) => m.to.includes(address.toLowerCase()) && match(m.raw));
         if (at >= 0) return received.splice(at, 1)[0]!.raw;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       assert.fail(`no mail to ${address} arrived`);
     },
     /** Messages that arrived and were not taken (a mail is in once the sender's request has answered). */
-    count: () => received.length,
+    count: (match: (raw: string) => boolean = () => true) => received.filter((m) => match(m.raw)).length,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -3,7 +3,7 @@ import * as client from 'openid-client';
 import type { Container } from '../../src/container.ts';
 import type { App } from '../../src/modules/apps/index.ts';
 import type { RequestContext } from '../../src/platform/context.ts';
-import { inputValue, TestBrowser } from './browser.ts';
+import { formAction, inputValue, TestBrowser } from './browser.ts';
 import { operator, PASSWORD } from './factories.ts';
 
 /** Where the test apps send the browser back to; nothing listens there, the test reads the URL. */
@@ -237,4 +237,17 @@ export async function assertSessionOver(
     const next = await authorize(rp, browser);
     assert.equal(next.kind, 'sign-in-page', `${why}: an authorization request was not asked to sign in`);
   }
+}
+
+/** RP-initiated logout (SESS-7) through the pages `rp` reaches, confirmed as the person would. */
+export async function logout(rp: client.Configuration, browser: TestBrowser, tokens: Tokens): Promise<void> {
+  const url = client.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token! });
+  const confirm = await browser.request(url);
+  const page = await confirm.text();
+  assert.equal(confirm.status, 200, page);
+  const action = formAction(page, /\/oidc\/session\/end\/confirm$/);
+  const xsrf = inputValue(page, 'xsrf');
+  assert.ok(action && xsrf, 'the logout confirmation form');
+  const done = await browser.request(new URL(action, url), { form: { xsrf, logout: 'yes' } });
+  assert.ok(done.status < 400, `logout confirmed: ${done.status}`);
 }

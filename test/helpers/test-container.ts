@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -59,6 +61,21 @@ export async function createTestEnv(
   return { container, clock, close: () => container.close() };
 }
 
+let processDataDir: string | undefined;
+
+/**
+ * DATA_DIR of this test process, unless a test names its own: a temporary folder, removed at exit,
+ * so that the mail every sign-up writes to the outbox (ACC-3) never lands in the repository's ./data.
+ */
+function testDataDir(): string {
+  if (!processDataDir) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'canopy-test-data-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    processDataDir = dir;
+  }
+  return processDataDir;
+}
+
 export function testConfig(overrides: ConfigOverrides = {}): Readonly<Config> {
   return loadConfig({
     env: { LOG_LEVEL: process.env.LOG_LEVEL },
@@ -66,7 +83,7 @@ export function testConfig(overrides: ConfigOverrides = {}): Readonly<Config> {
     overrides: {
       ...overrides,
       security: { secretsKey: TEST_SECRETS_KEY, ...overrides.security },
-      storage: { databaseUrl: null, ...overrides.storage },
+      storage: { databaseUrl: null, dataDir: testDataDir(), ...overrides.storage },
     },
   });
 }

@@ -6,6 +6,7 @@ import type { Container } from '../../src/container.ts';
 import { BUILT_IN_ROLES, ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/built-in-roles.ts';
 import { TenantIndex } from '../../src/modules/roles/directory/tenant-index.ts';
 import { ALL_PERMISSIONS } from '../../src/modules/roles/permissions.ts';
+import type { CheckedPassword, PasswordHash } from '../../src/modules/users/index.ts';
 import { AppError } from '../../src/platform/errors/index.ts';
 import { addBusinessGroup, operator, PASSWORD, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { assertMatchesReference, type ReferenceWorld } from '../helpers/reference-authz.ts';
@@ -208,14 +209,14 @@ async function assertIndexMatchesRows(c: Container, tenantId: string): Promise<T
 
 describe('authorizer on the database', () => {
   let env: TestEnv;
-  let passwordHash: string;
+  let passwordHash: PasswordHash;
   before(async () => {
     env = await createTestEnv();
     ({ passwordHash } = await env.container.users.prepareLocalUser({
       username: 'template',
       email: 'template@acme.test',
       name: 'Template',
-      password: PASSWORD,
+      password: PASSWORD as CheckedPassword, // PASSWORD passes the policy (sign-up checks it)
     }));
   });
   after(() => env.close());

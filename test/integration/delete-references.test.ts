@@ -5,12 +5,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { migrationSource } from '../../migrations/index.ts';
 import { type Container, createContainer } from '../../src/container.ts';
 import { mappingSource } from '../../src/modules/identity-providers/index.ts';
-import { createAssignmentRepository } from '../../src/modules/roles/assignment.repository.ts';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { builtInRoleId } from '../helpers/api-world.ts';
-import { addBusinessGroup, addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
+import {
+  addBusinessGroup,
+  addUser,
+  insertAssignmentRow,
+  signUpTenant,
+  type Tenant,
+} from '../helpers/factories.ts';
 import { samlProvider } from '../helpers/idp-fixtures.ts';
 import { createTestEnv, type TestEnv, testConfig } from '../helpers/test-container.ts';
 import { backend } from '../helpers/test-database.ts';
@@ -171,18 +176,12 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
       samlProvider(`idp-${randomUUID()}`),
     );
     const sam = await addUser(c(), t.tenantId);
-    const admin = await c().directory.change(t.tenantId, { users: [sam.id] }, (tx) =>
-      createAssignmentRepository(tx).insert(t.tenantId, {
-        id: randomUUID(),
-        userId: sam.id,
-        roleId: ORGANIZATION_ADMINISTRATORS.id,
-        organizationId: group.id,
-        environmentId: null,
-        inherit: true,
-        source: mappingSource(provider.id),
-        at: c().clock.now(),
-      }),
-    );
+    const admin = await insertAssignmentRow(c(), t.tenantId, {
+      userId: sam.id,
+      roleId: ORGANIZATION_ADMINISTRATORS.id,
+      organizationId: group.id,
+      source: mappingSource(provider.id),
+    });
     await c().organizations.transferOwnership(t.owner, t.tenantId, group.id, { ownerUserId: sam.id });
 
     await c().identityProviders.remove(t.owner, t.tenantId, provider.id);
@@ -257,18 +256,7 @@ describe(`REL-6 deletes clean their references (${backend})`, () => {
     const viewer = await addUser(c(), t.tenantId);
     const owner = await addUser(c(), t.tenantId);
     const grant = (userId: string, roleId: string, source: string) =>
-      c().directory.change(t.tenantId, { users: [userId] }, (tx) =>
-        createAssignmentRepository(tx).insert(t.tenantId, {
-          id: randomUUID(),
-          userId,
-          roleId,
-          organizationId: group.id,
-          environmentId: null,
-          inherit: true,
-          source,
-          at: c().clock.now(),
-        }),
-      );
+      insertAssignmentRow(c(), t.tenantId, { userId, roleId, organizationId: group.id, source });
     const dangling = await grant(viewer.id, builtInRoleId('audit-viewer'), ghost);
     const byHand = await grant(viewer.id, builtInRoleId('analytics-viewer'), 'manual');
     const ownerAdmin = await grant(owner.id, ORGANIZATION_ADMINISTRATORS.id, ghost);

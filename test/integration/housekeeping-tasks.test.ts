@@ -60,6 +60,14 @@ describe(`REL-6 housekeeping tasks (${backend})`, () => {
       await knex()('federation_flows').insert({ kind: 'oidc', id, payload: '{}', expires_at: expires });
       await knex()('saml_cache').insert({ key: id, value: 'x', expires_at: expires });
       await knex()('sign_in_attempts').insert({ key: id, points: 1, expires_at: expires });
+      await knex()('account_tokens').insert({
+        token_hash: id,
+        tenant_id: tenant.tenantId,
+        user_id: userId,
+        purpose: 'password_reset',
+        expires_at: expires,
+        created_at: at(-MINUTE),
+      });
     }
     // Idle for longer than any tenant's timeout (180 minutes), and in use.
     for (const [uid, seen] of [
@@ -169,6 +177,7 @@ describe(`REL-6 housekeeping tasks (${backend})`, () => {
       ['federation_flows', 'id'],
       ['saml_cache', 'key'],
       ['sign_in_attempts', 'key'],
+      ['account_tokens', 'token_hash'],
       ['sessions', 'session_uid'],
       ['nodes', 'label'],
       ['usage_daily', 'client_id'],

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createFederatedIdentityRepository } from '../../src/modules/identity-providers/identity.repository.ts';
 import { mappingSource } from '../../src/modules/identity-providers/index.ts';
-import { createAssignmentRepository } from '../../src/modules/roles/assignment.repository.ts';
 import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { builtInRoleId } from '../helpers/api-world.ts';
 import { invalidFields, rejectsWith } from '../helpers/assertions.ts';
-import { addBusinessGroup, addUser, signUpTenant, userCtx } from '../helpers/factories.ts';
+import {
+  addBusinessGroup,
+  addUser,
+  insertAssignmentRow,
+  signUpTenant,
+  userCtx,
+} from '../helpers/factories.ts';
 import {
   CERT_A,
   CERT_B,
@@ -348,18 +352,7 @@ describe('identity providers: configuration (FED-1, FED-4, FED-5, FED-6)', () =>
     const sam = await addUser(c, t.tenantId);
     const kim = await addUser(c, t.tenantId);
     const grant = (userId: string, roleId: string, source: string) =>
-      c.directory.change(t.tenantId, { users: [userId] }, (tx) =>
-        createAssignmentRepository(tx).insert(t.tenantId, {
-          id: randomUUID(),
-          userId,
-          roleId,
-          organizationId: group.id,
-          environmentId: null,
-          inherit: true,
-          source,
-          at: c.clock.now(),
-        }),
-      );
+      insertAssignmentRow(c, t.tenantId, { userId, roleId, organizationId: group.id, source });
     // What sign-ins through the provider would have granted, and one assignment made by hand.
     const samAdmin = await grant(sam.id, ORGANIZATION_ADMINISTRATORS.id, mappingSource(p.id));
     const kimViewer = await grant(kim.id, builtInRoleId('audit-viewer'), mappingSource(p.id));

@@ -3,73 +3,39 @@ import { after, before, describe, test } from 'node:test';
 import { LinkifyIt } from 'linkify-it';
 import type { Container } from '../../src/container.ts';
 import { INVITATION_SUBJECT } from '../../src/modules/invitations/invitation.mail.ts';
+import { accountLinkIn } from '../helpers/account-mail.ts';
 import { ApiClient, userToken } from '../helpers/api.ts';
-import { PASSWORD } from '../helpers/factories.ts';
 import { bodyOf, headerOf, invitationLinkIn, unreachableSmtpUrl } from '../helpers/invitation-mail.ts';
 import { type OidcCluster, startOidcCluster } from '../helpers/oidc-cluster.ts';
+import {
+  address,
+  addresses,
+  INVITER,
+  PHISHING,
+  secondsToMidnight,
+  signUpOverApi,
+  useQuotaWorld,
+} from '../helpers/quota-world.ts';
 import { type Inbox, startInbox } from '../helpers/smtp-inbox.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-container.ts';
+import { createTestEnv } from '../helpers/test-container.ts';
 
 // Finding 8 of issue 10, replayed over HTTP: an anonymous sign-up renames its organization to a
 // phishing text and invites 50 strangers. SEC-9: a daily quota per organization (small while the
-// founder's email is unverified, i.e. always until ACC-3), refused whole beyond it, resends
-// counted; and the mails that do go out carry no tenant text in the subject and no link but ours.
+// founder's email is unverified, ACC-3), refused whole beyond it, resends counted; and the mails
+// that do go out carry no tenant text in the subject and no link but ours.
 
-const PHISHING = 'IT Security: your password expires today, reset it at https://evil.example/reset';
-const INVITER = 'Helpdesk at www.evil.example';
 const linkifier = new LinkifyIt({ fuzzyLink: true, fuzzyEmail: true, fuzzyIP: true });
-
-let n = 0;
-const address = () => `target${process.pid}x${++n}@example.test`;
-const addresses = (count: number) => Array.from({ length: count }, address);
-
-/** The attacker's starting point: an anonymous sign-up over the API, then the founder's token. */
-async function signUpOverApi(c: Container, api: ApiClient, name = 'Mallory Founder') {
-  const res = await api.call('post', '/signup', {
-    body: {
-      companyName: 'Totally Legit',
-      domain: `quota${process.pid}x${++n}`,
-      username: 'mallory',
-      email: 'mallory@example.test',
-      name,
-      password: PASSWORD,
-    },
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  const orgId: string = res.body.organization.id;
-  const userId: string = res.body.user.id;
-  return { orgId, userId, token: await userToken(c, userId) };
-}
 
 const invitationRows = async (c: Container, tenantId: string) =>
   Number((await c.database.knex('invitations').where({ tenant_id: tenantId }).count({ n: '*' }))[0]!.n);
 
-/** Seconds from the clock's now to the next 00:00 UTC: what Retry-After must say. */
-const secondsToMidnight = (now: Date) => Math.ceil((86_400_000 - (now.getTime() % 86_400_000)) / 1000);
-
 describe('SEC-9 invitation quota and mail text, over HTTP through SMTP', () => {
-  let inbox: Inbox;
-  let env: TestEnv;
-  let api: ApiClient;
-
-  before(async () => {
-    inbox = await startInbox();
-    env = await createTestEnv({
-      config: {
-        mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}` },
-        invitations: { perOrganizationPerDay: 200, perUnverifiedOrganizationPerDay: 5 },
-      },
-    });
-    api = ApiClient.for(env.container);
-  });
-  after(async () => {
-    await env?.close();
-    await inbox?.close();
-  });
+  const world = useQuotaWorld({ perOrganizationPerDay: 200, perUnverifiedOrganizationPerDay: 5 });
 
   test('SEC-9 the phishing run: renamed org, 50 invitations → 429 refused whole, no mail; resends counted; the next day it resets', async () => {
+    const { inbox, env, api } = world;
     const c = env.container;
-    const { orgId, userId, token } = await signUpOverApi(c, api, INVITER);
+    const { orgId, userId, token } = await signUpOverApi(c, api, { name: INVITER, inbox });
     const renamed = await api.call('patch', `/organizations/${orgId}`, { token, body: { name: PHISHING } });
     assert.equal(renamed.status, 200);
 
@@ -130,8 +96,9 @@ describe('SEC-9 invitation quota and mail text, over HTTP through SMTP', () => {
   });
 
   test('SEC-9 the mail that goes out: fixed subject, tenant text quoted and unlinkable, the only link is PUBLIC_URL’s', async () => {
+    const { inbox, env, api } = world;
     const c = env.container;
-    const { orgId, token } = await signUpOverApi(c, api, INVITER);
+    const { orgId, token } = await signUpOverApi(c, api, { name: INVITER, inbox });
     const renamed = await api.call('patch', `/organizations/${orgId}`, {
       token,
       body: { name: `${PHISHING}\r\nBcc: x@evil.example` },
@@ -166,7 +133,28 @@ describe('SEC-9 invitation quota and mail text, over HTTP through SMTP', () => {
     assert.deepEqual(found, [link], 'one link in the whole body, and it is ours');
   });
 
+  test('SEC-9 ACC-3 once the founder has followed their verification link, the organization sends under the full quota', async () => {
+    const { inbox, env, api } = world;
+    const c = env.container;
+    const { orgId, token, verificationMail } = await signUpOverApi(c, api, { inbox });
+    const invite = (emails: string[]) =>
+      api.call('post', `/organizations/${orgId}/invitations`, { token, body: { emails } });
+    const six = addresses(6);
+    const unverified = await invite(six);
+    assert.equal(unverified.status, 429, 'six do not fit in the unverified founder’s five');
+    assert.equal(unverified.body.details.founderEmailVerified, false);
+
+    const link = accountLinkIn(verificationMail!, '/verify-email/');
+    await c.accounts.emailVerification.complete('req-verify', new URL(link).pathname.split('/').at(-1));
+    const verified = await invite(six);
+    assert.equal(verified.status, 201, JSON.stringify(verified.body));
+    assert.equal(verified.body.items.length, 6);
+    for (const email of six) await inbox.take(email);
+    assert.equal(inbox.count(), 0);
+  });
+
   test('SEC-9 INVITATIONS_PER_ORGANIZATION_PER_DAY caps every organization, below the unverified quota too', async () => {
+    const { inbox } = world;
     const capped = await createTestEnv({
       config: {
         mail: { smtpUrl: `smtp://127.0.0.1:${inbox.port}` },
@@ -175,7 +163,7 @@ describe('SEC-9 invitation quota and mail text, over HTTP through SMTP', () => {
     });
     try {
       const cappedApi = ApiClient.for(capped.container);
-      const { orgId, token } = await signUpOverApi(capped.container, cappedApi);
+      const { orgId, token } = await signUpOverApi(capped.container, cappedApi, { inbox });
       const invite = (count: number) =>
         cappedApi.call('post', `/organizations/${orgId}/invitations`, {
           token,
@@ -243,7 +231,7 @@ describe('SEC-9 the quota holds across nodes', () => {
 
   test('SEC-9 invitations sent through node A count on node B', async () => {
     const [a, b] = cluster!.nodes.map((node) => ApiClient.for(node.container));
-    const { orgId, token } = await signUpOverApi(cluster!.nodes[0]!.container, a!);
+    const { orgId, token } = await signUpOverApi(cluster!.nodes[0]!.container, a!, { inbox });
     const invite = (api: ApiClient, count: number) =>
       api.call('post', `/organizations/${orgId}/invitations`, { token, body: { emails: addresses(count) } });
     assert.equal((await invite(a!, 2)).status, 201);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/built-in-roles.ts';
-import { formAction, inputValue, type TestBrowser } from '../helpers/browser.ts';
 import { addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { type ClusterNode, type OidcCluster, startOidcCluster } from '../helpers/oidc-cluster.ts';
 import {
   assertSessionOver,
   authorize,
   introspect,
+  logout,
   refresh,
   registerWebApp,
   relyingParty,
@@ -101,19 +101,6 @@ describe('SESS-2 any node, any restart', () => {
     await assertSessionOver(rp, next, 'idle 31 min after the restart, 30 min timeout', browser);
   });
 });
-
-/** RP-initiated logout through the pages of the node `rp` talks to (SESS-7). */
-async function logout(rp: client.Configuration, browser: TestBrowser, tokens: Tokens): Promise<void> {
-  const url = client.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token! });
-  const confirm = await browser.request(url);
-  const page = await confirm.text();
-  assert.equal(confirm.status, 200, page);
-  const action = formAction(page, /\/oidc\/session\/end\/confirm$/);
-  const xsrf = inputValue(page, 'xsrf');
-  assert.ok(action && xsrf, 'the logout confirmation form');
-  const done = await browser.request(new URL(action, url), { form: { xsrf, logout: 'yes' } });
-  assert.ok(done.status < 400, `logout confirmed: ${done.status}`);
-}
 
 /** Polls until `check` holds (node-to-node signals are asynchronous); says whether it did within 2 s. */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 2000): Promise<boolean> {

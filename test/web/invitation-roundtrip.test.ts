@@ -172,7 +172,7 @@ describe('invitation round trip through SMTP (INV-1 … INV-3)', () => {
       password: 'short',
       passwordConfirm: 'short',
     });
-    assert.equal(short.status, 400);
+    assert.equal(short.status, 422, 'ACC-4: the password policy refuses it, naming the rule');
     assert.match(await short.text(), /Password must be at least 12 characters/);
     const taken = await post(accountForm(page.csrf, 'RITA'));
     assert.equal(taken.status, 409, 'USR-1: usernames are unique in the master org, whatever the case');

@@ -20,6 +20,7 @@ export function webApp(c: Container, clock: Clock, overrides: Partial<PageDeps> 
       signUp: c.signUp,
       signupThrottle: c.signupThrottle,
       organizations: c.organizations,
+      emailVerification: c.accounts.emailVerification,
       csrfKey: CSRF_KEY,
       clock,
       ...overrides,

@@ -68,7 +68,9 @@ function shell(ctx) {
     fill(
       top,
       h('span', { class: 'console-org' }, ctx.me.organization.name),
-      h('span', { class: 'console-user' }, ctx.me.user?.name ?? ''),
+      ctx.me.user
+        ? h('a', { href: '#/profile', title: 'Your profile, password and sessions' }, ctx.me.user.name)
+        : h('span', { class: 'console-user' }, ''),
       h(
         'button',
         { class: 'button button-secondary button-small', type: 'button', onclick: signOut },

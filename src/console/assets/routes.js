@@ -23,6 +23,8 @@ export const ROUTES = [
     visible: (ctx) => ctx.can('users.manage') || anywhere('users.invite')(ctx),
   },
   { path: '/users/:userId', load: () => import('./views/users.js'), view: 'userView' },
+  // ACC-2, ACC-5: one's own profile, password and sessions; reached from the name in the top bar.
+  { path: '/profile', load: () => import('./views/profile.js'), view: 'profileView' },
   {
     path: '/roles',
     load: () => import('./views/roles.js'),

@@ -211,6 +211,8 @@ function profileFrom(c: OidcConfig, claims: Record<string, unknown>): ExternalPr
   const name = text(claims.name) ?? (joined || undefined);
   if (username) profile.username = username;
   if (email) profile.email = email;
+  // ACC-3: only the boolean `true` the specification defines counts (OIDC Core 5.1), never "true".
+  if (email) profile.emailVerified = claims.email_verified === true;
   if (name) profile.name = name;
   return profile;
 }

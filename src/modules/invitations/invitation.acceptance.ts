@@ -1,7 +1,8 @@
 import { operatorContext, type RequestContext } from '../../platform/context.ts';
 import { newId } from '../../platform/crypto/random.ts';
-import { AppError, assertThat } from '../../platform/errors/index.ts';
-import type { User } from '../users/index.ts';
+import { AppError, assertThat, parseInput } from '../../platform/errors/index.ts';
+import type { PasswordRules } from '../accounts/index.ts';
+import { newLocalUserSchema, type User } from '../users/index.ts';
 import { invitationTarget } from './invitation.issuing.ts';
 import { createInvitationRepository } from './invitation.repository.ts';
 import type { Invitation, InvitedRole } from './invitation.schema.ts';
@@ -16,6 +17,8 @@ export interface InvitationSummary {
   groupName: string | null;
   domain: string;
   expiresAt: Date;
+  /** ACC-4: the org's password rules, shown before the invitee chooses one. */
+  passwordRules: PasswordRules;
 }
 
 export interface AcceptedInvitation {
@@ -79,6 +82,7 @@ export function createAcceptance(deps: InvitationServiceDeps) {
       groupName,
       domain: master.domain,
       expiresAt: invitation.expiresAt,
+      passwordRules: await deps.passwordPolicy.rules(invitation.tenantId),
     };
   }
 
@@ -116,13 +120,20 @@ export function createAcceptance(deps: InvitationServiceDeps) {
     requestId: string,
   ): Promise<AcceptedInvitation> {
     const { invitation, master, tokenHash } = await open(token);
-    // The slow part (argon2) before any lock; it also validates username, name and password.
-    const prepared = await users.prepareLocalUser({
+    // The fields first, then the password policy (ACC-4), then the slow part (argon2), before any lock.
+    const valid = parseInput(newLocalUserSchema, {
       username: input.username,
       email: invitation.email,
       name: input.name,
       password: input.password,
     });
+    const { username, email, name } = valid;
+    const password = await deps.passwordPolicy.check(invitation.tenantId, valid.password, {
+      username,
+      email,
+      name,
+    });
+    const prepared = await users.prepareLocalUser({ ...valid, password }); // ACC-4: the policy's answer only
     const { roles, droppedRoles } = await stillGrantable(invitation, requestId);
     const tenantId = invitation.tenantId;
     const userId = newId();
@@ -138,7 +149,8 @@ export function createAcceptance(deps: InvitationServiceDeps) {
       }
       const current = await repo.master(tenantId);
       assertThat(current?.localAccountsEnabled, 'invitation.local_accounts_disabled');
-      const created = await users.insertLocalUser(tx, tenantId, prepared, userId);
+      // ACC-3: the account's address is the invited one, and following the link proved the mailbox.
+      const created = await users.insertLocalUser(tx, tenantId, { ...prepared, emailVerified: true }, userId);
       await audited(tx, ctx, 'user.create', { tenantId, type: 'user', id: userId }, null, created);
       // ROLE-5 was checked above, against what the inviter may grant now (stillGrantable).
       for (const role of roles) {

@@ -3,6 +3,8 @@ import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { createLimiters, type Limit, retryAfterSeconds } from '../../platform/throttle/index.ts';
+import type { TenantDirectory } from '../roles/index.ts';
+import type { UserService } from '../users/index.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -18,16 +20,27 @@ const mailsPerDay = (points: number): Limit => ({
   store: 'durable',
 });
 
-/**
- * Whether the founder (the owner of the master org) has verified their email address (ACC-3).
- * Email verification arrives with the accounts issue; until then no founder has, so every
- * organization sends under the small quota. ACC-3 answers this, here and nowhere else.
- */
-export async function founderEmailVerified(_db: Db, _tenantId: string): Promise<boolean> {
-  return false;
+/** What the quota reads to tell a verified founder: the tree's owner, and that user's flag. */
+export interface FounderLookup {
+  directory: Pick<TenantDirectory, 'forTenant'>;
+  users: Pick<UserService, 'profileOf'>;
 }
 
-export interface InvitationQuotaOptions {
+/**
+ * Whether the founder has verified their email address (ACC-3): the owner of the master org as it
+ * is now (ownership may have been handed on: the quota follows whoever answers for the org), with
+ * the address they have now (a changed address is unverified until its own link is followed).
+ * Only an address we proved counts (our link, or an invitation's): the owner must be a local user.
+ * A user of the tenant's own identity provider does not, whatever `email_verified` it says, since
+ * the tenant may run that provider itself.
+ */
+export async function founderEmailVerified(deps: FounderLookup, tenantId: string): Promise<boolean> {
+  const { ownerUserId } = (await deps.directory.forTenant(tenantId)).root;
+  const founder = await deps.users.profileOf(tenantId, ownerUserId);
+  return founder?.status === 'active' && founder.local && founder.emailVerified;
+}
+
+export interface InvitationQuotaOptions extends FounderLookup {
   db: Db;
   clock: Clock;
   logger: Logger;
@@ -36,6 +49,13 @@ export interface InvitationQuotaOptions {
   /** INVITATIONS_PER_UNVERIFIED_ORGANIZATION_PER_DAY. */
   perUnverifiedOrganizationPerDay: number;
 }
+
+/**
+ * What a mail taken off the quota is: an invitation, or an account mail a tenant can aim at an
+ * address nobody has proven yet (a verification link after an email change, or resent). Both are
+ * mails to strangers a tenant chooses, so both count on the same quota; the kind only words the 429.
+ */
+export type QuotaMailKind = 'invitation' | 'verification';
 
 /** Mails taken off a day's quota; given back for invitations not made, or mails that did not go. */
 export interface QuotaTicket {
@@ -58,10 +78,14 @@ export function createInvitationQuota(options: InvitationQuotaOptions) {
   );
 
   /** Takes `mails` off the tenant's quota for today, or refuses them all with 429. */
-  async function take(tenantId: string, mails: number): Promise<QuotaTicket> {
+  async function take(
+    tenantId: string,
+    mails: number,
+    kind: QuotaMailKind = 'invitation',
+  ): Promise<QuotaTicket> {
     const now = clock.now();
     const key = `${tenantId}:${now.toISOString().slice(0, 10)}`;
-    const isVerified = await founderEmailVerified(db, tenantId);
+    const isVerified = await founderEmailVerified(options, tenantId);
     const on = isVerified ? verified : unverified;
     const quota = on.limit.points;
     const count = await on.take(key, mails);
@@ -69,8 +93,8 @@ export function createInvitationQuota(options: InvitationQuotaOptions) {
       // Counting went first so that parallel requests cannot all fit; what was refused goes back.
       await on.giveBack(key, mails);
       // An operator sees who keeps hitting it: a tenant mailing strangers in bulk.
-      logger.warn({ tenantId, quota, requested: mails }, 'invitations: daily quota reached');
-      throw quotaExceeded({ quota, verified: isVerified, used: count.consumed - mails, mails, now });
+      logger.warn({ tenantId, quota, requested: mails, kind }, 'invitations: daily quota reached');
+      throw quotaExceeded({ quota, verified: isVerified, used: count.consumed - mails, mails, now, kind });
     }
     return { refund: (back = mails) => on.giveBack(key, back) };
   }
@@ -81,19 +105,31 @@ export function createInvitationQuota(options: InvitationQuotaOptions) {
 export type InvitationQuota = ReturnType<typeof createInvitationQuota>;
 
 /** 429 naming the quota, what is left of it and when it resets; the route turns the wait into Retry-After. */
-function quotaExceeded(q: { quota: number; verified: boolean; used: number; mails: number; now: Date }) {
+function quotaExceeded(q: {
+  quota: number;
+  verified: boolean;
+  used: number;
+  mails: number;
+  now: Date;
+  kind: QuotaMailKind;
+}) {
   const nextDay = Math.floor(q.now.getTime() / DAY_MS) * DAY_MS + DAY_MS;
   const retryAfter = retryAfterSeconds(nextDay - q.now.getTime());
   const remaining = Math.max(0, q.quota - q.used);
+  const what =
+    q.kind === 'invitation'
+      ? 'invitation mails'
+      : 'mails to unverified addresses (invitations and email verification links)';
   const quota = q.verified
-    ? `at most ${q.quota} invitation mails a day`
-    : `at most ${q.quota} invitation mails a day while its founder's email address is unverified`;
+    ? `at most ${q.quota} ${what} a day`
+    : `at most ${q.quota} ${what} a day while its founder's email address is unverified`;
   return new AppError(
     'invitation.quota_exceeded',
     {
       quota: q.quota,
       remaining,
       requested: q.mails,
+      mail: q.kind,
       founderEmailVerified: q.verified,
       resetsAt: new Date(nextDay).toISOString(),
       retryAfterSeconds: retryAfter,

@@ -2,6 +2,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Mailer } from '../../platform/mail.ts';
+import type { PasswordPolicy } from '../accounts/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, AssignmentService, TenantDirectory } from '../roles/index.ts';
 import type { UserService } from '../users/index.ts';
@@ -26,4 +27,6 @@ export interface InvitationServiceDeps {
   publicUrl: string;
   /** INVITATION_TTL_DAYS (INV-2). */
   ttlDays: number;
+  /** ACC-4: the one password checker, and the rules the acceptance page shows. */
+  passwordPolicy: Pick<PasswordPolicy, 'check' | 'rules'>;
 }

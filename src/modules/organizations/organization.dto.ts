@@ -12,6 +12,11 @@ export const organizationDto = z.object({
   properties: z.record(z.string(), z.unknown()),
   sessionTimeoutMinutes: z.number().int().nullable().describe('Master only (ORG-11)'),
   sessionMaxMinutes: z.number().int().nullable().describe('Master only: absolute session lifetime (SESS-3)'),
+  passwordMinLength: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Master only: the minimum length of new passwords, 8 to 64; 12 unless chosen (ACC-4)'),
   clientId: z.string().describe("The node's own (legacy) client ID"),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../../platform/db/database.ts';
+import { PASSWORD_MIN_LENGTH } from '../accounts/index.ts';
 import type { Entitlements, Organization } from './organization.schema.ts';
 
 interface OrganizationRow {
@@ -13,6 +14,7 @@ interface OrganizationRow {
   properties: Record<string, unknown>;
   session_timeout_minutes: number | null;
   session_max_minutes: number | null;
+  password_min_length: number | null;
   client_id: string;
   created_at: Date;
   updated_at: Date;
@@ -36,6 +38,8 @@ function toOrganization(row: OrganizationRow): Organization {
     properties: row.properties,
     sessionTimeoutMinutes: row.session_timeout_minutes,
     sessionMaxMinutes: row.session_max_minutes,
+    // Null in the row means the default; the answer says which minimum is in force.
+    passwordMinLength: isMaster ? (row.password_min_length ?? PASSWORD_MIN_LENGTH.default) : null,
     clientId: row.client_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -63,6 +67,8 @@ export interface OrganizationPatch {
   entitlements?: Partial<Entitlements>;
   sessionTimeoutMinutes?: number;
   sessionMaxMinutes?: number;
+  /** Null: back to the default. */
+  passwordMinLength?: number | null;
   at: Date;
 }
 
@@ -152,6 +158,7 @@ export function createOrganizationRepository(db: Db | Tx) {
             ? { session_timeout_minutes: patch.sessionTimeoutMinutes }
             : {}),
           ...(patch.sessionMaxMinutes !== undefined ? { session_max_minutes: patch.sessionMaxMinutes } : {}),
+          ...(patch.passwordMinLength !== undefined ? { password_min_length: patch.passwordMinLength } : {}),
           updated_at: patch.at,
         });
     },

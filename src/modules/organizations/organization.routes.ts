@@ -39,7 +39,7 @@ export function organizationRoutes(deps: {
       method: 'patch',
       path: '/organizations/:orgId',
       tag,
-      summary: 'Change its name, and on the master the domain and session settings',
+      summary: 'Change its name, and on the master the domain, session settings and password minimum',
       permission: 'orgs.settings.manage',
       params: orgParams,
       body: settingsPatchSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PASSWORD_MIN_LENGTH } from '../accounts/index.ts';
 import { IDLE_TIMEOUT_MINUTES, SESSION_LIFETIME_MINUTES } from '../sessions/index.ts';
 import { emailSchema, passwordSchema, personNameSchema, usernameSchema } from '../users/index.ts';
 
@@ -29,6 +30,13 @@ export const sessionTimeoutSchema = minutesSchema(IDLE_TIMEOUT_MINUTES);
 /** SESS-3: the absolute session lifetime. */
 export const sessionMaxSchema = minutesSchema(SESSION_LIFETIME_MINUTES);
 
+/** ACC-4: the minimum password length of the master's users; null returns to the default. */
+export const passwordMinLengthSchema = (() => {
+  const { min, max } = PASSWORD_MIN_LENGTH;
+  const problem = `must be a whole number of characters from ${min} to ${max}`;
+  return z.number(problem).int(problem).min(min, problem).max(max, problem).nullable();
+})();
+
 export const DEFAULT_SESSION_TIMEOUT_MINUTES = IDLE_TIMEOUT_MINUTES.default;
 export const DEFAULT_SESSION_MAX_MINUTES = SESSION_LIFETIME_MINUTES.default;
 
@@ -47,6 +55,9 @@ export const settingsPatchSchema = z
     domain: domainSchema.optional(),
     sessionTimeoutMinutes: sessionTimeoutSchema.optional(),
     sessionMaxMinutes: sessionMaxSchema.optional(),
+    passwordMinLength: passwordMinLengthSchema
+      .optional()
+      .describe('Master only (ACC-4): the minimum length of new passwords; null returns to the default, 12'),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), 'name at least one setting to change');
 
@@ -108,6 +119,8 @@ export interface Organization {
   /** Master only (ORG-11, SESS-3). */
   sessionTimeoutMinutes: number | null;
   sessionMaxMinutes: number | null;
+  /** Master only (ACC-4): the minimum password length in force, the default when none was chosen. */
+  passwordMinLength: number | null;
   /** The node's own client ID (legacy org-level credentials, CRED-4). */
   clientId: string;
   createdAt: Date;

@@ -96,11 +96,14 @@ export function createOrganizationService(deps: {
     }));
   }
 
-  /** ORG-2 (name, any node), ORG-3 (domain) and ORG-11/SESS-3 (session settings) on the master. */
+  /**
+   * ORG-2 (name, any node), ORG-3 (domain), ORG-11/SESS-3 (session settings) and ACC-4 (minimum
+   * password length) on the master.
+   */
   async function updateSettings(ctx: RequestContext, tenantId: string, orgId: string, input: unknown) {
     const patch = parseInput(settingsPatchSchema, input);
     await access.require(ctx, tenantId, 'orgs.settings.manage', orgId);
-    const masterOnly = ['domain', 'sessionTimeoutMinutes', 'sessionMaxMinutes'] as const;
+    const masterOnly = ['domain', 'sessionTimeoutMinutes', 'sessionMaxMinutes', 'passwordMinLength'] as const;
     const named = masterOnly.filter((k) => patch[k] !== undefined);
     assertThat(orgId === tenantId || named.length === 0, 'organization.not_master', { fields: named });
     if (patch.domain !== undefined) domains.assertCanAnnounce();

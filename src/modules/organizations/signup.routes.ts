@@ -34,12 +34,14 @@ export function signupRoutes(deps: {
       summary: 'Sign a company up: its master organization and first administrator',
       description:
         'ORG-1. No token needed; limited per source address (`SIGNUPS_PER_ADDRESS_PER_HOUR`). ' +
-        'With `SIGNUP_MODE=closed`, 403 `signup.closed`: only the operator creates organizations (SEC-9).',
+        'With `SIGNUP_MODE=closed`, 403 `signup.closed`: only the operator creates organizations (SEC-9). ' +
+        'The password meets the password policy at its defaults (ACC-4): else 422 `password.policy`, ' +
+        'whose `details.rule` names the rule that failed.',
       public: true,
       body: signupSchema,
       status: 201,
       response: signupResultDto,
-      errors: ['organization.domain_taken', 'signup.closed', 'request.rate_limited'],
+      errors: ['organization.domain_taken', 'signup.closed', 'request.rate_limited', 'password.policy'],
       handler: async ({ req, res, body }) => {
         if (deps.signupMode === 'closed') throw new AppError('signup.closed');
         await deps.signupThrottle(res, `ip:${req.ip ?? ''}`);

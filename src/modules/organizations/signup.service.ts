@@ -4,6 +4,7 @@ import { newId } from '../../platform/crypto/random.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/pg-errors.ts';
 import { AppError, parseInput } from '../../platform/errors/index.ts';
+import type { PasswordPolicy } from '../accounts/index.ts';
 import { type AuditService, nodeTarget } from '../audit/index.ts';
 import type { CredentialService, Environment, EnvironmentService } from '../environments/index.ts';
 import { type AssignmentService, ORGANIZATION_ADMINISTRATORS, type TenantDirectory } from '../roles/index.ts';
@@ -40,6 +41,8 @@ export function createSignupService(deps: {
   assignments: AssignmentService;
   environments: EnvironmentService;
   credentials: CredentialService;
+  /** ACC-4: the one password checker; at sign-up the default minimum and the company being registered. */
+  passwordPolicy: Pick<PasswordPolicy, 'checkForSignup'>;
   mode: SignupMode;
   /** Told of the new domain, so that a node that found it unknown a moment ago finds it now. */
   domains: Pick<DomainDirectory, 'added'>;
@@ -51,12 +54,15 @@ export function createSignupService(deps: {
     // The pages and the API refuse earlier (before their throttle counts); this holds for any other door.
     if (deps.mode === 'closed' && ctx.actor.kind !== 'operator') throw new AppError('signup.closed');
     const valid = parseInput(signupSchema, input);
-    const prepared = await users.prepareLocalUser({
-      username: valid.username,
-      email: valid.email,
-      name: valid.name,
-      password: valid.password,
-    });
+    const { username, email, name } = valid;
+    const company = { name: valid.companyName, domain: valid.domain };
+    // ACC-4: only the policy's answer can be hashed and stored.
+    const password = await deps.passwordPolicy.checkForSignup(
+      valid.password,
+      { username, email, name },
+      company,
+    );
+    const prepared = await users.prepareLocalUser({ username, email, name, password });
     const tenantId = newId();
     const userId = newId();
     // The web sign-up is anonymous; from here on the new user is the one acting.
@@ -64,7 +70,7 @@ export function createSignupService(deps: {
       ctx.actor.kind === 'anonymous' ? { ...ctx, actor: { kind: 'user', tenantId, userId } } : ctx;
 
     try {
-      const result = await db.transaction(async (tx) => {
+      const { mailFounder, ...result } = await db.transaction(async (tx) => {
         const orgs = createOrganizationRepository(tx);
         await orgs.insert(tenantId, {
           id: tenantId,
@@ -96,9 +102,12 @@ export function createSignupService(deps: {
         });
         const environment = (id: string) => ({ tenantId, type: 'environment', id });
         for (const env of envs) await audited(tx, actx, 'environment.create', environment(env.id), null, env);
-        return { organization, user, environments: envs };
+        // ACC-3: the founder's verification link, stored with the account and mailed after the commit.
+        const mailFounder = await users.requestEmailVerification(tx, tenantId, user);
+        return { organization, user, environments: envs, mailFounder };
       });
       await deps.domains.added(result.organization.domain);
+      await mailFounder(); // a mail that fails is logged: the sign-up stands, and the link can be resent
       return result;
     } catch (err) {
       if (isUniqueViolation(err, 'organizations_domain_unique'))

@@ -1,7 +1,9 @@
 import type { Clock } from '../../platform/clock.ts';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { isUuid } from '../../platform/errors/index.ts';
-import type { TenantDirectory } from '../roles/index.ts';
+import type { AuditService } from '../audit/index.ts';
+import type { Access, TenantDirectory } from '../roles/index.ts';
+import { createSessionManagement } from './session.management.ts';
 import { createSessionRepository } from './session.repository.ts';
 import { IDLE_TIMEOUT_MINUTES, SESSION_LIFETIME_MINUTES } from './session-limits.ts';
 
@@ -25,7 +27,13 @@ export type SessionState =
  * The session registry (SESS-2…SESS-4, SESS-7, USR-3): whether a provider session may still be
  * used, judged at every use against the tenant's current timeouts, and slid by that use.
  */
-export function createSessionService(deps: { db: Db; clock: Clock; directory: TenantDirectory }) {
+export function createSessionService(deps: {
+  db: Db;
+  clock: Clock;
+  directory: TenantDirectory;
+  access: Access;
+  audit: Pick<AuditService, 'audited'>;
+}) {
   const { db, clock, directory } = deps;
   const sessions = createSessionRepository(db);
 
@@ -33,13 +41,29 @@ export function createSessionService(deps: { db: Db; clock: Clock; directory: Te
    * Records a signed-in session when the provider first saves it, or its new id after the provider
    * rotated it. The sign-in time is this clock's: the one every later judgement uses. A session
    * that has ended stays ended, even if a request that loaded it earlier saves it afterwards.
+   * ACC-5: the browser and network are those of the request that signed in; the apps, and the
+   * grant each holds (client id → grant id, what ending the session revokes: ACC-2), follow the
+   * provider's authorizations as they change.
    */
-  async function open(session: { uid: string; id: string; userId: string }): Promise<boolean> {
+  async function open(session: {
+    uid: string;
+    id: string;
+    userId: string;
+    authorizations?: Readonly<Record<string, string>>;
+    userAgent?: string | null;
+    sourceNetwork?: string | null;
+  }): Promise<boolean> {
     if (!isUuid(session.userId)) return false;
+    const authorizations = Object.fromEntries(Object.entries(session.authorizations ?? {}).sort());
     const existing = await sessions.findByUid(session.uid);
     if (existing) {
       if (existing.endedAt) return false;
-      if (existing.sessionId !== session.id) await sessions.upsert({ ...existing, sessionId: session.id });
+      // jsonb keeps its keys in an order of its own: compared sorted.
+      const grantsChanged =
+        JSON.stringify(Object.entries(existing.authorizations).sort()) !==
+        JSON.stringify(Object.entries(authorizations));
+      if (existing.sessionId !== session.id || grantsChanged)
+        await sessions.upsert({ ...existing, sessionId: session.id, authorizations });
       return true;
     }
     const tenantId = await sessions.tenantOfUser(session.userId);
@@ -52,6 +76,9 @@ export function createSessionService(deps: { db: Db; clock: Clock; directory: Te
       userId: session.userId,
       loginAt: now,
       lastSeenAt: now,
+      userAgent: session.userAgent ?? null,
+      sourceNetwork: session.sourceNetwork ?? null,
+      authorizations,
     });
     return true;
   }
@@ -85,6 +112,8 @@ export function createSessionService(deps: { db: Db; clock: Clock; directory: Te
   return {
     open,
     use,
+    // ACC-5 (listing and ending one's sessions) and ACC-2 (ending the others): session.management.ts.
+    ...createSessionManagement(deps),
     /** SESS-7: logging out ends the session. */
     end: (sessionUid: string) => sessions.endByUid(sessionUid, clock.now()),
     /** USR-3: a disabled or deleted user's sessions end, inside the transaction that disables them. */

@@ -8,6 +8,12 @@ export const userDto = z.object({
   username: z.string(),
   email: z.string(),
   name: z.string(),
+  emailVerified: z
+    .boolean()
+    .describe(
+      'ACC-3: the address was proven by its verification link, an invitation link, or (for users of an ' +
+        'identity provider) the provider marking it verified; `email_verified` in tokens says the same',
+    ),
   status: z.enum(['active', 'disabled', 'deleted']).describe('`deleted` users are kept for audit (USR-3)'),
   local: z.boolean().describe('Signs in with a password here; false for users of an identity provider'),
   createdAt: z.iso.datetime(),

@@ -40,7 +40,15 @@ export function nameFrom(value: string | undefined, fallback: string): string {
 export async function insertFederatedUser(
   tx: Tx,
   tenantId: string,
-  input: { id: string; preferredUsername: string; email?: string; name?: string; at: Date },
+  input: {
+    id: string;
+    preferredUsername: string;
+    email?: string;
+    name?: string;
+    /** ACC-3: the provider asserted that this address is verified (OIDC `email_verified: true`). */
+    emailVerified?: boolean;
+    at: Date;
+  },
 ): Promise<User> {
   const repo = createUserRepository(tx);
   const base = usernameFrom(input.preferredUsername);
@@ -49,27 +57,40 @@ export async function insertFederatedUser(
     // Past a few hundred namesakes, a random suffix ends the search.
     username = n > 500 ? `${base}-${randomBytes(6).toString('hex')}` : `${base}-${n}`;
   }
+  const email = emailFrom(input.email);
   return repo.insert(tenantId, {
     id: input.id,
     username,
-    email: emailFrom(input.email),
+    email,
     name: nameFrom(input.name, username),
     passwordHash: null,
+    emailVerified: email !== '' && input.emailVerified === true,
     at: input.at,
   });
 }
 
-/** Later sign-ins refresh name and email (FED-3); returns before and after when anything changed. */
+type Profile = Pick<User, 'email' | 'name' | 'emailVerified'>;
+
+/**
+ * Later sign-ins refresh name and email (FED-3), and whether the address is verified (ACC-3): a
+ * federated user's address is whatever their provider says, verified only while the provider says
+ * so. Returns before and after when anything changed.
+ */
 export async function refreshFederatedProfile(
   tx: Tx,
   tenantId: string,
   user: User,
-  input: { email?: string; name?: string; at: Date },
-): Promise<{ before: Pick<User, 'email' | 'name'>; after: Pick<User, 'email' | 'name'> } | undefined> {
-  // A missing or malformed email keeps the one on file rather than blanking it.
-  const email = emailFrom(input.email) || user.email;
+  input: { email?: string; name?: string; emailVerified?: boolean; at: Date },
+): Promise<{ before: Profile; after: Profile } | undefined> {
+  // A missing or malformed email keeps the one on file (and its flag) rather than blanking it.
+  const sent = emailFrom(input.email);
+  const email = sent || user.email;
+  const emailVerified = sent ? input.emailVerified === true : user.emailVerified;
   const name = nameFrom(input.name, user.name);
-  if (email === user.email && name === user.name) return undefined;
-  await createUserRepository(tx).update(tenantId, user.id, { email, name, at: input.at });
-  return { before: { email: user.email, name: user.name }, after: { email, name } };
+  const before = { email: user.email, name: user.name, emailVerified: user.emailVerified };
+  const after = { email, name, emailVerified };
+  if (email === before.email && name === before.name && emailVerified === before.emailVerified)
+    return undefined;
+  await createUserRepository(tx).update(tenantId, user.id, { email, name, emailVerified, at: input.at });
+  return { before, after };
 }

@@ -8,6 +8,7 @@ interface UserRow {
   email: string;
   name: string;
   password_hash: string | null;
+  email_verified: boolean;
   status: UserStatus;
   created_at: Date;
   updated_at: Date;
@@ -20,6 +21,7 @@ function toUser(row: UserRow): User {
     username: row.username,
     email: row.email,
     name: row.name,
+    emailVerified: row.email_verified,
     status: row.status,
     local: row.password_hash !== null,
     createdAt: row.created_at,
@@ -37,6 +39,8 @@ export function createUserRepository(db: Db | Tx) {
         email: string;
         name: string;
         passwordHash: string | null;
+        /** ACC-3: an address that arrived through an invitation link or a provider that verified it. */
+        emailVerified?: boolean;
         at: Date;
       },
     ): Promise<User> {
@@ -48,6 +52,7 @@ export function createUserRepository(db: Db | Tx) {
           email: user.email,
           name: user.name,
           password_hash: user.passwordHash,
+          email_verified: user.emailVerified ?? false,
           status: 'active',
           created_at: user.at,
           updated_at: user.at,
@@ -81,12 +86,20 @@ export function createUserRepository(db: Db | Tx) {
     async update(
       tenantId: string,
       id: string,
-      patch: { email?: string; name?: string; status?: UserStatus; at: Date },
+      patch: { email?: string; name?: string; status?: UserStatus; emailVerified?: boolean; at: Date },
     ): Promise<User | undefined> {
+      // ACC-3: a changed address is unverified until its own link is followed, unless the caller says
+      // what a provider asserted (`emailVerified`, which then wins).
       const [row] = await db('users')
         .where({ tenant_id: tenantId, id })
         .update({
-          ...(patch.email !== undefined ? { email: patch.email } : {}),
+          ...(patch.email !== undefined
+            ? {
+                email: patch.email,
+                email_verified: db.raw('email_verified and lower(email) = lower(?)', [patch.email]),
+              }
+            : {}),
+          ...(patch.emailVerified !== undefined ? { email_verified: patch.emailVerified } : {}),
           ...(patch.name !== undefined ? { name: patch.name } : {}),
           ...(patch.status !== undefined
             ? { status: patch.status, deleted_at: patch.status === 'deleted' ? patch.at : null }
@@ -95,6 +108,49 @@ export function createUserRepository(db: Db | Tx) {
         })
         .returning('*');
       return row ? toUser(row as UserRow) : undefined;
+    },
+
+    /** Local users whose email is this address (case-insensitive; an address may serve several accounts). */
+    async findByEmail(
+      tenantId: string,
+      email: string,
+    ): Promise<Array<User & { passwordHash: string | null }>> {
+      const rows = await db('users')
+        .where({ tenant_id: tenantId })
+        .whereRaw('lower(email) = lower(?)', [email])
+        .whereNot({ status: 'deleted' })
+        .orderBy('id')
+        .limit(10);
+      return (rows as UserRow[]).map((row) => ({ ...toUser(row), passwordHash: row.password_hash }));
+    },
+
+    /**
+     * ACC-1/ACC-2: a new password. With `revokeTokensAt`, every token issued before that moment is dead
+     * (the tenant directory carries the moment to every node).
+     */
+    async setPassword(
+      tenantId: string,
+      id: string,
+      change: { passwordHash: string; at: Date; revokeTokensAt?: Date },
+    ): Promise<boolean> {
+      const updated = await db('users')
+        .where({ tenant_id: tenantId, id })
+        .whereNotNull('password_hash')
+        .update({
+          password_hash: change.passwordHash,
+          ...(change.revokeTokensAt ? { tokens_valid_after: change.revokeTokensAt } : {}),
+          updated_at: change.at,
+        });
+      return updated === 1;
+    },
+
+    /** ACC-3: verified, if the address is still the one the link was sent to. */
+    async markEmailVerified(tenantId: string, id: string, email: string, at: Date): Promise<boolean> {
+      const updated = await db('users')
+        .where({ tenant_id: tenantId, id })
+        .whereRaw('lower(email) = lower(?)', [email])
+        .update({ email_verified: true, updated_at: at });
+      return updated === 1;
     },
 
     /**

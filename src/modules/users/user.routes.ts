@@ -51,12 +51,18 @@ export function userRoutes(deps: { users: UserService; signIn: SignInUnlock }) {
       path: '/users/:userId',
       tag,
       summary: "Change a user's name or email",
+      description:
+        'A new email address is unverified (ACC-3): a person with a password here is mailed a link to ' +
+        'verify it (if the mail cannot be sent, the change stands and a link can be sent again); a user ' +
+        "of an identity provider gets the provider's address back, with its status, at the next sign-in. " +
+        "SEC-9: that mail counts on the organization's daily invitation quota, and a user's address changes " +
+        'at most five times an hour; beyond either, 429 with Retry-After and nothing is changed.',
       permission: 'users.manage on the master',
       params: userParams,
       body: profileUpdateSchema,
       status: 200,
       response: userDto,
-      errors: ['user.not_found'],
+      errors: ['user.not_found', 'invitation.quota_exceeded', 'request.rate_limited'],
       handler: ({ ctx, params, body }) => users.updateProfile(ctx, tenantOf(ctx), params.userId, body),
     }),
     defineRoute({

@@ -14,11 +14,20 @@ export const emailSchema = z.string().trim().max(254).pipe(z.email('must be an e
 
 export const personNameSchema = z.string().trim().min(1, 'must not be empty').max(255);
 
-// Length bounds only (NIST 800-63B): at least 12, and a cap that keeps hashing cheap to refuse.
-export const passwordSchema = z
-  .string()
-  .min(12, 'must be at least 12 characters')
-  .max(256, 'must be at most 256 characters');
+// A string, and a cap that keeps hashing cheap to refuse. What makes a password acceptable (its
+// minimum length, common, guessable, personal) is the password policy's (accounts, ACC-4) alone.
+export const passwordSchema = z.string().max(256, 'must be at most 256 characters');
+
+declare const policyChecked: unique symbol;
+/**
+ * ACC-4: a password the password policy accepted. Only the policy (accounts) makes one, and only
+ * one of these becomes a hash that can be stored: no password is set without the policy.
+ */
+export type CheckedPassword = string & { readonly [policyChecked]: true };
+
+declare const ofCheckedPassword: unique symbol;
+/** The argon2 hash of a CheckedPassword: what `insertLocalUser` and `setPasswordHash` store. */
+export type PasswordHash = string & { readonly [ofCheckedPassword]: true };
 
 export const newLocalUserSchema = z.strictObject({
   username: usernameSchema,
@@ -41,6 +50,8 @@ export interface User {
   username: string;
   email: string;
   name: string;
+  /** ACC-3: the address was proven by a link, an invitation or a provider that verified it. */
+  emailVerified: boolean;
   status: UserStatus;
   local: boolean;
   createdAt: Date;

@@ -10,7 +10,15 @@ import type { Access, TenantDirectory } from '../roles/index.ts';
 import type { SessionService } from '../sessions/index.ts';
 import { insertFederatedUser, refreshFederatedProfile } from './user.federated.ts';
 import { createUserRepository } from './user.repository.ts';
-import { type NewLocalUser, newLocalUserSchema, profileUpdateSchema, type User } from './user.schema.ts';
+import {
+  type CheckedPassword,
+  type NewLocalUser,
+  newLocalUserSchema,
+  type PasswordHash,
+  type ProfileUpdate,
+  profileUpdateSchema,
+  type User,
+} from './user.schema.ts';
 
 export interface UserServiceDeps {
   db: Db;
@@ -21,24 +29,91 @@ export interface UserServiceDeps {
   sessions: Pick<SessionService, 'endAllForUser'>;
 }
 
+/** A verification mail whose link is stored: sends it (call it after the commit); never throws. */
+export type PendingMail = () => Promise<'sent' | 'failed'>;
+
+/**
+ * ACC-3: verification links, by the accounts module (handed over by the wiring: users cannot import
+ * accounts, which builds on users).
+ */
+export interface EmailVerificationIssuer {
+  /**
+   * SEC-9, before anything is written: counts a mail to a new address of the user (the user's email
+   * changes, and the tenant's daily quota of mails to unproven addresses); throws 429 when refused.
+   * `release` gives it back when no mail went (the change was not made, or the delivery failed).
+   */
+  reserve(tenantId: string, userId: string): Promise<{ release(): Promise<void> }>;
+  /** Stores a link for the user's current address inside `tx`. */
+  issue(tx: Tx, tenantId: string, user: User): Promise<PendingMail>;
+}
+
+const NOTHING_TO_MAIL: PendingMail = async () => 'sent';
+
+/** ACC-1, ACC-5: a change to what proves who a user is (their address, password or status). */
+export type CredentialsChange =
+  | { kind: 'email'; user: User; previousEmail: string }
+  | { kind: 'password' | 'disabled' | 'deleted'; user: User };
+
+/**
+ * ACC-1, ACC-5: what the accounts module does inside `tx` when a user's credentials change (retire
+ * their reset links; for a new address, a notice to the old one). Its mail is sent after the commit.
+ */
+export type CredentialsChangeHook = (
+  tx: Tx,
+  tenantId: string,
+  change: CredentialsChange,
+) => Promise<PendingMail>;
+
 /** Users of a master org (USR-1…USR-4). Profile and lifecycle changes need `users.manage` on the master. */
 export function createUserService(deps: UserServiceDeps) {
   const { db, clock, directory, access, sessions } = deps;
   const { audited } = deps.audit;
   const users = createUserRepository(db);
   const tenantOfUser = new Map<string, string>();
+  let verificationIssuer: EmailVerificationIssuer | undefined;
+  let credentialsHook: CredentialsChangeHook | undefined;
+  const credentialsChanged = (tx: Tx, tenantId: string, change: CredentialsChange) =>
+    credentialsHook ? credentialsHook(tx, tenantId, change) : Promise.resolve(NOTHING_TO_MAIL);
+
+  /**
+   * ACC-3: a local user whose address is unverified gets a link for it, stored in `tx`; the answer
+   * mails it after the commit. Federated users get none: their provider vouches for their address.
+   */
+  async function requestEmailVerification(tx: Tx, tenantId: string, user: User): Promise<PendingMail> {
+    if (!verificationIssuer || !user.local || user.emailVerified) return NOTHING_TO_MAIL;
+    return verificationIssuer.issue(tx, tenantId, user);
+  }
+
+  /** SEC-9: a new address of a local user will be mailed a link: counted before the transaction. */
+  async function reserveVerificationMail(tenantId: string, userId: string, email: string | undefined) {
+    if (!verificationIssuer || email === undefined) return undefined;
+    const current = await users.findById(tenantId, userId);
+    // The same address in another case keeps its flag and is sent nothing.
+    const same = current?.email.toLowerCase() === email.toLowerCase();
+    if (!current || current.status === 'deleted' || !current.local || same) return undefined;
+    return verificationIssuer.reserve(tenantId, userId);
+  }
+
+  /** ACC-4: only a password the policy accepted is hashed, so only such a password can be stored. */
+  const hashCheckedPassword = async (password: CheckedPassword): Promise<PasswordHash> =>
+    (await hashPassword(password)) as PasswordHash;
 
   /** Validates and hashes outside any transaction: argon2 is the slow part and holds no lock. */
-  async function prepareLocalUser(input: unknown): Promise<NewLocalUser & { passwordHash: string }> {
+  async function prepareLocalUser(
+    input: Omit<NewLocalUser, 'password'> & { password: CheckedPassword },
+  ): Promise<NewLocalUser & { passwordHash: PasswordHash }> {
     const valid = parseInput(newLocalUserSchema, input);
-    return { ...valid, passwordHash: await hashPassword(valid.password) };
+    return { ...valid, passwordHash: await hashCheckedPassword(input.password) };
   }
 
   /** Inserts a prepared local user inside the caller's transaction (sign-up, invitation acceptance). */
   async function insertLocalUser(
     tx: Tx,
     tenantId: string,
-    user: Pick<NewLocalUser, 'username' | 'email' | 'name'> & { passwordHash: string },
+    user: Pick<NewLocalUser, 'username' | 'email' | 'name'> & {
+      passwordHash: PasswordHash;
+      emailVerified?: boolean;
+    },
     id = newId(),
   ): Promise<User> {
     try {
@@ -48,6 +123,8 @@ export function createUserService(deps: UserServiceDeps) {
         email: user.email,
         name: user.name,
         passwordHash: user.passwordHash,
+        // ACC-3: true only for an address proven already (the invited one, by its link).
+        emailVerified: user.emailVerified === true,
         at: clock.now(),
       });
     } catch (err) {
@@ -91,18 +168,66 @@ export function createUserService(deps: UserServiceDeps) {
   ): Promise<User> {
     const patch = parseInput(profileUpdateSchema, input);
     await access.require(ctx, tenantId, 'users.manage', tenantId);
+    return applyProfile(ctx, tenantId, userId, patch);
+  }
+
+  /**
+   * ACC-3: a person's change of their own profile, by the same path as an administrator's (the
+   * same mails, quota and audit entry, with them as the actor). What it takes to make one (the
+   * current password for an address) is the caller's (the accounts module) to check first.
+   */
+  async function updateOwnProfile(
+    ctx: RequestContext,
+    tenantId: string,
+    userId: string,
+    input: unknown,
+  ): Promise<User> {
+    const patch = parseInput(profileUpdateSchema, input);
+    const { actor } = ctx;
+    if (actor.kind !== 'user' || actor.userId !== userId || actor.tenantId !== tenantId)
+      throw new AppError('auth.permission_denied', undefined, { message: 'Only your own profile' });
+    await access.tenantIndexFor(ctx, tenantId);
+    return applyProfile(ctx, tenantId, userId, patch);
+  }
+
+  async function applyProfile(
+    ctx: RequestContext,
+    tenantId: string,
+    userId: string,
+    patch: ProfileUpdate,
+  ): Promise<User> {
     assertId(userId, 'user.not_found');
-    return db.transaction(async (tx) => {
-      const repo = createUserRepository(tx);
-      const before = await repo.findById(tenantId, userId, { forUpdate: true });
-      assertThat(before && before.status !== 'deleted', 'user.not_found');
-      const after = await repo.update(tenantId, userId, { ...patch, at: clock.now() });
-      assertThat(after, 'user.not_found');
-      const profile = (u: User) => ({ email: u.email, name: u.name });
-      const target = { tenantId, type: 'user', id: userId };
-      await audited(tx, ctx, 'user.update', target, profile(before), profile(after));
-      return after;
-    });
+    // SEC-9: refused (429) before anything is written: an email change is made with its mail or not at all.
+    const reserved = await reserveVerificationMail(tenantId, userId, patch.email);
+    const { user, mail, notice } = await db
+      .transaction(async (tx) => {
+        const repo = createUserRepository(tx);
+        const before = await repo.findById(tenantId, userId, { forUpdate: true });
+        assertThat(before && before.status !== 'deleted', 'user.not_found');
+        const after = await repo.update(tenantId, userId, { ...patch, at: clock.now() });
+        assertThat(after, 'user.not_found');
+        const profile = (u: User) => ({ email: u.email, name: u.name, emailVerified: u.emailVerified });
+        const target = { tenantId, type: 'user', id: userId };
+        await audited(tx, ctx, 'user.update', target, profile(before), profile(after));
+        // ACC-3: a new address (the repository cleared its flag) gets a link of its own.
+        const changed = after.email !== before.email;
+        if (!changed) return { user: after, mail: undefined, notice: undefined };
+        // ACC-5: the old address is told (no takeover unseen), and the reset links sent to it die.
+        const notice = await credentialsChanged(tx, tenantId, {
+          kind: 'email',
+          user: after,
+          previousEmail: before.email,
+        });
+        return { user: after, mail: await requestEmailVerification(tx, tenantId, after), notice };
+      })
+      .catch(async (err: unknown) => {
+        await reserved?.release();
+        throw err;
+      });
+    // A mail that did not go (or was not needed after all) is not counted.
+    if (!mail || mail === NOTHING_TO_MAIL || (await mail()) === 'failed') await reserved?.release();
+    await notice?.();
+    return user;
   }
 
   /**
@@ -131,6 +256,8 @@ export function createUserService(deps: UserServiceDeps) {
       assertThat(after, 'user.not_found');
       // USR-3: their sessions end with the same commit, and with them every session-bound token.
       if (status !== 'active') await sessions.endAllForUser(tx, tenantId, userId);
+      // ACC-1: a reset link sent before cannot bring the account back to life later.
+      if (status !== 'active') await credentialsChanged(tx, tenantId, { kind: status, user: after });
       const action =
         status === 'active' ? 'user.enable' : status === 'disabled' ? 'user.disable' : 'user.delete';
       const target = { tenantId, type: 'user', id: userId };
@@ -142,9 +269,23 @@ export function createUserService(deps: UserServiceDeps) {
   return {
     prepareLocalUser,
     insertLocalUser,
+    hashCheckedPassword,
+    /** ACC-3, for the wiring: who stores verification links (the accounts module). */
+    verifyEmailsWith(issuer: EmailVerificationIssuer): void {
+      verificationIssuer = issuer;
+    },
+    requestEmailVerification,
+    /** ACC-1, ACC-5, for the wiring: who reacts to credential changes (the accounts module). */
+    onCredentialsChange(hook: CredentialsChangeHook): void {
+      credentialsHook = hook;
+    },
+    /** ACC-3, for the accounts module inside its transaction: verified, if the address is still `email`. */
+    markEmailVerified: (tx: Tx, tenantId: string, userId: string, email: string): Promise<boolean> =>
+      createUserRepository(tx).markEmailVerified(tenantId, userId, email, clock.now()),
     get,
     list,
     updateProfile,
+    updateOwnProfile,
     disable: (ctx: RequestContext, tenantId: string, userId: string) =>
       setStatus(ctx, tenantId, userId, 'disabled'),
     enable: (ctx: RequestContext, tenantId: string, userId: string) =>
@@ -180,6 +321,37 @@ export function createUserService(deps: UserServiceDeps) {
     /** For other modules, inside their transaction: the user as it is now, locked until it ends. */
     lockForUpdate: (tx: Tx, tenantId: string, userId: string): Promise<User | undefined> =>
       createUserRepository(tx).findById(tenantId, userId, { forUpdate: true }),
+    /**
+     * ACC-1: the accounts a forgotten-password request names: the one with that username, else those
+     * with that email (one address may serve several accounts). Deleted accounts are never named.
+     */
+    findByUsernameOrEmail: async (tenantId: string, identifier: string): Promise<User[]> => {
+      const strip = ({ passwordHash: _, ...user }: User & { passwordHash: string | null }): User => user;
+      const byName = await users.findByUsername(tenantId, identifier);
+      // A deleted account's username names nobody: the address may still name someone.
+      if (byName && byName.status !== 'deleted') return [strip(byName)];
+      return identifier.includes('@') ? (await users.findByEmail(tenantId, identifier)).map(strip) : [];
+    },
+    /**
+     * ACC-1, ACC-2: a local user's new password (already hashed) inside the caller's transaction; with
+     * `revokeTokensAt`, every token issued to them before it is dead (the caller runs this in a
+     * tenant directory change). False for an account without a password.
+     */
+    setPasswordHash: async (
+      tx: Tx,
+      tenantId: string,
+      userId: string,
+      change: { passwordHash: PasswordHash; revokeTokensAt?: Date },
+    ): Promise<boolean> => {
+      const set = await createUserRepository(tx).setPassword(tenantId, userId, {
+        ...change,
+        at: clock.now(),
+      });
+      // ACC-1: a new password, however set (reset, change), retires the reset links still out.
+      const user = set && (await createUserRepository(tx).findById(tenantId, userId));
+      if (user) await credentialsChanged(tx, tenantId, { kind: 'password', user });
+      return set;
+    },
     /** For other modules, inside their transaction: the user, if active in this tenant. */
     findActive: async (tx: Tx, tenantId: string, userId: string): Promise<User | undefined> => {
       assertId(userId, 'user.not_found');

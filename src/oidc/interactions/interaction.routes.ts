@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
+import type { PasswordReset } from '../../modules/accounts/index.ts';
 import type { TenantDirectory } from '../../modules/roles/index.ts';
 import type { SignInService } from '../../modules/sign-in/index.ts';
 import type { RequestContext } from '../../platform/context.ts';
@@ -21,6 +22,7 @@ import { ORG_RESOURCE } from '../resources.ts';
 import type { TenantResolver } from '../tenancy.ts';
 import { type DeviceCookie, readDevices, setDevice } from './device-cookie.ts';
 import type { FederatedLogin } from './federation.routes.ts';
+import { forgotRoutes } from './forgot.routes.ts';
 import { createInteractionContext, type InteractionContext } from './interaction-context.ts';
 
 export interface InteractionDeps {
@@ -33,6 +35,8 @@ export interface InteractionDeps {
   federation?: FederatedLogin;
   /** SEC-6: the cookie by which a browser that signed in to an account before is known to it. */
   deviceCookie: DeviceCookie;
+  /** ACC-1: "Forgot your password?" and its request page (forgot.routes.ts); absent, neither. */
+  passwordReset?: Pick<PasswordReset, 'request'>;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -49,6 +53,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   const { context, checkCsrf } = createInteractionContext(deps);
   if (deps.federation) router.use(deps.federation.router);
+  if (deps.passwordReset) router.use(forgotRoutes({ ...deps, reset: deps.passwordReset }));
 
   async function renderLogin(
     req: Request,
@@ -75,6 +80,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         formActionUrls: [...c.redirectUri, ...providers.map((p) => p.signInUrl)],
         providers,
         passwordForm: methods?.password ?? true,
+        forgotUrl: deps.passwordReset && `/interaction/${encodeURIComponent(uid)}/forgot`,
         ...extra,
       }),
     );

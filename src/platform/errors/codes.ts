@@ -48,6 +48,22 @@ export const errorCodes = {
   'user.not_found': { status: 404, message: 'User not found' },
   'user.username_taken': { status: 409, message: 'That username is already taken in this organization' },
   'user.inactive': { status: 409, message: 'The user is disabled or deleted' },
+  'user.email_unverified': {
+    status: 409,
+    message: "The user's email address is not verified: a reset link goes only to a verified address",
+  },
+  'user.email_already_verified': { status: 409, message: "The user's email address is already verified" },
+  'user.not_local': {
+    status: 409,
+    message: "The user signs in through their company's identity provider and has no password here",
+  },
+  'password.current_invalid': { status: 403, message: 'The current password is not correct' },
+  'password.policy': { status: 422, message: 'The password does not meet the password policy' },
+  'account.link_invalid': {
+    status: 410,
+    message: 'This link is not valid: it was used already, has expired or was replaced by a newer one',
+  },
+  'session.not_found': { status: 404, message: 'Session not found' },
 
   'role.not_found': { status: 404, message: 'Role not found' },
   'role.name_taken': { status: 409, message: 'A role with that name already exists' },

@@ -15,6 +15,9 @@ export function errorHandler() {
       // REL-2: the request may succeed once PostgreSQL or Redis is back; an outage is not a bug.
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));
       req.log.warn({ ...unavailable }, 'request failed: a backing service is unavailable');
+    } else if (appError.status === 429 && typeof appError.details?.retryAfterSeconds === 'number') {
+      // Every limit and quota says when to come back, whichever route it refused.
+      res.set('Retry-After', String(appError.details.retryAfterSeconds));
     } else if (appError.status >= 500) {
       req.log.error({ err: describeUnexpected(err) }, 'request failed');
     }

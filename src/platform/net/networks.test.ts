@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coarseOrigin, throttleUnit } from './networks.ts';
+import { coarseNetwork, coarseOrigin, throttleUnit } from './networks.ts';
 
 // The network a device code was requested from, as the confirmation page and the audit log show it:
 // enough to tell "not my network", never the address itself.
@@ -37,4 +37,25 @@ test('SESS-8 what per-address throttling counts: an IPv4 address alone, an IPv6 
   assert.equal(throttleUnit('2001:db8:85a3:1::9'), '2001:db8:85a3:1::/64', 'one /64, one unit');
   assert.equal(throttleUnit('fe80::1%eth0'), 'fe80:0:0:0::/64');
   assert.equal(throttleUnit('Unknown'), 'unknown', 'anything else as written, case-folded');
+});
+
+test('ACC-5 a session shows the network it came from, never the address', () => {
+  const cases: Array<[string | undefined, string | null]> = [
+    ['203.0.113.77', '203.0.113.0/24'],
+    ['10.0.0.1', '10.0.0.0/24'],
+    ['::ffff:198.51.100.23', '198.51.100.0/24'], // IPv4 on a dual-stack socket
+    ['::ffff:c633:6417', '198.51.100.0/24'],
+    ['2001:db8:abcd:12::1', '2001:db8:abcd::/48'],
+    ['2001:0DB8:0000:0012:0000:0000:0000:0001', '2001:db8::/48'],
+    ['2001:db8:abcd:12:34:56:78:9', '2001:db8:abcd::/48'],
+    ['fe80::1%eth0', 'fe80::/48'],
+    ['::1', '::/48'],
+    ['1.2.3', null],
+    ['010.0.0.1', null],
+    ['203.0.113.77, 10.0.0.1', null],
+    ['not an address', null],
+    ['', null],
+    [undefined, null],
+  ];
+  for (const [address, network] of cases) assert.equal(coarseNetwork(address), network, String(address));
 });

@@ -38,6 +38,18 @@ export function throttleUnit(ip: string): string {
 }
 
 /**
+ * ACC-5: the network a session came from, as its user sees it, never the address: an IPv4
+ * address's /24 (`203.0.113.0/24`; an IPv4 address written as IPv6 counts as IPv4) or an IPv6
+ * address's /48 (`2001:db8:abcd::/48`). Null for anything but a plain address.
+ */
+export function coarseNetwork(address: string | undefined): string | null {
+  const parsed = address ? parse(address) : undefined;
+  if (!parsed) return null;
+  if (parsed.kind === 'ipv4') return `${parsed.address.octets.slice(0, 3).join('.')}.0/24`;
+  return `${new ipaddr.IPv6([...parsed.address.parts.slice(0, 3), 0, 0, 0, 0, 0]).toString()}/48`;
+}
+
+/**
  * Where a request came from, coarsely enough to name a network and not a household: an IPv4
  * address's /24 (`203.0.113.x`) or an IPv6 address's /48 (`2001:db8:85a3::/48`). Undefined for
  * anything but a plain address.

@@ -1,6 +1,8 @@
+import type { PasswordRules } from '../../modules/accounts/index.ts';
 import { html } from '../html.ts';
 import { type Page, renderPage } from '../page.ts';
 import { csrfInput, errorSummary, type FieldInput, field } from './form.ts';
+import { newPasswordField } from './password-rules.ts';
 
 export type InvitationField = 'username' | 'name' | 'password' | 'passwordConfirm';
 
@@ -13,6 +15,8 @@ export interface InvitationPageInput {
   groupName: string | null;
   /** The invited address: the new account's email. */
   email: string;
+  /** ACC-4: the org's password rules, shown before submission. */
+  passwordRules: PasswordRules;
   /** What the form shows again after an error: never the passwords. */
   values?: Partial<Record<'username' | 'name', string>>;
   /** Problems per field, each the end of a sentence that starts with the field's label. */
@@ -28,7 +32,7 @@ export const INVITATION_LABELS: Record<InvitationField, string> = {
 };
 
 type Spec = Omit<FieldInput, 'label' | 'value' | 'error' | 'name'>;
-const SPECS: Record<InvitationField, Spec> = {
+const SPECS: Record<Exclude<InvitationField, 'password'>, Spec> = {
   username: {
     type: 'text',
     autocomplete: 'username',
@@ -36,12 +40,6 @@ const SPECS: Record<InvitationField, Spec> = {
     attributes: html`minlength="3" maxlength="128" autocapitalize="none" spellcheck="false"`,
   },
   name: { type: 'text', autocomplete: 'name', attributes: html`maxlength="255"` },
-  password: {
-    type: 'password',
-    autocomplete: 'new-password',
-    hint: 'At least 12 characters. A few unrelated words make a strong one.',
-    attributes: html`minlength="12" maxlength="256"`,
-  },
   passwordConfirm: { type: 'password', autocomplete: 'new-password', attributes: html`maxlength="256"` },
 };
 
@@ -51,14 +49,21 @@ const FIELDS = Object.keys(INVITATION_LABELS) as InvitationField[];
 export function invitationPage(input: InvitationPageInput): Page {
   const errors = input.errors ?? {};
   const values = input.values ?? {};
+  const errorFor = (name: InvitationField) => errors[name] && `${INVITATION_LABELS[name]} ${errors[name]}`;
   const fieldFor = (name: InvitationField) =>
-    field({
-      ...SPECS[name],
-      name,
-      label: INVITATION_LABELS[name],
-      value: name === 'username' || name === 'name' ? values[name] : undefined,
-      error: errors[name] && `${INVITATION_LABELS[name]} ${errors[name]}`,
-    });
+    name === 'password'
+      ? newPasswordField({
+          rules: input.passwordRules,
+          label: INVITATION_LABELS.password,
+          error: errorFor(name),
+        })
+      : field({
+          ...SPECS[name],
+          name,
+          label: INVITATION_LABELS[name],
+          value: name === 'username' || name === 'name' ? values[name] : undefined,
+          error: errorFor(name),
+        });
   const summary = [
     ...(input.generalErrors ?? []).map((message) => ({ message })),
     ...FIELDS.filter((name) => errors[name]).map((name) => ({

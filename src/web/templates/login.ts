@@ -26,6 +26,8 @@ export interface LoginPageInput {
   providers?: ReadonlyArray<{ name: string; action: string }>;
   /** Whether to show the username and password form (default true; FED-5 may leave providers only). */
   passwordForm?: boolean;
+  /** ACC-1: "Forgot your password?", linking here; shown with the password form only. */
+  forgotUrl?: string;
 }
 
 export const INVALID_CREDENTIALS_MESSAGE = 'Incorrect username or password.';
@@ -66,7 +68,8 @@ ${field({
   attributes: html`maxlength="256"`,
 })}
 <div class="actions"><button class="button" type="submit">Sign in</button></div>
-</form>`;
+</form>
+${input.forgotUrl && html`<p><a href="${input.forgotUrl}">Forgot your password?</a></p>`}`;
   const body = html`${errorSummary(errors)}
 <h1>${heading}</h1>
 ${input.appName && html`<p>to continue to <strong>${input.appName}</strong></p>`}

@@ -1,6 +1,8 @@
+import { DEFAULT_PASSWORD_RULES } from '../../modules/accounts/index.ts';
 import { html } from '../html.ts';
 import { type Page, PRODUCT_NAME, renderPage } from '../page.ts';
 import { csrfInput, errorSummary, type FieldInput, field } from './form.ts';
+import { newPasswordField } from './password-rules.ts';
 
 export type SignupField =
   | 'companyName'
@@ -42,7 +44,7 @@ export const SIGNUP_LABELS: Record<SignupField, string> = {
 
 type Spec = Omit<FieldInput, 'label' | 'value' | 'error' | 'name'>;
 const noAutocorrect = html`autocapitalize="none" spellcheck="false"`;
-const SPECS: Record<SignupField, Spec> = {
+const SPECS: Record<Exclude<SignupField, 'password'>, Spec> = {
   companyName: { type: 'text', autocomplete: 'organization', attributes: html`maxlength="255"` },
   domain: {
     type: 'text',
@@ -57,12 +59,6 @@ const SPECS: Record<SignupField, Spec> = {
     attributes: html`minlength="3" maxlength="128" ${noAutocorrect}`,
   },
   email: { type: 'email', autocomplete: 'email', attributes: html`maxlength="254"` },
-  password: {
-    type: 'password',
-    autocomplete: 'new-password',
-    hint: 'At least 12 characters. A few unrelated words make a strong one.',
-    attributes: html`minlength="12" maxlength="256"`,
-  },
   passwordConfirm: { type: 'password', autocomplete: 'new-password', attributes: html`maxlength="256"` },
 };
 
@@ -74,15 +70,23 @@ export function signupPage(input: SignupPageInput): Page {
   const domainHint =
     `Your sign-in address will be ${loginBase}<domain>. 3 to 63 characters: lowercase letters a–z, ` +
     'digits 0–9 and hyphens, not first or last. It must not be in use by another company.';
+  const errorFor = (name: SignupField) => errors[name] && `${SIGNUP_LABELS[name]} ${errors[name]}`;
   const fieldFor = (name: SignupField) =>
-    field({
-      ...SPECS[name],
-      ...(name === 'domain' ? { hint: domainHint } : {}),
-      name,
-      label: SIGNUP_LABELS[name],
-      value: name === 'password' || name === 'passwordConfirm' ? undefined : values[name],
-      error: errors[name] && `${SIGNUP_LABELS[name]} ${errors[name]}`,
-    });
+    name === 'password'
+      ? // ACC-4: no tenant yet, so the default rules, shown before submission.
+        newPasswordField({
+          rules: DEFAULT_PASSWORD_RULES,
+          label: SIGNUP_LABELS.password,
+          error: errorFor(name),
+        })
+      : field({
+          ...SPECS[name],
+          ...(name === 'domain' ? { hint: domainHint } : {}),
+          name,
+          label: SIGNUP_LABELS[name],
+          value: name === 'passwordConfirm' ? undefined : values[name],
+          error: errorFor(name),
+        });
   const summary = [
     ...(input.generalErrors ?? []).map((message) => ({ message })),
     ...(Object.keys(SIGNUP_LABELS) as SignupField[])

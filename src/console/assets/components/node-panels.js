@@ -140,10 +140,23 @@ function masterSettingsPanel(ctx, org) {
         disabled: !editable,
         hint: 'However active they are, people sign in again after this long.',
       }),
+      field({
+        label: 'Minimum password length (characters)',
+        name: 'passwordMinLength',
+        type: 'number',
+        value: org.passwordMinLength,
+        inputmode: 'numeric',
+        disabled: !editable,
+        hint:
+          'From 8 to 64; 12 unless you choose. Applies whenever a password is set from now on: ' +
+          'existing passwords keep working until they are changed.',
+      }),
     ],
     submit: 'Save settings',
     onSubmit: async (values, formEl) => {
-      const changes = Object.fromEntries(Object.entries(values).filter(([k, v]) => v !== org[k]));
+      // An emptied number field (undefined) is no change.
+      const changed = ([k, v]) => v !== undefined && v !== org[k];
+      const changes = Object.fromEntries(Object.entries(values).filter(changed));
       if (Object.keys(changes).length === 0) return notify('Nothing to save: no setting changed.');
       if (changes.domain && !(await domainChangeConfirmed(org.domain, changes.domain))) {
         formEl.querySelector('[name=domain]')?.focus(); // the submit button is busy until this returns

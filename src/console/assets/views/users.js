@@ -2,6 +2,7 @@
 // and their role assignments per node and environment. Inviting people and the invitations panel
 // are in components/invitations.js.
 import { api } from '../api.js';
+import { emailWithStatus, verificationPanel } from '../components/email-verification.js';
 import {
   invitationsPanel,
   inviteDialog,
@@ -11,6 +12,7 @@ import {
   usersPath,
 } from '../components/invitations.js';
 import { assignmentsPanel } from '../components/role-assignments.js';
+import { sessionsPanel } from '../components/sessions-panel.js';
 import { notify, statusButton } from '../dialogs.js';
 import { code, errorBox, field, form, h, heading, hint, pager, section, table, when } from '../dom.js';
 
@@ -76,7 +78,7 @@ async function usersPanel(ctx, query) {
   const columns = [
     { label: 'Username', cell: (u) => h('a', { href: `#/users/${encodeURIComponent(u.id)}` }, u.username) },
     { label: 'Name', cell: (u) => u.name },
-    { label: 'Email', cell: (u) => u.email },
+    { label: 'Email', cell: emailWithStatus },
     { label: 'Status', cell: (u) => statusBadge(u.status) },
     { label: 'Account', cell: accountKind },
     { label: 'Created', cell: (u) => when(u.createdAt) },
@@ -112,8 +114,16 @@ export async function userView(ctx, { params }) {
     heading(user.name),
     backLink(ctx),
     facts(user),
+    // ACC-3: "Resend verification" for an unverified address, for administrators and oneself.
+    manage || self
+      ? verificationPanel(user, { path: `/users/${encodeURIComponent(user.id)}/verification-email`, self })
+      : null,
     manage && user.status !== 'deleted' ? profilePanel(ctx, user) : null,
     manage && user.status !== 'deleted' ? accountPanel(ctx, user, self) : null,
+    // ACC-5: where they are signed in, with "End" on each session.
+    manage && user.status === 'active'
+      ? sessionsPanel({ path: `/users/${encodeURIComponent(user.id)}/sessions`, self }).node
+      : null,
     user.status === 'deleted'
       ? hint('This user was deleted and is kept for the audit log; the username stays taken.')
       : null,
@@ -127,7 +137,7 @@ const backLink = (ctx) =>
 function facts(user) {
   const rows = [
     ['Username', user.username],
-    ['Email', user.email],
+    ['Email', emailWithStatus(user)],
     ['Status', statusBadge(user.status)],
     [
       'Account',
@@ -168,8 +178,10 @@ function profilePanel(ctx, user) {
         if (name.trim() !== user.name) changes.name = name;
         if (email.trim() !== user.email) changes.email = email;
         if (!Object.keys(changes).length) return notify('Nothing to change.');
-        await api.patch(`/users/${encodeURIComponent(user.id)}`, changes);
-        notify('Profile saved.');
+        const saved = await api.patch(`/users/${encodeURIComponent(user.id)}`, changes);
+        // ACC-3: a new address is unverified until the link mailed to it is followed.
+        const mailed = changes.email && saved.local && !saved.emailVerified;
+        notify(mailed ? `Profile saved. A link to verify ${saved.email} was sent there.` : 'Profile saved.');
         ctx.rerender();
       },
     }),
@@ -233,5 +245,39 @@ function accountPanel(ctx, user, self) {
     ),
     status,
     h('div', { class: 'actions' }, toggle, remove),
+    resetLink(user, path, who),
+  );
+}
+
+// ACC-5: an administrator never sets a password; they send the user a link to choose one (ACC-1).
+function resetLink(user, path, who) {
+  if (!user.local || user.status !== 'active') return null;
+  if (!user.emailVerified) {
+    return hint('A password reset link can be sent once the user has verified their email address.');
+  }
+  const status = h('div', { class: 'form-status' });
+  const send = statusButton(
+    'Send reset link',
+    async () => {
+      const sent = await api.post(`${path}/password-reset`);
+      if (sent.delivery === 'sent') notify(`A password reset link was sent to ${sent.email}.`);
+      else notify(`The mail to ${sent.email} could not be sent. Try again later.`, 'error');
+    },
+    {
+      status,
+      confirm: {
+        title: 'Send password reset link',
+        message:
+          `Send ${who} a link to choose a new password? It goes to ${user.email}, works once for 30 minutes, ` +
+          'and setting the new password signs them out everywhere. Nobody else learns the password.',
+      },
+    },
+  );
+  return h(
+    'div',
+    { class: 'reset-link' },
+    hint('Forgotten password: send a single-use link to the user’s verified email address.'),
+    status,
+    h('div', { class: 'actions' }, send),
   );
 }

@@ -34,6 +34,7 @@ export function createSnapshotRepository(db: Db) {
         'domain',
         'session_timeout_minutes',
         'session_max_minutes',
+        'password_min_length',
       );
     const master = nodes.find((n) => n.parent_id === null);
     if (!master) throw new Error(`tenant ${tenantId} has no master organization`);
@@ -44,6 +45,7 @@ export function createSnapshotRepository(db: Db) {
         domain: master.domain,
         sessionTimeoutMinutes: master.session_timeout_minutes,
         sessionMaxMinutes: master.session_max_minutes,
+        passwordMinLength: master.password_min_length,
       },
       nodes: nodes.map((n) => ({
         id: n.id,
@@ -73,9 +75,12 @@ export function createSnapshotRepository(db: Db) {
       .where({ tenant_id: tenantId })
       .select('user_id', 'role_id', 'org_id', 'environment_id', 'inherit');
     const inactive = tx('users').where({ tenant_id: tenantId }).whereNot({ status: 'active' });
+    // ACC-1: users whose tokens issued before a moment (their last password reset) are dead.
+    const revoked = tx('users').where({ tenant_id: tenantId }).whereNotNull('tokens_valid_after');
     if (userIds) {
       assignments.whereIn('user_id', userIds as string[]);
       inactive.whereIn('id', userIds as string[]);
+      revoked.whereIn('id', userIds as string[]);
     }
     const rows = await assignments;
     return {
@@ -89,6 +94,9 @@ export function createSnapshotRepository(db: Db) {
         }),
       ),
       inactiveUserIds: (await inactive.pluck('id')) as string[],
+      tokensValidAfter: (await revoked.select('id', 'tokens_valid_after')).map(
+        (r: { id: string; tokens_valid_after: Date }) => ({ userId: r.id, at: r.tokens_valid_after }),
+      ),
     };
   }
 

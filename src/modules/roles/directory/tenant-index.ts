@@ -20,6 +20,14 @@ export interface TenantSnapshot extends TreeSnapshot {
   assignments: ReadonlyArray<AssignmentRow>;
   /** Disabled and deleted users: they hold nothing, whatever their assignments say. */
   inactiveUserIds: ReadonlyArray<string>;
+  /** ACC-1: users whose tokens issued before `at` are dead (their password was reset). */
+  tokensValidAfter?: ReadonlyArray<RevokedBefore>;
+}
+
+/** Every token of the user issued before `at` is dead (ACC-1). */
+export interface RevokedBefore {
+  userId: string;
+  at: Date;
 }
 
 /** Some users' current assignments and status, to replace what the index holds for them. */
@@ -29,6 +37,7 @@ export interface UsersSnapshot {
   roleNames: ReadonlyMap<string, string>;
   assignments: ReadonlyArray<AssignmentRow>;
   inactiveUserIds: ReadonlyArray<string>;
+  tokensValidAfter?: ReadonlyArray<RevokedBefore>;
 }
 
 export interface VisibleNode {
@@ -63,7 +72,12 @@ interface Parts {
   grants: GrantsByUser;
   inactive: ReadonlySet<string>;
   roleNames: ReadonlyMap<string, string>;
+  /** ACC-1: per user, the epoch milliseconds before which their tokens are dead. */
+  validAfter: ReadonlyMap<string, number>;
 }
+
+const validAfterOf = (rows: ReadonlyArray<RevokedBefore> = []) =>
+  rows.map((r) => [r.userId, r.at.getTime()] as const);
 
 /**
  * The in-memory answer to "may U do P on N (in E)?" for one tenant version (ARCHITECTURE §4).
@@ -80,6 +94,7 @@ export class TenantIndex {
   readonly #grants: GrantsByUser;
   readonly #inactive: ReadonlySet<string>;
   readonly #roleNames: ReadonlyMap<string, string>;
+  readonly #validAfter: ReadonlyMap<string, number>;
 
   constructor(source: TenantSnapshot | Parts) {
     let parts: Parts;
@@ -96,6 +111,7 @@ export class TenantIndex {
         grants,
         inactive: new Set(source.inactiveUserIds),
         roleNames: source.roleNames,
+        validAfter: new Map(validAfterOf(source.tokensValidAfter)),
       };
     }
     this.tenantId = parts.tenantId;
@@ -107,6 +123,7 @@ export class TenantIndex {
     this.#grants = parts.grants;
     this.#inactive = parts.inactive;
     this.#roleNames = parts.roleNames;
+    this.#validAfter = parts.validAfter;
   }
 
   /** The next version after a change to the tree or environments only: the grants are shared. */
@@ -128,7 +145,17 @@ export class TenantIndex {
     const inactive = new Set(this.#inactive);
     for (const userId of users.userIds) inactive.delete(userId);
     for (const userId of users.inactiveUserIds) inactive.add(userId);
-    return new TenantIndex({ ...this.#parts(version), grants, inactive, roleNames: users.roleNames });
+    const validAfter = new Map(this.#validAfter);
+    for (const userId of reloaded) validAfter.delete(userId);
+    for (const [userId, at] of validAfterOf(users.tokensValidAfter))
+      if (reloaded.has(userId)) validAfter.set(userId, at);
+    return new TenantIndex({
+      ...this.#parts(version),
+      grants,
+      inactive,
+      roleNames: users.roleNames,
+      validAfter,
+    });
   }
 
   #parts(version: number): Parts {
@@ -140,6 +167,7 @@ export class TenantIndex {
       grants: this.#grants,
       inactive: this.#inactive,
       roleNames: this.#roleNames,
+      validAfter: this.#validAfter,
     };
   }
 
@@ -172,6 +200,17 @@ export class TenantIndex {
 
   isActive(userId: string): boolean {
     return !this.#inactive.has(userId);
+  }
+
+  /**
+   * ACC-1: whether a token of the user issued at `issuedAt` (epoch seconds: a token's `iat`, or for
+   * a refresh token its chain's first `iiat`, so rotation never outlives a reset) may still be
+   * used: only if it cannot have been issued before their last password reset. `iat` has
+   * whole seconds, so a token of the reset's own second is refused whichever side of it it came.
+   */
+  acceptsTokenIssuedAt(userId: string, issuedAt: number | undefined): boolean {
+    const after = this.#validAfter.get(userId);
+    return after === undefined || (typeof issuedAt === 'number' && issuedAt * 1000 >= after);
   }
 
   /** Does the user hold `permission` on the node (in the environment, when given)? O(depth), no allocation. */

@@ -3,6 +3,8 @@ export interface TenantSettings {
   domain: string;
   sessionTimeoutMinutes: number;
   sessionMaxMinutes: number;
+  /** ACC-4: the minimum password length the master chose; null: the policy's default. */
+  passwordMinLength: number | null;
 }
 
 /**
