@@ -5,6 +5,7 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { AppError, assertId, assertThat } from '../../platform/errors/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Mailer, MailMessage } from '../../platform/mail.ts';
+import { throttleUnit } from '../../platform/net/networks.ts';
 import { type Limiters, retryAfterSeconds, type Taken } from '../../platform/throttle/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { Access, TenantDirectory } from '../roles/index.ts';
@@ -86,10 +87,14 @@ export function createPasswordReset(deps: PasswordResetDeps) {
   /** Work started after an answer: tests and shutdown may wait for it. */
   const pending = new Set<Promise<void>>();
 
-  const accountKey = (tenantId: string, identifier: string) =>
+  // SEC-12: counter keys are HMACs, never what was typed or the address itself.
+  const keyOf = (...parts: string[]) =>
     createHmac('sha256', deps.throttleKey)
-      .update(`password-reset\0${tenantId}\0${identifier}`)
+      .update(['password-reset', ...parts].join('\0'))
       .digest('base64url');
+  const accountKey = (tenantId: string, identifier: string) => keyOf(tenantId, identifier);
+  // An IPv6 caller counts with its /64 (throttleUnit), as at sign-in: it cannot rotate addresses.
+  const addressKey = (ip: string) => keyOf('address', throttleUnit(ip));
 
   const userTarget = (user: User) => ({ tenantId: user.tenantId, type: 'user', id: user.id });
 
@@ -201,7 +206,7 @@ export function createPasswordReset(deps: PasswordResetDeps) {
   ): Promise<ResetRequestAnswer> {
     const identifier = normalized(input.identifier);
     const counts: Taken[] = [
-      await byAddress.take(`ip:${input.ip}`),
+      await byAddress.take(addressKey(input.ip)),
       await byAccount.take(accountKey(input.tenantId, identifier)),
     ];
     const over = counts.filter((c) => !c.within);
