@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { e2eSkipReason, type FreshPage, freshPage, launchChromium, settled } from '../helpers/chromium.ts';
+import {
+  e2eSkipReason,
+  type FreshPage,
+  freshPage,
+  launchChromium,
+  settled,
+  signInToConsole,
+} from '../helpers/chromium.ts';
 import { addBusinessGroup, addUser, PASSWORD, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { oktaMetadata } from '../helpers/idp-metadata-fixtures.ts';
 import { invitationLinkIn } from '../helpers/invitation-mail.ts';
@@ -79,11 +86,7 @@ describe('admin console in Chromium: an administrator’s tasks (issue 6)', { sk
 
     admin = await freshPage(browser);
     const { page } = admin;
-    await page.goto(`${s.issuer}/login/${DOMAIN}`);
-    await page.getByLabel('Username').fill('founder');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL((url) => url.origin === s.issuer && url.pathname === '/console/');
+    await signInToConsole(page, s.issuer, { domain: DOMAIN, username: 'founder', password: PASSWORD });
     await page.getByRole('heading', { level: 1, name: COMPANY }).waitFor();
     admin.problems.assertNone();
   });

@@ -8,6 +8,7 @@ import {
   freshPage,
   launchChromium,
   settled,
+  signInToConsole,
 } from '../helpers/chromium.ts';
 import { addUser, PASSWORD, signUpTenant } from '../helpers/factories.ts';
 import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
@@ -54,11 +55,7 @@ describe('console profile in Chromium: profile, password and sessions (ACC-2, AC
     const fresh = await freshPage(browser);
     opened.push(fresh);
     const { page } = fresh;
-    await page.goto(`${s.issuer}/login/${DOMAIN}`);
-    await page.getByLabel('Username').fill(USERNAME);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL((url) => url.origin === s.issuer && url.pathname === '/console/');
+    await signInToConsole(page, s.issuer, { domain: DOMAIN, username: USERNAME, password });
     await page.getByRole('link', { name: NAME, exact: true }).waitFor();
     return fresh;
   }

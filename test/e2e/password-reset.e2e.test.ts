@@ -8,6 +8,7 @@ import {
   type FreshPage,
   freshPage,
   launchChromium,
+  signInToConsole,
 } from '../helpers/chromium.ts';
 import { addUser, PASSWORD, signUpTenant } from '../helpers/factories.ts';
 import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
@@ -99,11 +100,7 @@ describe('password reset in Chromium (ACC-1, ACC-5)', { skip: e2eSkipReason() },
     await verifyEmail(s.container, user.id);
     admin = await freshPage(browser);
     const { page } = admin;
-    await page.goto(`${s.issuer}/login/${DOMAIN}`);
-    await page.getByLabel('Username').fill('founder');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL((url) => url.origin === s.issuer && url.pathname === '/console/');
+    await signInToConsole(page, s.issuer, { domain: DOMAIN, username: 'founder', password: PASSWORD });
     // The console finishes its own sign-in (code for tokens) before it is sent anywhere else.
     await page.getByRole('heading', { level: 1, name: COMPANY }).waitFor();
     await page.goto(`${s.issuer}/console/#/users/${user.id}`);

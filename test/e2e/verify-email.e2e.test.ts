@@ -12,6 +12,7 @@ import {
   freshPage,
   launchChromium,
   settled,
+  signInToConsole,
 } from '../helpers/chromium.ts';
 import { addUser, PASSWORD, signUpTenant } from '../helpers/factories.ts';
 import { type OidcTestServer, startOidcServer } from '../helpers/oidc-server.ts';
@@ -87,11 +88,7 @@ describe('email verification in Chromium (ACC-3)', { skip: e2eSkipReason() }, ()
     const c = s.container;
     const member = await addUser(c, tenantId);
     const { page, problems } = await fresh();
-    await page.goto(`${s.issuer}/login/${DOMAIN}`);
-    await page.getByLabel('Username').fill('founder');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL((url) => url.origin === s.issuer && url.pathname === '/console/');
+    await signInToConsole(page, s.issuer, { domain: DOMAIN, username: 'founder', password: PASSWORD });
 
     await settled(page);
     await page

@@ -175,3 +175,19 @@ export async function assertAccessible(page: Page, where: string): Promise<void>
 interface AxeResults {
   violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
 }
+
+/**
+ * Signs in on the org's sign-in page (`/login/<domain>`) and waits until the console is back with
+ * a session (its own code exchange finished is the caller's to wait for, by something it shows).
+ */
+export async function signInToConsole(
+  page: Page,
+  issuer: string,
+  login: { domain: string; username: string; password: string },
+): Promise<void> {
+  await page.goto(`${issuer}/login/${login.domain}`);
+  await page.getByLabel('Username').fill(login.username);
+  await page.getByLabel('Password', { exact: true }).fill(login.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((url) => url.origin === issuer && url.pathname === '/console/');
+}

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Container, createContainer } from '../../src/container.ts';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/built-in-roles.ts';
 import { createTestClock } from '../../src/platform/clock.ts';
 import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { addBusinessGroup, addUser, operator, signUpTenant } from '../helpers/factories.ts';
 import { testConfig } from '../helpers/test-container.ts';
 import { backend, openTestDatabase } from '../helpers/test-database.ts';
@@ -20,16 +20,6 @@ const skip = REDIS_URL
   ? false
   : 'REDIS_URL is not set: cross-node invalidation over Redis pub/sub is not tested in this run';
 const AUDIT_VIEWER = BUILT_IN_ROLES.find((r) => r.key === 'audit-viewer')!;
-
-/** Polls until `check` holds or `timeoutMs` passes; says whether it held. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 2000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (performance.now() > deadline) return false;
-    await sleep(10);
-  }
-}
 
 describe('authorizer across nodes', () => {
   let nodeA: Container | undefined;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { migrationSource } from '../../migrations/index.ts';
 import { type Container, createContainer } from '../../src/container.ts';
 import { mappingSource } from '../../src/modules/identity-providers/index.ts';
@@ -9,6 +8,7 @@ import { ORGANIZATION_ADMINISTRATORS } from '../../src/modules/roles/index.ts';
 import { type Database, openDatabase } from '../../src/platform/db/database.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { builtInRoleId } from '../helpers/api-world.ts';
+import { eventually } from '../helpers/eventually.ts';
 import {
   addBusinessGroup,
   addUser,
@@ -24,16 +24,6 @@ import { backend } from '../helpers/test-database.ts';
 // group leaves no service-app grant behind, an identity provider no assignment its mappings made.
 
 const REDIS_URL = process.env.REDIS_URL;
-
-/** Polls until `check` holds or two seconds pass (a signal crosses Redis asynchronously). */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = performance.now() + 2000;
-  for (;;) {
-    if (await check()) return true;
-    if (performance.now() > deadline) return false;
-    await sleep(10);
-  }
-}
 
 describe(`REL-6 deletes clean their references (${backend})`, () => {
   let env: TestEnv;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type * as client from 'openid-client';
 import { BUILT_IN_ROLES } from '../../src/modules/roles/built-in-roles.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { addUser, signUpTenant, type Tenant } from '../helpers/factories.ts';
 import { type ClusterNode, type OidcCluster, startOidcCluster } from '../helpers/oidc-cluster.ts';
 import {
@@ -101,16 +101,6 @@ describe('SESS-2 any node, any restart', () => {
     await assertSessionOver(rp, next, 'idle 31 min after the restart, 30 min timeout', browser);
   });
 });
-
-/** Polls until `check` holds (node-to-node signals are asynchronous); says whether it did within 2 s. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 2000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (performance.now() > deadline) return false;
-    await sleep(20);
-  }
-}
 
 describe('cross-node session state (Redis)', () => {
   let t: Tenant;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { accountLinkIn } from '../helpers/account-mail.ts';
 import { ApiClient, userToken } from '../helpers/api.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { addUser, PASSWORD, signUpTenant } from '../helpers/factories.ts';
 import { type ClusterNode, type OidcCluster, startOidcCluster } from '../helpers/oidc-cluster.ts';
 import { clockToNow, isResetMail, openResetLink, verifyEmail } from '../helpers/password-reset.ts';
@@ -17,16 +17,6 @@ const REDIS_URL = process.env.REDIS_URL;
 const withoutRedis = REDIS_URL
   ? false
   : 'REDIS_URL is not set: node-to-node signals (Redis pub/sub) are not tested in this run';
-
-/** Polls until `check` holds (node-to-node signals are asynchronous); says whether it did within 2 s. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 2000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (performance.now() > deadline) return false;
-    await sleep(20);
-  }
-}
 
 describe('ACC-1 a reset at one node ends the tokens at every node', { skip: withoutRedis }, () => {
   let inbox: Inbox;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CONSOLE_CLIENT_ID } from '../../src/oidc/tenancy.ts';
 import { TestBrowser } from '../helpers/browser.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { signUpTenant } from '../helpers/factories.ts';
 import { type ClusterNode, type OidcCluster, startOidcCluster } from '../helpers/oidc-cluster.ts';
 
@@ -45,16 +45,6 @@ async function signInPage(node: ClusterNode, domain: string) {
   }).toString();
   const { res } = await new TestBrowser().follow(url, node.origin);
   return { status: res.status, html: await res.text() };
-}
-
-/** Polls until `check` holds (signals between nodes are asynchronous); whether it did within 2 s. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 2000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (performance.now() > deadline) return false;
-    await sleep(20);
-  }
 }
 
 describe('ORG-3 REL-2 /login/:domain and the sign-in page from the cached domain lookup', () => {

@@ -30,6 +30,15 @@ export function fill(node, ...children) {
   return node;
 }
 
+/** A description list of `[term, value]` rows (`<dl class="facts">`). */
+export function factList(rows) {
+  return h(
+    'dl',
+    { class: 'facts' },
+    rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)]),
+  );
+}
+
 /** `h('button', { class: 'button', onclick }, 'Save')` → an element. */
 export function h(tag, props, ...children) {
   const node = document.createElement(tag);

@@ -4,7 +4,7 @@ import { api } from '../api.js';
 import { emailWithStatus, verificationPanel } from '../components/email-verification.js';
 import { sessionsPanel } from '../components/sessions-panel.js';
 import { notify, openDialog } from '../dialogs.js';
-import { code, field, form, h, heading, hint, section } from '../dom.js';
+import { code, factList, field, form, h, heading, hint, section } from '../dom.js';
 
 function facts(user, organization) {
   const rows = [
@@ -14,11 +14,7 @@ function facts(user, organization) {
     ['Organization', organization.name],
     ['Id', code(user.id)],
   ];
-  return h(
-    'dl',
-    { class: 'facts' },
-    rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)]),
-  );
+  return factList(rows);
 }
 
 /**

@@ -14,7 +14,20 @@ import {
 import { assignmentsPanel } from '../components/role-assignments.js';
 import { sessionsPanel } from '../components/sessions-panel.js';
 import { notify, statusButton } from '../dialogs.js';
-import { code, errorBox, field, form, h, heading, hint, pager, section, table, when } from '../dom.js';
+import {
+  code,
+  errorBox,
+  factList,
+  field,
+  form,
+  h,
+  heading,
+  hint,
+  pager,
+  section,
+  table,
+  when,
+} from '../dom.js';
 
 function statusBadge(status) {
   return h('span', { class: status === 'active' ? 'badge' : 'badge badge-warn' }, status);
@@ -149,11 +162,7 @@ function facts(user) {
     ['Updated', when(user.updatedAt)],
     ['Id', code(user.id)],
   ];
-  return h(
-    'dl',
-    { class: 'facts' },
-    rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)]),
-  );
+  return factList(rows);
 }
 
 function profilePanel(ctx, user) {
