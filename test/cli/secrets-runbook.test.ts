@@ -179,4 +179,10 @@ describe('SEC-11 operating guide runbook: rotating SECRETS_KEY across nodes', ()
     assert.equal(r.code, 1);
     assert.match(r.err, /^error: SECRETS_KEY holds no key zzzzzzzz/);
   });
+
+  test('a key id that starts with "-" (one id in 64) is a key id, not an unknown option', async () => {
+    const r = await runAgainst(env.container, ['secrets', 'retire', '-ub9vfQ2']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^error: SECRETS_KEY holds no key -ub9vfQ2/);
+  });
 });

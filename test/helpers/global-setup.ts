@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { backend, migratedImagePath } from './test-database.ts';
+import { backend, dropAbandonedTestSchemas, migratedImagePath } from './test-database.ts';
 
 const COMPILE_CACHE = path.resolve(import.meta.dirname, '../../.cache/node-compile');
 
@@ -17,4 +17,5 @@ export async function globalSetup(): Promise<void> {
   // stripped) from the last run instead of compiling it again.
   process.env.NODE_COMPILE_CACHE ??= COMPILE_CACHE;
   if (backend === 'embedded') await migratedImagePath();
+  else await dropAbandonedTestSchemas();
 }

@@ -11,8 +11,10 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import type { Knex } from 'knex';
 import { type Database, embeddedDatabase, openDatabase } from '../../src/platform/db/database.ts';
 import { migrateToLatest } from '../../src/platform/db/migrate.ts';
+import { emptyIfUnchanged, rememberFreshShape, type SqlRunner } from './test-db-pool.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CACHE_DIR = path.join(ROOT, '.cache', 'test');
@@ -85,26 +87,158 @@ export async function openTestPglite(): Promise<PGlite> {
   return PGlite.create({ loadDataDir: await image, startParams: START_PARAMS });
 }
 
-/** A fresh, migrated, isolated database: an in-memory PGlite, or a new schema on the PostgreSQL server. */
-export async function openTestDatabase(): Promise<Database> {
-  if (backend === 'embedded') return embeddedDatabase(await openTestPglite());
-  const schema = `canopy_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = await openDatabase({ databaseUrl: process.env.DATABASE_URL!, dataDir: '', poolMax: 1 });
-  await admin.knex.raw(`create schema ${schema}`);
-  await admin.close();
+/** What closed test databases of this process left, emptied for the next ones (test-db-pool.ts). */
+const idle = { pglites: [] as PGlite[], schemas: [] as string[] };
+
+const pgliteSql = (pglite: PGlite): SqlRunner => ({
+  rows: async <T>(sql: string) => (await pglite.query<T>(sql)).rows,
+  exec: async (sql) => {
+    await pglite.exec(sql);
+  },
+});
+
+const knexSql = (knex: Knex): SqlRunner => ({
+  rows: async <T>(sql: string) => ((await knex.raw(sql)) as { rows: T[] }).rows,
+  exec: async (sql) => {
+    await knex.raw(sql);
+  },
+});
+
+/** Empties a PGlite instance a test database leaves and keeps it, or closes it. */
+async function keepPglite(pglite: PGlite): Promise<void> {
+  if (pglite.closed) return;
+  try {
+    // What the session holds: settings, prepared statements, advisory locks, temporary tables. One
+    // statement per call: DISCARD ALL refuses to run in the transaction of a multi-statement string.
+    await pglite.exec('rollback');
+    await pglite.exec('discard all');
+    if (await emptyIfUnchanged(pgliteSql(pglite))) {
+      idle.pglites.push(pglite);
+      return;
+    }
+  } catch {
+    // not reusable: closed below
+  }
+  await pglite.close();
+}
+
+/**
+ * An embedded test database: an instance a closed one left, else a new one from the image. knex
+ * closes its connection when destroyed, so it is given a view of the instance whose `close` does
+ * nothing; closing the test database hands the instance to keepPglite.
+ */
+async function openEmbeddedTestDatabase(): Promise<Database> {
+  let pglite = idle.pglites.pop();
+  if (!pglite) {
+    pglite = await openTestPglite();
+    await rememberFreshShape(pgliteSql(pglite));
+  }
+  const instance = pglite;
+  const kept = new Proxy(instance, {
+    get(target, key) {
+      if (key === 'close') return async () => {};
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const database = embeddedDatabase(kept);
+  let closing: Promise<void> | undefined;
+  return {
+    knex: database.knex,
+    kind: database.kind,
+    close: () => {
+      closing ??= database.close().then(() => keepPglite(instance));
+      return closing;
+    },
+  };
+}
+
+const adminDatabase = () => openDatabase({ databaseUrl: process.env.DATABASE_URL!, dataDir: '', poolMax: 1 });
+
+/** Test schemas are named after the process that made them: a later run drops those of ended ones. */
+const SCHEMA_PREFIX = 'canopy_t_';
+
+/**
+ * A PostgreSQL test database: a schema a closed one left, else a new schema, migrated. Closing it
+ * empties the schema and keeps it, or drops it when a test changed its shape.
+ */
+async function openPostgresTestDatabase(): Promise<Database> {
+  const reused = idle.schemas.pop();
+  const schema = reused ?? `${SCHEMA_PREFIX}${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  if (!reused) {
+    const admin = await adminDatabase();
+    await admin.knex.raw(`create schema ${schema}`);
+    await admin.close();
+  }
   const db = await openDatabase({
     databaseUrl: process.env.DATABASE_URL!,
     dataDir: '',
     poolMax: 5,
     searchPath: schema,
   });
-  await migrateToLatest(db.knex);
+  if (!reused) {
+    await migrateToLatest(db.knex);
+    await rememberFreshShape(knexSql(db.knex));
+  }
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    const kept = await emptyIfUnchanged(knexSql(db.knex)).catch(() => false);
+    if (!kept) await db.knex.raw(`drop schema ${schema} cascade`);
+    await db.close();
+    if (kept) idle.schemas.push(schema);
+  };
   return {
     knex: db.knex,
     kind: db.kind,
-    async close() {
-      await db.knex.raw(`drop schema ${schema} cascade`);
-      await db.close();
+    close: () => {
+      closing ??= close();
+      return closing;
     },
   };
+}
+
+/** A fresh, migrated, isolated database: an in-memory PGlite, or a schema on the PostgreSQL server. */
+export function openTestDatabase(): Promise<Database> {
+  return backend === 'embedded' ? openEmbeddedTestDatabase() : openPostgresTestDatabase();
+}
+
+/** How many closed test databases' instances or schemas wait for reuse (the pool's own test). */
+export const idleTestDatabases = (): number => idle.pglites.length + idle.schemas.length;
+
+/** Closes what closed test databases left: the end of a process that opened several (test/runner). */
+export async function closeIdleTestDatabases(): Promise<void> {
+  for (const pglite of idle.pglites.splice(0)) await pglite.close();
+  const schemas = idle.schemas.splice(0);
+  if (schemas.length === 0) return;
+  const admin = await adminDatabase();
+  for (const schema of schemas) await admin.knex.raw(`drop schema ${schema} cascade`);
+  await admin.close();
+}
+
+/**
+ * Drops the test schemas of processes that have ended (a crash, a cancelled run, or a file run alone,
+ * whose kept schemas outlive it): run before a run's tests start.
+ */
+export async function dropAbandonedTestSchemas(): Promise<void> {
+  const admin = await adminDatabase();
+  try {
+    const { rows } = (await admin.knex.raw(
+      `select nspname as name from pg_namespace where nspname like '${SCHEMA_PREFIX.replaceAll('_', '\\_')}%'`,
+    )) as { rows: { name: string }[] };
+    for (const { name } of rows) {
+      const pid = Number(/^canopy_t_(\d+)_/.exec(name)?.[1]);
+      if (Number.isInteger(pid) && !processAlive(pid)) await admin.knex.raw(`drop schema ${name} cascade`);
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

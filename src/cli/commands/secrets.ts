@@ -152,6 +152,9 @@ export function registerSecrets(program: Command, deps: CommandDeps): void {
   secrets
     .command('retire')
     .argument('<key-id>', 'the id shown by `canopy secrets status`')
+    // A key id is 8 base64url characters, so one in 64 starts with "-": it is the argument, not an
+    // option (retire has none), as it is printed by `secrets rotate` and `secrets status`.
+    .allowUnknownOption()
     .summary('take a key out of the ring once nothing needs it')
     .description(
       'Refuse while the key seals or any stored value still needs it (run `canopy secrets reseal`). ' +
