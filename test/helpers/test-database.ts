@@ -12,6 +12,7 @@ import {
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Knex } from 'knex';
+import { isAlive } from '../../src/platform/db/data-dir-lock.ts';
 import { type Database, embeddedDatabase, openDatabase } from '../../src/platform/db/database.ts';
 import { migrateToLatest } from '../../src/platform/db/migrate.ts';
 import { emptyIfUnchanged, rememberFreshShape, type SqlRunner } from './test-db-pool.ts';
@@ -227,18 +228,9 @@ export async function dropAbandonedTestSchemas(): Promise<void> {
     )) as { rows: { name: string }[] };
     for (const { name } of rows) {
       const pid = Number(/^canopy_t_(\d+)_/.exec(name)?.[1]);
-      if (Number.isInteger(pid) && !processAlive(pid)) await admin.knex.raw(`drop schema ${name} cascade`);
+      if (Number.isInteger(pid) && !isAlive(pid)) await admin.knex.raw(`drop schema ${name} cascade`);
     }
   } finally {
     await admin.close();
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -27,7 +27,8 @@ export function acquireDataDirLock(dataDir: string): () => void {
   throw new Error(`could not lock DATA_DIR ${dataDir}`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of that id runs (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
