@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Container } from '../../src/container.ts';
+import type { User } from '../../src/modules/users/index.ts';
 import { ApiClient } from './api.ts';
 import { formAction, inputValue, TestBrowser } from './browser.ts';
-import { signUpTenant, type Tenant } from './factories.ts';
+import { addUser, signUpTenant, type Tenant } from './factories.ts';
 import { type OidcTestServer, startOidcServer } from './oidc-server.ts';
 import { type Inbox, startInbox } from './smtp-inbox.ts';
 import {
@@ -113,6 +114,13 @@ export async function secondAfter(ms: number): Promise<void> {
 /** Marks a user's email verified (ACC-3), as following its verification link would. */
 export async function verifyEmail(c: Container, userId: string): Promise<void> {
   await c.database.knex('users').where({ id: userId }).update({ email_verified: true });
+}
+
+/** A new local user of the tenant whose address is verified: one a reset link is sent to. */
+export async function addVerifiedUser(c: Container, tenantId: string): Promise<User> {
+  const user = await addUser(c, tenantId);
+  await verifyEmail(c, user.id);
+  return user;
 }
 
 /** Mails that tell a user of a change to their account (ACC-5): a new address, a password set by a link. */

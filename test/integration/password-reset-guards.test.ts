@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { User } from '../../src/modules/users/index.ts';
 import { verifyPassword } from '../../src/platform/crypto/password.ts';
 import { accountLinkIn, partOf } from '../helpers/account-mail.ts';
 import { type ApiClient, userToken } from '../helpers/api.ts';
@@ -10,6 +9,7 @@ import { samlProvider } from '../helpers/idp-fixtures.ts';
 import { headerOf } from '../helpers/invitation-mail.ts';
 import type { OidcTestServer } from '../helpers/oidc-server.ts';
 import {
+  addVerifiedUser,
   askForReset,
   clockToNow,
   closeResetWorld,
@@ -44,11 +44,7 @@ after(() => closeResetWorld({ inbox, s }));
 const knex = () => s.container.database.knex;
 const anonymous = { actor: { kind: 'anonymous' as const }, requestId: 'test' };
 
-async function verifiedUser(): Promise<User> {
-  const user = await addUser(s.container, t.tenantId);
-  await verifyEmail(s.container, user.id);
-  return user;
-}
+const verifiedUser = () => addVerifiedUser(s.container, t.tenantId);
 
 /** The link mailed in answer to a request from the sign-in page naming `identifier`. */
 async function linkFor(email: string, identifier: string): Promise<string> {

@@ -8,9 +8,10 @@ import { createLocalSignalBus } from '../../src/platform/signals.ts';
 import { accountLinkIn } from '../helpers/account-mail.ts';
 import { type ApiClient, userToken } from '../helpers/api.ts';
 import { TestBrowser } from '../helpers/browser.ts';
-import { addUser, PASSWORD, type Tenant } from '../helpers/factories.ts';
+import { PASSWORD, type Tenant } from '../helpers/factories.ts';
 import type { OidcTestServer } from '../helpers/oidc-server.ts';
 import {
+  addVerifiedUser,
   askForReset,
   clockToNow,
   closeResetWorld,
@@ -19,7 +20,6 @@ import {
   requestsSettled,
   secondAfter,
   startResetWorld,
-  verifyEmail,
 } from '../helpers/password-reset.ts';
 import type { Inbox } from '../helpers/smtp-inbox.ts';
 import {
@@ -49,11 +49,7 @@ before(async () => {
 });
 after(() => closeResetWorld({ inbox, s }));
 
-async function verifiedUser(): Promise<User> {
-  const user = await addUser(s.container, t.tenantId);
-  await verifyEmail(s.container, user.id);
-  return user;
-}
+const verifiedUser = () => addVerifiedUser(s.container, t.tenantId);
 
 /** Asks for a link from the sign-in page and returns it, read from the mail. */
 async function resetLink(user: User): Promise<string> {
